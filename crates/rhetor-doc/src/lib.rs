@@ -1,0 +1,272 @@
+//! The rhetor document model.
+//!
+//! One [`Article`] travels through every stage of rhetor. It holds the text exactly as it was read
+//! (`text`) and *stand-off* annotations: spans given as `start..end` offsets into `text`. Stages add
+//! annotations; none rewrites `text`.
+//!
+//! # Offsets
+//! Every `start`/`end` in this crate counts **Unicode code points** (Rust `char`s) into
+//! [`Article::text`], end exclusive. That is the convention of the SemEval-2023 Task 3 span files, so
+//! a gold span and one of ours compare directly. Use [`CharIndex`] to turn them into byte ranges for
+//! slicing a Rust `&str`.
+//!
+//! The JSON form of an article is the output schema documented in `docs/schema.md`; its version is
+//! [`SCHEMA_VERSION`] and appears in every serialised article.
+
+use serde::{Deserialize, Serialize};
+
+mod offsets;
+pub use offsets::CharIndex;
+
+/// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
+/// anything that changes or removes a field.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// One news article with its stand-off annotations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Article {
+    /// Version of the schema this object follows.
+    #[serde(default = "schema_version")]
+    pub schema_version: String,
+    /// Stable identifier: the SemEval `ID` of `article{ID}.txt`, a feed item's id, or the file stem.
+    pub id: String,
+    /// Where the article came from: a path (with `#item` / `#record` / `:line` suffix for
+    /// containers) or a URL, or `-` for standard input.
+    pub source: String,
+    /// The headline, if one was found.
+    pub title: Option<String>,
+    /// The whole text as read (decoded file, or text extracted from HTML). All offsets point here.
+    pub text: String,
+    /// The body without debris, whitespace normalised. Derived from `text`; never the other way.
+    pub clean_text: String,
+    /// Outlet, author, date, language, URL.
+    pub metadata: Metadata,
+    /// Paragraphs (for text files: one per non-empty line) with offsets into `text`.
+    pub paragraphs: Vec<Paragraph>,
+    /// Sentences with offsets into `text`.
+    #[serde(default)]
+    pub sentences: Vec<Span>,
+    /// Persuasion-technique spans (added by the techniques analyzer).
+    #[serde(default)]
+    pub techniques: Vec<TechniqueSpan>,
+    /// Persuasion techniques per paragraph (SemEval subtask 3 granularity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paragraph_techniques: Vec<ParagraphLabels>,
+    /// Genre of the article (SemEval subtask 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genre: Option<GenrePrediction>,
+    /// Frames of the article (SemEval subtask 2).
+    #[serde(default)]
+    pub frames: Vec<FrameScore>,
+    /// Quotes: who said what.
+    #[serde(default)]
+    pub quotes: Vec<Quote>,
+    /// Non-fatal problems met while reading this article (e.g. invalid UTF-8 replaced).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+fn schema_version() -> String {
+    SCHEMA_VERSION.to_string()
+}
+
+impl Article {
+    /// A new article with no annotations yet. Segmentation and cleanup fill in the rest.
+    pub fn new(id: impl Into<String>, source: impl Into<String>, text: impl Into<String>) -> Self {
+        Article {
+            schema_version: schema_version(),
+            id: id.into(),
+            source: source.into(),
+            title: None,
+            text: text.into(),
+            clean_text: String::new(),
+            metadata: Metadata::default(),
+            paragraphs: Vec::new(),
+            sentences: Vec::new(),
+            techniques: Vec::new(),
+            paragraph_techniques: Vec::new(),
+            genre: None,
+            frames: Vec::new(),
+            quotes: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The text of `start..end` (code points), or `None` when the range is out of bounds.
+    pub fn slice(&self, start: usize, end: usize) -> Option<&str> {
+        CharIndex::new(&self.text).slice(&self.text, start, end)
+    }
+
+    /// Paragraphs that belong to the body (not title, not debris).
+    pub fn body_paragraphs(&self) -> impl Iterator<Item = &Paragraph> {
+        self.paragraphs
+            .iter()
+            .filter(|p| p.kind == ParagraphKind::Body)
+    }
+}
+
+/// What is known about where and when an article was published.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Metadata {
+    /// The outlet, e.g. `theguardian.com` or the site's own name.
+    pub outlet: Option<String>,
+    /// Author(s) as written by the outlet.
+    pub author: Option<String>,
+    /// ISO 8601 date (`2024-03-01`) or datetime (`2024-03-01T12:30:00+00:00`).
+    pub published: Option<String>,
+    /// ISO 639-1 code of the detected language, e.g. `en`.
+    pub language: Option<String>,
+    /// Canonical URL of the article.
+    pub url: Option<String>,
+}
+
+/// Role of a paragraph in the article.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ParagraphKind {
+    /// The headline.
+    Title,
+    /// Article body.
+    Body,
+    /// Scraping debris: bylines, captions, share prompts, related links…
+    Debris,
+}
+
+/// A paragraph: a span of `text` with its role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Paragraph {
+    /// For text files, the 1-based line number in the file with blank lines counted (the SemEval
+    /// subtask 3 numbering). For other inputs, the line number in `text`, computed the same way.
+    pub index: usize,
+    /// Start offset (code points into `text`).
+    pub start: usize,
+    /// End offset, exclusive (code points into `text`).
+    pub end: usize,
+    /// Role of the paragraph.
+    pub kind: ParagraphKind,
+    /// Why a paragraph was marked as debris (e.g. `byline`, `caption`), for people checking cleanup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A plain span of `text`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Start offset (code points into `text`).
+    pub start: usize,
+    /// End offset, exclusive.
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// A persuasion technique found in a span of `text`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TechniqueSpan {
+    /// SemEval-2023 label, e.g. `Loaded_Language`.
+    pub technique: String,
+    /// One of the six categories, e.g. `manipulative_wording`.
+    pub category: String,
+    pub start: usize,
+    pub end: usize,
+    pub score: f32,
+}
+
+/// Labels of one paragraph (SemEval subtask 3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ParagraphLabels {
+    /// The paragraph's `index`.
+    pub paragraph: usize,
+    pub techniques: Vec<LabelScore>,
+}
+
+/// A label with its score.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LabelScore {
+    pub label: String,
+    pub score: f32,
+}
+
+/// Genre prediction (SemEval subtask 1).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GenrePrediction {
+    /// `opinion`, `reporting` or `satire`.
+    pub label: String,
+    /// Score of each genre.
+    pub scores: Vec<LabelScore>,
+}
+
+/// A frame with its score (SemEval subtask 2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FrameScore {
+    pub frame: String,
+    pub score: f32,
+}
+
+/// Kind of reported speech.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QuoteKind {
+    Direct,
+    Indirect,
+    Mixed,
+}
+
+/// Who said what: one attribution.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Quote {
+    /// The quoted content.
+    pub start: usize,
+    pub end: usize,
+    pub kind: QuoteKind,
+    /// The reporting verb or phrase.
+    pub cue: Option<String>,
+    pub cue_start: Option<usize>,
+    pub cue_end: Option<usize>,
+    /// Fullest name of the speaker found in the article.
+    pub speaker: Option<String>,
+    pub speaker_start: Option<usize>,
+    pub speaker_end: Option<usize>,
+    pub score: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_roundtrip_keeps_every_field() {
+        let mut a = Article::new("111", "samples/a.txt", "Title\n\nBody é.");
+        a.title = Some("Title".into());
+        a.paragraphs.push(Paragraph {
+            index: 1,
+            start: 0,
+            end: 5,
+            kind: ParagraphKind::Title,
+            reason: None,
+        });
+        a.metadata.language = Some("en".into());
+        let json = serde_json::to_string(&a).unwrap();
+        assert!(json.contains("\"schema_version\":\"1.0\""));
+        assert!(json.contains("\"kind\":\"title\""));
+        let back: Article = serde_json::from_str(&json).unwrap();
+        assert_eq!(a, back);
+    }
+
+    #[test]
+    fn slice_counts_code_points() {
+        let a = Article::new("x", "-", "héllo wörld");
+        assert_eq!(a.slice(6, 11), Some("wörld"));
+        assert_eq!(a.slice(6, 12), None);
+    }
+}

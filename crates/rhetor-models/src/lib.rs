@@ -1,0 +1,1 @@
+//! Encoder, tokenization, weights, heads and training.
