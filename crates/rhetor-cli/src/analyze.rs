@@ -1,6 +1,313 @@
-#[derive(clap::Args)]
-pub struct AnalyzeArgs {}
+//! `rhetor analyze`: read inputs, run the pipeline, write one result per article.
 
-pub fn run(_args: AnalyzeArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented yet")
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use rhetor_doc::{Article, ParagraphKind};
+use rhetor_ingest::read::{self, Failure, Item};
+
+/// Output formats of `rhetor analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Readable summary per article (default).
+    Text,
+    /// One JSON document: {"schema_version", "articles": [...], "errors": [...]}.
+    Json,
+    /// One JSON object per article per line (schema: docs/schema.md).
+    Jsonl,
+}
+
+#[derive(clap::Args)]
+#[command(after_long_help = "\
+Inputs are files, folders (read recursively), or - for standard input. Formats are recognised by
+content and extension: plain text (title on the first line), .gz of anything, HTML pages (main
+content extracted), RSS / Atom / JSON Feed files (one article per item), WARC archives (HTML
+responses), JSONL (one article per line: title, text or html, url, outlet, published).
+
+Examples:
+  rhetor analyze samples/
+  rhetor analyze --format jsonl feeds/*.xml > articles.jsonl
+  curl -s https://example.org/story | rhetor analyze -
+  rhetor analyze --format json --out results/ crawl.warc.gz
+
+Exit status: 0 when every input was analysed, 1 when some failed (the others are still written;
+each failure is one line on stderr naming the input and the reason), 2 on usage errors.")]
+pub struct AnalyzeArgs {
+    /// Files, folders or - (standard input).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Write results into this folder instead of standard output: one `ID.json` / `ID.txt` per
+    /// article, or `articles.jsonl` for --format jsonl.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Refuse inputs larger than this many bytes (after decompression).
+    #[arg(long, value_name = "BYTES", default_value_t = read::DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar and no warnings; errors are still printed.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Files handled per parallel batch: results are written in input order batch by batch, so memory
+/// stays bounded on large folders.
+const BATCH: usize = 64;
+
+pub fn run(args: AnalyzeArgs) -> Result<i32> {
+    if let Some(n) = args.threads {
+        // Ignore the error of a second initialisation (tests); the first pool stands.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    let opts = read::Options {
+        max_size: args.max_size,
+    };
+    let mut sink = Sink::new(args.format, args.out.as_deref())?;
+    let mut failures = 0usize;
+    let mut files = Vec::new();
+    for entry in read::expand(&args.paths) {
+        match entry {
+            Ok(path) => files.push(path),
+            Err(f) => {
+                failures += 1;
+                eprintln!("rhetor: error: {}: {}", f.source, f.error);
+                sink.failure(&f);
+            }
+        }
+    }
+    let progress = progress_bar(files.len(), args.quiet);
+    for batch in files.chunks(BATCH) {
+        let results: Vec<Vec<Item>> = batch
+            .par_iter()
+            .map(|path| {
+                let items = read::read_file(path, &opts);
+                progress.inc(1);
+                items
+            })
+            .collect();
+        for item in results.into_iter().flatten() {
+            match item {
+                Ok(article) => {
+                    if !args.quiet {
+                        for w in &article.warnings {
+                            progress.suspend(|| eprintln!("rhetor: warning: {}: {w}", article.source));
+                        }
+                    }
+                    sink.article(&article)?;
+                }
+                Err(f) => {
+                    failures += 1;
+                    progress.suspend(|| eprintln!("rhetor: error: {}: {}", f.source, f.error));
+                    sink.failure(&f);
+                }
+            }
+        }
+    }
+    progress.finish_and_clear();
+    sink.finish()?;
+    Ok(if failures > 0 { 1 } else { 0 })
+}
+
+fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
+    if quiet || len < 5 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} files  {per_sec}  ETA {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Where results go: stdout or a folder, in one of the formats.
+struct Sink {
+    format: OutputFormat,
+    out: Option<PathBuf>,
+    stdout: std::io::BufWriter<std::io::Stdout>,
+    jsonl_file: Option<std::io::BufWriter<fs::File>>,
+    json_articles: Vec<serde_json::Value>,
+    json_errors: Vec<serde_json::Value>,
+    used_names: std::collections::HashSet<String>,
+    color: bool,
+}
+
+impl Sink {
+    fn new(format: OutputFormat, out: Option<&Path>) -> Result<Self> {
+        let mut jsonl_file = None;
+        if let Some(dir) = out {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+            if format == OutputFormat::Jsonl {
+                let path = dir.join("articles.jsonl");
+                let f = fs::File::create(&path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                jsonl_file = Some(std::io::BufWriter::new(f));
+            }
+        }
+        Ok(Sink {
+            format,
+            out: out.map(Path::to_path_buf),
+            stdout: std::io::BufWriter::new(std::io::stdout()),
+            jsonl_file,
+            json_articles: Vec::new(),
+            json_errors: Vec::new(),
+            used_names: Default::default(),
+            color: out.is_none() && std::io::stdout().is_terminal(),
+        })
+    }
+
+    fn article(&mut self, a: &Article) -> Result<()> {
+        match (self.format, &self.out) {
+            (OutputFormat::Jsonl, _) => {
+                let line = serde_json::to_string(a)?;
+                let w: &mut dyn Write = match &mut self.jsonl_file {
+                    Some(f) => f,
+                    None => &mut self.stdout,
+                };
+                writeln!(w, "{line}")?;
+            }
+            (OutputFormat::Json, None) => self.json_articles.push(serde_json::to_value(a)?),
+            (OutputFormat::Json, Some(dir)) => {
+                let path = dir.join(format!("{}.json", self.unique_name(&a.id)));
+                fs::write(&path, serde_json::to_string_pretty(a)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            (OutputFormat::Text, None) => {
+                let text = render_text(a, self.color);
+                self.stdout.write_all(text.as_bytes())?;
+            }
+            (OutputFormat::Text, Some(dir)) => {
+                let path = dir.join(format!("{}.txt", self.unique_name(&a.id)));
+                fs::write(&path, render_text(a, false))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn failure(&mut self, f: &Failure) {
+        if self.format == OutputFormat::Json && self.out.is_none() {
+            self.json_errors.push(serde_json::json!({
+                "source": f.source,
+                "error": f.error.to_string(),
+            }));
+        }
+    }
+
+    /// A file name for an article id: safe characters only, unique within this run.
+    fn unique_name(&mut self, id: &str) -> String {
+        let base: String = id
+            .chars()
+            .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+            .take(100)
+            .collect();
+        let base = if base.is_empty() { "article".to_string() } else { base };
+        let mut name = base.clone();
+        let mut n = 2;
+        while !self.used_names.insert(name.clone()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        name
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if self.format == OutputFormat::Json && self.out.is_none() {
+            let doc = serde_json::json!({
+                "schema_version": rhetor_doc::SCHEMA_VERSION,
+                "articles": self.json_articles,
+                "errors": self.json_errors,
+            });
+            serde_json::to_writer_pretty(&mut self.stdout, &doc)?;
+            writeln!(self.stdout)?;
+        }
+        if let Some(f) = &mut self.jsonl_file {
+            f.flush()?;
+        }
+        self.stdout.flush()?;
+        Ok(())
+    }
+}
+
+/// The readable terminal summary of one article.
+pub fn render_text(a: &Article, color: bool) -> String {
+    let (bold, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let mut s = String::new();
+    let title = a.title.as_deref().unwrap_or("(no title)");
+    s.push_str(&format!("{bold}{title}{reset}\n"));
+    let m = &a.metadata;
+    let facts: Vec<String> = [
+        m.outlet.clone(),
+        m.author.as_ref().map(|x| format!("by {x}")),
+        m.published.clone(),
+        m.language.as_ref().map(|x| format!("language {x}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    s.push_str(&format!("{dim}{} · id {}", a.source, a.id));
+    if !facts.is_empty() {
+        s.push_str(&format!(" · {}", facts.join(" · ")));
+    }
+    s.push_str(&format!("{reset}\n"));
+    let body = a.body_paragraphs().count();
+    let debris: Vec<String> = a
+        .paragraphs
+        .iter()
+        .filter(|p| p.kind == ParagraphKind::Debris)
+        .map(|p| p.reason.clone().unwrap_or_else(|| "debris".into()))
+        .collect();
+    let words = a.clean_text.split_whitespace().count();
+    s.push_str(&format!(
+        "{body} paragraphs, {} sentences, {words} words",
+        a.sentences.len()
+    ));
+    if !debris.is_empty() {
+        s.push_str(&format!(
+            "; {} debris line(s) removed ({})",
+            debris.len(),
+            summarise(&debris)
+        ));
+    }
+    s.push('\n');
+    for w in &a.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    let preview: String = a.clean_text.chars().take(400).collect();
+    if !preview.is_empty() {
+        let ellipsis = if a.clean_text.chars().count() > 400 { "…" } else { "" };
+        s.push_str(&format!("\n{}{ellipsis}\n", preview.trim_end()));
+    }
+    s.push('\n');
+    s
+}
+
+fn summarise(reasons: &[String]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for r in reasons {
+        match counts.iter_mut().find(|(k, _)| k == r) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((r.clone(), 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(k, n)| if n > 1 { format!("{k} ×{n}") } else { k })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

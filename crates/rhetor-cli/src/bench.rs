@@ -1,6 +1,137 @@
-#[derive(clap::Args)]
-pub struct BenchArgs {}
+//! `rhetor bench`: throughput and memory figures, medians over repeated runs.
 
-pub fn run(_args: BenchArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented yet")
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use rayon::prelude::*;
+use rhetor_ingest::read;
+
+#[derive(clap::Args)]
+#[command(after_long_help = "\
+Examples:
+  rhetor bench ingest samples/
+  rhetor bench ingest ../shared/data/article-extraction-benchmark/html --threads 1,2
+  rhetor bench encoder --python
+
+Figures are medians over --runs repetitions, measured in this process; peak memory is the
+process's peak resident set (VmHWM) at the end of the run.")]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Subcommand)]
+pub enum BenchWhat {
+    /// Articles per second for the ingest pipeline (read, extract, clean, segment) on PATHs.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Thread counts to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Repetitions per thread count (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Encoder throughput (ms per batch, tokens/s), compared with sentence-transformers if present.
+    Encoder {
+        /// Thread counts to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Also time PyTorch + sentence-transformers from .venv/bin/python on the same texts.
+        #[arg(long)]
+        python: bool,
+    },
+}
+
+pub fn run(args: BenchArgs) -> Result<i32> {
+    match args.what {
+        BenchWhat::Ingest {
+            paths,
+            threads,
+            runs,
+        } => bench_ingest(&paths, &threads, runs.max(1)),
+        BenchWhat::Encoder { threads, python } => {
+            crate::bench_encoder::run_encoder_bench(&threads, python)?;
+            Ok(0)
+        }
+    }
+}
+
+fn bench_ingest(paths: &[PathBuf], threads: &[usize], runs: usize) -> Result<i32> {
+    let files: Vec<PathBuf> = read::expand(paths)
+        .into_iter()
+        .filter_map(|f| f.ok())
+        .collect();
+    anyhow::ensure!(!files.is_empty(), "no input files under the given paths");
+    // Load the bytes once so the figure is the pipeline's, not the disk's.
+    let inputs: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|p| {
+            std::fs::read(p)
+                .map(|b| (p.display().to_string(), b))
+                .with_context(|| format!("cannot read {}", p.display()))
+        })
+        .collect::<Result<_>>()?;
+    let bytes: usize = inputs.iter().map(|(_, b)| b.len()).sum();
+    let opts = read::Options::default();
+    println!(
+        "ingest benchmark: {} files, {:.1} MB, {runs} runs per setting",
+        inputs.len(),
+        bytes as f64 / 1e6
+    );
+    for &t in threads {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(t.max(1)).build()?;
+        let mut times = Vec::new();
+        let mut articles = 0usize;
+        let mut failed = 0usize;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let (ok, bad) = pool.install(|| {
+                inputs
+                    .par_iter()
+                    .map(|(name, b)| {
+                        let items = read::read_bytes(b, name, &opts);
+                        let ok = items.iter().filter(|i| i.is_ok()).count();
+                        (ok, items.len() - ok)
+                    })
+                    .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            });
+            times.push(start.elapsed().as_secs_f64());
+            articles = ok;
+            failed = bad;
+        }
+        let med = median(&mut times);
+        println!(
+            "threads {t}: {articles} articles ({failed} failed) in {:.3} s median → {:.1} articles/s, {:.2} MB/s",
+            med,
+            articles as f64 / med,
+            bytes as f64 / 1e6 / med
+        );
+    }
+    println!("peak RSS: {:.1} MB", peak_rss_mb().unwrap_or(f64::NAN));
+    Ok(0)
+}
+
+pub fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+/// Peak resident set size of this process in MB (Linux `VmHWM`).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod bench;
+mod bench_encoder;
 mod embed;
 mod models_cmd;
 
