@@ -5,12 +5,27 @@ mod analyze;
 mod bench;
 mod bench_encoder;
 mod embed;
+mod eval;
 mod models_cmd;
+mod techniques;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rhetor", version, about = "See how the news persuades", long_about = None)]
+#[command(
+    name = "rhetor",
+    version,
+    about = "See how the news persuades: persuasion techniques, genre, frames and quotes in news articles",
+    after_help = "\
+Start here:
+  rhetor analyze samples/                    readable summary of each article
+  rhetor analyze --format jsonl feeds/*.xml  one JSON object per article (docs/schema.md)
+  rhetor techniques                          what each persuasion technique means
+  rhetor COMMAND --help                      options and examples of one command
+
+Exit status: 0 success, 1 some inputs failed (the rest was still written), 2 usage error.
+RHETOR_HOME overrides where models are cached."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,6 +39,10 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Fetch, list and locate the model weights.
     Models(models_cmd::ModelsArgs),
+    /// The taxonomy: 23 persuasion techniques in 6 categories, 14 frames, 3 genres.
+    Techniques(techniques::TechniquesArgs),
+    /// Score predictions against gold labels with the official SemEval-2023 Task 3 metrics.
+    Eval(eval::EvalArgs),
     /// Throughput and memory figures.
     Bench(bench::BenchArgs),
 }
@@ -40,13 +59,15 @@ fn main() {
         Command::Analyze(a) => analyze::run(a),
         Command::Embed(a) => embed::run(a),
         Command::Models(a) => models_cmd::run(a),
+        Command::Techniques(a) => techniques::run(a),
+        Command::Eval(a) => eval::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("rhetor: error: {e:#}");
-            std::process::exit(2);
+            std::process::exit(1);
         }
     }
 }

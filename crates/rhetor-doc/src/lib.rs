@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 mod offsets;
+pub mod taxonomy;
 pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
