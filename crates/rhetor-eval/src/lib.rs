@@ -14,6 +14,7 @@
 
 mod files;
 mod metrics;
+pub mod semeval;
 
 pub use files::{
     read_multilabel, read_paragraph_labels, read_single_label, read_spans, EvalError, GoldSpan,
