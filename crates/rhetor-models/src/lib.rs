@@ -11,6 +11,7 @@ pub mod embed;
 pub mod encoder;
 pub mod fast;
 pub mod tokenize;
+pub mod train;
 pub mod weights;
 
 pub use embed::{EmbedError, Embedder};
