@@ -1,1 +1,645 @@
-//! TODO
+//! Debris cleanup: marks the paragraphs of a scraped article that are not part of its body
+//! (bylines, datelines, captions, share prompts, related links, footers…) as
+//! [`ParagraphKind::Debris`] with a `reason`, and takes the author and date out of them.
+//!
+//! # Conservative by design
+//! A body paragraph lost is worse than a caption kept. So every rule matches a *whole* short line
+//! ("Share this article", "Photo: Reuters", "6 min read"), never a word inside a sentence: "By the end
+//! of the year…" stays, and so does a paragraph that talks about a photo or quotes "share". Rules that
+//! need context (a list of headlines under "Related", a name next to a read-time line, an author bio)
+//! only fire next to debris already found. `text` is never rewritten; the title paragraph is never
+//! touched.
+//!
+//! Reasons used: `byline`, `read_time`, `dateline`, `caption`, `credit`, `share`, `player`,
+//! `newsletter`, `comments`, `tags`, `related`, `bio`, `footer`, `navigation`, `ad`, `separator`.
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+use rhetor_doc::{Article, CharIndex, ParagraphKind};
+
+/// What one paragraph is, when it is debris.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debris {
+    /// Why it is debris (see the module docs for the list).
+    pub reason: &'static str,
+    /// Author named by a byline.
+    pub author: Option<String>,
+    /// Date (ISO 8601) given by a date line.
+    pub published: Option<String>,
+    /// Whether that date is an update rather than the first publication.
+    pub updated: bool,
+}
+
+impl Debris {
+    fn new(reason: &'static str) -> Self {
+        Debris {
+            reason,
+            author: None,
+            published: None,
+            updated: false,
+        }
+    }
+}
+
+/// Mark debris paragraphs of `article` and fill `metadata.author` / `metadata.published` when they
+/// are `None` and the debris carries them.
+pub fn clean(article: &mut Article) {
+    let index = CharIndex::new(&article.text);
+    let texts: Vec<String> = article
+        .paragraphs
+        .iter()
+        .map(|p| normalise(index.slice(&article.text, p.start, p.end).unwrap_or("")))
+        .collect();
+    let is_title: Vec<bool> = article
+        .paragraphs
+        .iter()
+        .map(|p| p.kind == ParagraphKind::Title)
+        .collect();
+
+    let mut found: Vec<Option<Debris>> = texts
+        .iter()
+        .zip(&is_title)
+        .map(|(t, &title)| if title { None } else { classify(t) })
+        .collect();
+    context_pass(&texts, &is_title, &mut found);
+
+    // Metadata: first byline author; a first-publication date beats an update.
+    let mut author = None;
+    let mut published: Option<(String, bool)> = None;
+    for d in found.iter().flatten() {
+        if author.is_none() {
+            author.clone_from(&d.author);
+        }
+        if let Some(p) = &d.published {
+            match &published {
+                None => published = Some((p.clone(), d.updated)),
+                Some((_, true)) if !d.updated => published = Some((p.clone(), false)),
+                _ => {}
+            }
+        }
+    }
+    if article.metadata.author.is_none() {
+        article.metadata.author = author;
+    }
+    if article.metadata.published.is_none() {
+        article.metadata.published = published.map(|(p, _)| p);
+    }
+
+    // An author bio at the end names the author we now know.
+    if let Some(name) = article.metadata.author.clone() {
+        mark_bios(&texts, &is_title, &name, &mut found);
+    }
+
+    for (p, d) in article.paragraphs.iter_mut().zip(found) {
+        if p.kind == ParagraphKind::Title {
+            continue;
+        }
+        if let Some(d) = d {
+            p.kind = ParagraphKind::Debris;
+            p.reason = Some(d.reason.to_string());
+        }
+    }
+}
+
+/// The paragraph as a reader sees it: zero-width characters gone, every space one plain space,
+/// trimmed.
+fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars().filter_map(rhetor_text::normalise_char) {
+        if c == ' ' {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex")
+}
+
+/// Lines at most this long can be a prompt, a credit or a byline; a real paragraph is longer or
+/// reads as a sentence.
+const SHORT: usize = 120;
+
+static READ_TIME: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:(?:estimated\s+)?reading\s+time\s*:?\s*)?(?:about\s+|~)?\d{1,3}\s*(?:-\s*\d{1,3}\s*)?(?:min(?:ute)?s?|m)\.?(?:\s+(?:read|listen|reading|read time))?$|^(?:estimated\s+)?reading\s+time\s*:?\s*(?:about\s+)?\d{1,3}\s*(?:min(?:ute)?s?)\.?$|^read\s+time\s*:?\s*\d{1,3}\s*min(?:ute)?s?$|^\d{1,3}\s*min(?:ute)?s?\s+read$",
+    )
+});
+
+static DURATION: Lazy<Regex> =
+    Lazy::new(|| re(r"^\d{1,2}:\d{2}(?::\d{2})?(?:\s*/\s*\d{1,2}:\d{2}(?::\d{2})?)?$"));
+
+static SEPARATOR_LIKE: Lazy<Regex> = Lazy::new(|| re(r"^[^\p{L}\p{N}]*$"));
+
+static SHARE: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google news)(?:\s*:.{0,60})?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?)\.?$",
+    )
+});
+
+static SHARE_WORD: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:share|tweet|email|e-mail|print|save|copy|link|facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|sms|mail|comments?|follow|listen|pocket|bluesky|threads|mastodon)$",
+    )
+});
+
+static PLAYER: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:listen(?:\s+live)?|listen\s+(?:to\s+)?(?:this\s+)?(?:article|story)(?:\s*[·•|-]?\s*\d+\s*min(?:ute)?s?)?|listen\s+now|play|pause|replay|mute|unmute|play\s+(?:video|audio|now)|watch(?:\s+(?:live|now|video|the video|more))?|watch\s+live\s+tv|live\s+tv|now\s+playing|up\s+next|video\s+ad\s+feedback|ad\s+feedback|see\s+more\s+videos|more\s+videos|loading(?:\s+video)?(?:\.\.\.|…)?|audio|video|media\s+caption|this\s+video\s+can\s+not\s+be\s+played|to\s+play\s+this\s+video\s+you\s+need\s+to\s+enable\s+javascript\s+in\s+your\s+browser\.?|your\s+browser\s+does\s+not\s+support\s+(?:the\s+)?(?:video|audio)(?:\s+(?:tag|element))?\.?|\d{1,2}:\d{2}(?:\s*/\s*\d{1,2}:\d{2})?)$|(?i)^(?:watch|video|listen|audio|podcast)\s*:\s*\S.{0,100}$",
+    )
+});
+
+static NEWSLETTER: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:newsletter|sign\s+up\s+here\.?|(?:sign\s+up|subscribe|register)(?:\s+(?:now|today|here))?\s*(?:for|to)\s+(?:our|the|my|this|\S+(?:'s|’s))?\s*.{0,100}(?:newsletter|brief|briefing|updates|alerts|digest|emails?|inbox)s?.{0,100}|sign\s+up\s+here\s+to\s+get\s+.{0,100}(?:inbox|email)\.?|get\s+(?:the\s+)?(?:latest|best|top|our|daily|weekly|breaking).{0,60}(?:in|to)\s+your\s+inbox.{0,40}|(?:enter|your)\s+(?:your\s+)?e-?mail(?:\s+address)?.{0,40}|.{0,60}newsletter\s*(?:sign[\s-]?up|subscription)?\s*[:!]?|thank\s+you\s+for\s+(?:signing\s+up|subscribing).{0,60}|by\s+(?:signing\s+up|subscribing),?\s+you\s+agree.{0,200})$",
+    )
+});
+
+static COMMENTS: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
+    )
+});
+
+static TAGS: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:tags?|topics?|related\s+topics|filed\s+under|categor(?:y|ies)|keywords|posted\s+in|more\s+on|subjects?|themen|schlagworte|mots-clés|argomenti|tagi|теги|темы)\s*[:\-–]?\s*(.{0,300})$",
+    )
+});
+
+static RELATED_HEADER: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading)\s*:?$",
+    )
+});
+
+static RELATED_INLINE: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:related|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|—–-]\s*\S.{0,200}$",
+    )
+});
+
+static AD: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:advertisement|advertising|sponsored(?:\s+content)?|ad|ads|skip\s+advertisement|story\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|article\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story|below)|scroll\s+to\s+continue(?:\s+with\s+content)?|content\s+continues\s+below|paid\s+(?:post|content|partner\s+content)|partner\s+content|anzeige|werbung|publicité|pubblicità|reklama|реклама)$",
+    )
+});
+
+static NAVIGATION: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:skip\s+to\s+(?:main\s+)?(?:content|navigation|search)|back\s+to\s+top|go\s+to\s+top|jump\s+to|menu|main\s+menu|search|home|close\s+menu|open\s+menu|toggle\s+navigation|next\s+(?:article|story|post)|previous\s+(?:article|story|post)|prev|next|continue\s+reading|read\s+full\s+(?:article|story)|click\s+to\s+expand(?:\.\.\.)?|view\s+(?:full|original)\s+(?:article|story|image|gallery)|view\s+gallery|(?:open|view)\s+image(?:\s+in\s+gallery)?|enlarge\s+(?:this\s+)?image|zoom|\d+\s*(?:of|/)\s*\d+|image\s+\d+\s+of\s+\d+|[0-9]+\s+photos?)$",
+    )
+});
+
+static FOOTER: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:(?:©|\(c\)|℗)\s*.{0,150}|copyright\s*(?:©|\(c\))?\s*(?:\d{4}|by\b|of\b|©).{0,150}|.{0,150}\ball\s+rights\s+reserved\.?|about\s+(?:the\s+)?(?:author|writer|us)|terms\s+(?:of\s+(?:use|service)|and\s+conditions)|privacy\s+(?:policy|notice)|cookie\s+(?:policy|settings|preferences)|contact\s+us|about\s+us|help\s+status\s+about.{0,120}|our\s+standards\s*:.{0,120}|acquire\s+licensing\s+rights|(?:this\s+(?:article|story|post|piece)\s+(?:was|is)\s+)?(?:originally|first)\s+(?:published|appeared)\s+(?:on|in|at|by)\s+.{1,120}|this\s+(?:article|story)\s+(?:was\s+)?(?:republished|reproduced)\s+.{0,120}|(?:\d[\d.,]*\s*[km]?\s+)?followers|\d[\d.,]*\s*[km]?\s+following|(?:editor|writer|author|founder|contributor|columnist|journalist)\s+(?:at|of|for)\s+.{1,80}|see\s+all\s+from\s+.{1,80}|recommended\s+from\s+medium|more\s+from\s+medium|write\s+for\s+us|support\s+(?:our|independent)\s+journalism.{0,100}|(?:report|flag)\s+(?:an?\s+)?(?:error|typo|correction|story)|send\s+(?:us\s+)?(?:a\s+)?(?:news\s+)?tips?.{0,60}|(?:got|have)\s+a\s+(?:news\s+)?tip\?.{0,100}|print\s+edition.{0,80}|correction\s+policy|ethics\s+policy|(?:the\s+)?views?\s+expressed\s+(?:in\s+this\s+(?:article|piece|column|op-ed)\s+)?(?:are|is)\s+(?:those|that)\s+of\s+the\s+author.{0,120})$",
+    )
+});
+
+/// "Photo: Reuters", "Image source, Getty Images", "(Getty Images)", "AFP via Getty Images",
+/// "REUTERS/Kevin Lamarque", "Picture: PA".
+static CREDIT: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^\(?\s*(?:(?:photo|photograph|image|picture|pic|foto|video|illustration|graphic|credit|photo\s+credit|image\s+credit|image\s+source|source\s+image|cover\s+image|header\s+image|featured\s+image|top\s+image|lead\s+image|main\s+image|photo\s+illustration)s?\s*(?::|,|by|-|—|–)\s*\S.{0,100}|(?:getty(?:\s+images)?|afp|ap|reuters|epa|epa-efe|shutterstock|istock(?:photo)?|alamy|pa(?:\s+media|\s+wire)?|dpa|anadolu(?:\s+agency)?|xinhua|tass|ria\s+novosti|sputnik|bloomberg|nurphoto|sopa\s+images|zuma(?:\s+press)?|imago|unsplash|pexels|pixabay|wikimedia\s+commons|wikipedia|ansa|lapresse|pap|east\s+news|afp\s+via\s+getty\s+images|ap\s+photo|reuters\s+pictures|file\s+photo|courtesy(?:\s+of)?\s+.{1,60})(?:\s*(?:/|via|\||,)\s*[^.]{1,80})?)\s*\)?\.?$",
+    )
+});
+
+/// A caption: a short description that ends with a credit ("Protesters in Paris. Photograph:
+/// Jane Doe/AFP", "… (Photo: Reuters)", "… REUTERS/Jane Doe"), or a BBC-style "Image caption, …".
+static CAPTION: Lazy<[Regex; 4]> = Lazy::new(|| {
+    [
+        re(
+            r"(?i)^(?:image\s+caption|media\s+caption|caption|photo\s+caption|bildunterschrift|légende)\s*[,:]\s*\S.*$",
+        ),
+        // Case-sensitive on purpose: the credit after "Photo:" starts with a capital.
+        re(
+            r"(?:^|[.!?]\s+|\(|\s[-–—|]\s)(?i:photo|photograph|picture|pic|foto|photo\s+credit|image\s+credit|image|credit)\s*(?::|(?i:by))\s*\p{Lu}[^()]{0,80}\)?\s*$",
+        ),
+        re(
+            r"(?i)\s\(?(?:ap\s+photo|reuters|afp\s+photo|epa|getty\s+images|afp\s+via\s+getty\s+images)\s*/\s*[^()/.]{1,60}\)?\s*$",
+        ),
+        re(
+            r"(?i)\((?:getty\s+images|afp|ap|reuters|epa|shutterstock|istock|alamy|pa|dpa|afp\s+via\s+getty\s+images|ap\s+photo)(?:\s*/\s*[^)]{1,60})?\)\s*$",
+        ),
+    ]
+});
+
+fn is_caption(t: &str) -> bool {
+    CAPTION.iter().any(|r| r.is_match(t)) && caption_ok(t)
+}
+
+static BYLINE_EXTRA: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s+.{1,80}|author\s*:\s*.{1,80}|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)\.?)$",
+    )
+});
+
+/// Words that qualify a name in a byline without being part of it.
+static ROLE_TAIL: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)\s*(?:[,|·•–—-]\s*|\s+(?:for|at|of)\s+)(?:staff\s+writer|senior\s+\w+|\w+\s+correspondent|correspondent|reporter|editor|contributor|columnist|cnn|bbc(?:\s+news)?|reuters|ap|afp|the\s+\w+(?:\s+\w+)?|\w+\s+news|\w+\s+times|\w+\.com).*$",
+    )
+});
+
+fn classify(t: &str) -> Option<Debris> {
+    if t.is_empty() || SEPARATOR_LIKE.is_match(t) {
+        return Some(Debris::new("separator"));
+    }
+    let chars = t.chars().count();
+    if chars <= SHORT {
+        if let Some(d) = classify_short(t) {
+            return Some(d);
+        }
+    }
+    // Longer lines: only patterns that are unmistakable whatever the length.
+    if chars <= 400 && is_caption(t) {
+        return Some(Debris::new("caption"));
+    }
+    if chars <= 300 && RELATED_INLINE.is_match(t) && !looks_like_prose(t) {
+        return Some(Debris::new("related"));
+    }
+    if chars <= 400 && (FOOTER.is_match(t) || NEWSLETTER.is_match(t)) && !looks_like_prose(t) {
+        let reason = if FOOTER.is_match(t) {
+            "footer"
+        } else {
+            "newsletter"
+        };
+        return Some(Debris::new(reason));
+    }
+    if chars <= 300 {
+        if let Some(d) = byline(t) {
+            return Some(d);
+        }
+    }
+    if chars <= 400 {
+        if let Some(d) = tags(t) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// A caption rule must not eat a paragraph that happens to end with "source: the ministry".
+fn caption_ok(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    if lower.starts_with("image caption") || lower.starts_with("media caption") {
+        return true;
+    }
+    // Ends with a credit: the sentences before it describe a picture, so at most two of them.
+    let sentences = rhetor_text::sentences(t, &rhetor_text::paragraphs(t)).len();
+    sentences <= 3 && !lower.contains("\"") && !lower.contains('“')
+}
+
+/// A line that reads as running prose: several sentences, or a long clause with a verb-ish shape.
+/// Used to veto the looser debris rules.
+fn looks_like_prose(t: &str) -> bool {
+    let sentences = rhetor_text::sentences(t, &rhetor_text::paragraphs(t)).len();
+    sentences >= 3 || (t.chars().count() > 200 && sentences >= 2)
+}
+
+fn classify_short(t: &str) -> Option<Debris> {
+    if let Some(d) = byline(t) {
+        return Some(d);
+    }
+    if READ_TIME.is_match(t) {
+        return Some(Debris::new("read_time"));
+    }
+    // A bare "2:31" or "0:00 / 3:24" is a media player's clock, not a time of day.
+    if DURATION.is_match(t) {
+        return Some(Debris::new("player"));
+    }
+    if let Some(d) = date_line(t) {
+        return Some(d);
+    }
+    if SHARE.is_match(t) || share_row(t) {
+        return Some(Debris::new("share"));
+    }
+    if let Some(d) = compound_meta_line(t) {
+        return Some(d);
+    }
+    if AD.is_match(t) {
+        return Some(Debris::new("ad"));
+    }
+    if PLAYER.is_match(t) && !t.ends_with('.') {
+        return Some(Debris::new("player"));
+    }
+    if COMMENTS.is_match(t) {
+        return Some(Debris::new("comments"));
+    }
+    if NEWSLETTER.is_match(t) {
+        return Some(Debris::new("newsletter"));
+    }
+    if CREDIT.is_match(t) {
+        return Some(Debris::new("credit"));
+    }
+    if is_caption(t) {
+        return Some(Debris::new("caption"));
+    }
+    if RELATED_HEADER.is_match(t) || RELATED_INLINE.is_match(t) {
+        return Some(Debris::new("related"));
+    }
+    if let Some(d) = tags(t) {
+        return Some(d);
+    }
+    if NAVIGATION.is_match(t) {
+        return Some(Debris::new("navigation"));
+    }
+    if FOOTER.is_match(t) {
+        return Some(Debris::new("footer"));
+    }
+    None
+}
+
+/// "Share Tweet Email", "Facebook | Twitter | WhatsApp": a row of share-button labels.
+fn share_row(t: &str) -> bool {
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || matches!(c, '|' | '·' | '•' | ',' | '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() >= 2 && words.iter().all(|w| SHARE_WORD.is_match(w))
+}
+
+fn date_line(t: &str) -> Option<Debris> {
+    let d = rhetor_text::parse_date_line(t)?;
+    Some(Debris {
+        reason: "dateline",
+        author: None,
+        published: d.iso,
+        updated: d.updated,
+    })
+}
+
+/// "By Jane Doe, CNN", "Written by Jane Doe", "Reporting by Jane Doe; Editing by John Roe".
+fn byline(t: &str) -> Option<Debris> {
+    // "By Jane Doe | March 3, 2024" and friends are handled by `compound_meta_line`.
+    if rhetor_text::is_byline(t) {
+        return Some(Debris {
+            author: author_from_byline(t),
+            ..Debris::new("byline")
+        });
+    }
+    if BYLINE_EXTRA.is_match(t) && !looks_like_prose(t) {
+        let lower = t.to_lowercase();
+        let author = if lower.starts_with("reporting by")
+            || lower.starts_with("written by")
+            || lower.starts_with("reported by")
+            || lower.starts_with("posted by")
+            || lower.starts_with("story by")
+            || lower.starts_with("words by")
+            || lower.starts_with("text by")
+            || lower.starts_with("author")
+        {
+            author_from_byline(t)
+        } else {
+            None
+        };
+        return Some(Debris {
+            author,
+            ..Debris::new("byline")
+        });
+    }
+    None
+}
+
+/// The name(s) in a byline, without the lead word and the outlet or role after them.
+fn author_from_byline(t: &str) -> Option<String> {
+    static LEAD: Lazy<Regex> = Lazy::new(|| {
+        re(
+            r"(?i)^(?:(?:written|posted|reported|story|text|words|reporting)\s+by|by|von|par|di|por|автор|author|autor)\s*:?\s+",
+        )
+    });
+    let rest = LEAD.find(t).map_or(t, |m| t.get(m.end()..).unwrap_or(""));
+    let rest = rest.split([';', '|', '·', '•']).next().unwrap_or("");
+    let rest = ROLE_TAIL.replace(rest, "");
+    let rest = rest.split(',').next().unwrap_or("").trim();
+    let rest = rest.trim_end_matches(['.', ':']).trim();
+    if rest.is_empty() || rest.chars().count() > 80 {
+        return None;
+    }
+    Some(rest.to_string())
+}
+
+/// "Jane Doe · 6 min read · Mar 3, 2024", "By Jane Doe | Updated March 3, 2024", "Published 3 hours
+/// ago | 5 min read": a line whose every part is a byline, a name, a read time, a date or a share
+/// word — and at least one part is not a bare name.
+fn compound_meta_line(t: &str) -> Option<Debris> {
+    let parts: Vec<&str> = t
+        .split(['|', '·', '•', '—', '–'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let mut out = Debris::new("byline");
+    let mut meta_parts = 0;
+    let mut strong_parts = 0;
+    let mut name: Option<String> = None;
+    for p in &parts {
+        if let Some(d) = byline(p) {
+            out.author = out.author.or(d.author);
+            meta_parts += 1;
+            strong_parts += 1;
+        } else if let Some(d) = date_line(p) {
+            if out.published.is_none() {
+                out.published = d.published;
+                out.updated = d.updated;
+            }
+            meta_parts += 1;
+            strong_parts += 1;
+        } else if READ_TIME.is_match(p) {
+            meta_parts += 1;
+            strong_parts += 1;
+        } else if SHARE.is_match(p) || share_row(p) || PLAYER.is_match(p) {
+            meta_parts += 1;
+        } else if p.split_whitespace().count() <= 4 && looks_like_name(p) {
+            if name.is_none() {
+                name = Some(p.to_string());
+            }
+        } else {
+            return None;
+        }
+    }
+    if meta_parts == 0 || (strong_parts == 0 && name.is_none()) {
+        return None;
+    }
+    if out.author.is_none() {
+        out.author = name;
+    }
+    if out.author.is_none() && out.published.is_some() {
+        out.reason = "dateline";
+    }
+    Some(out)
+}
+
+/// "Jane Doe", "Jean-Luc O'Neill": two to four capitalised words, no digits.
+fn looks_like_name(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            let mut cs = w.chars();
+            cs.next().is_some_and(|c| c.is_uppercase())
+                && cs.all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+        })
+}
+
+/// "Tags: Ukraine, Russia, NATO", "Topics", "Filed under: Politics": the label alone, or the label
+/// and a list of short items (no sentence).
+fn tags(t: &str) -> Option<Debris> {
+    let c = TAGS.captures(t)?;
+    let list = c.get(1).map_or("", |m| m.as_str()).trim();
+    if list.is_empty() {
+        // A bare label: "Tags", "Topics:". Only when the line is nothing else.
+        return Some(Debris::new("tags"));
+    }
+    // Require an explicit separator after the label so that "Topics we discussed were …" stays.
+    let label_end = c.get(1).map_or(0, |m| m.start());
+    let label = t.get(..label_end).unwrap_or("");
+    if !label.contains([':', '-', '–']) {
+        return None;
+    }
+    let items: Vec<&str> = list
+        .split([',', ';', '|', '·', '•', '#'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let listy = items
+        .iter()
+        .all(|i| i.split_whitespace().count() <= 5 && !i.ends_with('.'));
+    listy.then(|| Debris::new("tags"))
+}
+
+/// Whether `t` reads like a headline in a list of links: short, no closing full stop.
+fn headline_like(t: &str) -> bool {
+    let n = t.chars().count();
+    let words = t.split_whitespace().count();
+    (2..=160).contains(&n) && (1..=22).contains(&words) && !t.ends_with(['.', ':', ';', ','])
+}
+
+/// Debris that needs neighbours:
+/// - the headlines listed under a "Related"/"More from …"/"Read more" header (up to eight, while
+///   they read like headlines);
+/// - a bare name line next to a read-time or date line (Medium: "Jane Doe", "Follow", "6 min read").
+fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>]) {
+    let n = texts.len();
+    let mut i = 0;
+    while i < n {
+        let header = found
+            .get(i)
+            .and_then(|d| d.as_ref())
+            .is_some_and(|d| d.reason == "related" || d.reason == "tags")
+            && texts
+                .get(i)
+                .is_some_and(|t| RELATED_HEADER.is_match(t) || is_bare_tags_label(t));
+        if header {
+            let mut j = i + 1;
+            let mut marked = 0;
+            while j < n && marked < 8 {
+                let t = texts.get(j).map_or("", String::as_str);
+                if is_title.get(j).copied().unwrap_or(true) {
+                    break;
+                }
+                if found.get(j).is_some_and(|d| d.is_some()) {
+                    // Dates and share buttons inside a list of links do not end it.
+                    j += 1;
+                    continue;
+                }
+                if !headline_like(t) {
+                    break;
+                }
+                // The list must be followed by more debris or the end, not by body text: a
+                // subheading right after a "Related" line is body.
+                if let Some(slot) = found.get_mut(j) {
+                    *slot = Some(Debris::new(
+                        if RELATED_HEADER.is_match(texts.get(i).map_or("", String::as_str)) {
+                            "related"
+                        } else {
+                            "tags"
+                        },
+                    ));
+                }
+                marked += 1;
+                j += 1;
+            }
+            // Undo when the run ends in a long body paragraph right away and the list had a
+            // single item: that item was most likely a subheading.
+            let next_is_body = texts
+                .get(j)
+                .is_some_and(|t| !headline_like(t) && found.get(j).is_some_and(|d| d.is_none()));
+            if marked == 1 && next_is_body {
+                if let Some(slot) = found.get_mut(i + 1) {
+                    *slot = None;
+                }
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+
+    // Name lines next to bylines, read times or dates, near the top or the bottom.
+    for k in 0..n {
+        if found.get(k).is_some_and(|d| d.is_some()) || is_title.get(k).copied().unwrap_or(true) {
+            continue;
+        }
+        let t = texts.get(k).map_or("", String::as_str);
+        if !looks_like_name(t) {
+            continue;
+        }
+        let neighbour_meta = [k.checked_sub(1), Some(k + 1), Some(k + 2)]
+            .into_iter()
+            .flatten()
+            .filter_map(|j| found.get(j).and_then(|d| d.as_ref()))
+            .any(|d| matches!(d.reason, "read_time" | "dateline" | "byline" | "share"));
+        if neighbour_meta {
+            if let Some(slot) = found.get_mut(k) {
+                *slot = Some(Debris {
+                    author: Some(t.to_string()),
+                    ..Debris::new("byline")
+                });
+            }
+        }
+    }
+}
+
+fn is_bare_tags_label(t: &str) -> bool {
+    TAGS.captures(t)
+        .is_some_and(|c| c.get(1).is_none_or(|m| m.as_str().trim().is_empty()))
+}
+
+/// "Jane Doe is a senior reporter at …" in the last paragraphs, once we know Jane Doe wrote it.
+fn mark_bios(texts: &[String], is_title: &[bool], author: &str, found: &mut [Option<Debris>]) {
+    let n = texts.len();
+    let start = n.saturating_sub(3);
+    for k in start..n {
+        if is_title.get(k).copied().unwrap_or(true) || found.get(k).is_some_and(|d| d.is_some()) {
+            continue;
+        }
+        let t = texts.get(k).map_or("", String::as_str);
+        let Some(rest) = t.strip_prefix(author) else {
+            continue;
+        };
+        static BIO: Lazy<Regex> = Lazy::new(|| {
+            re(
+                r"(?i)^\s+(?:is|was|has\s+been|writes|covers|reports)\b.{0,300}\b(?:writer|journalist|reporter|correspondent|editor|author|fellow|professor|columnist|contributor|analyst|researcher|producer|covers|writes)\b",
+            )
+        });
+        if BIO.is_match(rest) && t.chars().count() <= 400 {
+            if let Some(slot) = found.get_mut(k) {
+                *slot = Some(Debris::new("bio"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

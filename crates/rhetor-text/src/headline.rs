@@ -27,7 +27,7 @@ static CITY_DATELINE: Lazy<Regex> = Lazy::new(|| {
 /// "By Jane Doe", "BY JANE DOE AND JOHN ROE, Reuters", "Written by …", "Von Max Muster".
 static BYLINE: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)^(?:(?:written|posted|reported|story|text|words|photos?)\s+by|by|von|par|di|por|автор|author|autor)\s*:?\s+(\S.*)$",
+        r"(?i)^(?:(?:written|posted|reported|story|text|words)\s+by|by|von|par|di|por|автор|author|autor)\s*:?\s+(\S.*)$",
     )
     .expect("static regex")
 });

@@ -1,0 +1,442 @@
+use super::*;
+use rhetor_doc::{Article, ParagraphKind};
+
+/// Build an article the way the pipeline does: paragraphs by line, line 1 is the title.
+fn article(text: &str) -> Article {
+    let mut a = Article::new("t", "-", text);
+    a.paragraphs = rhetor_text::paragraphs(text);
+    if let Some(p) = a.paragraphs.first_mut() {
+        p.kind = ParagraphKind::Title;
+    }
+    clean(&mut a);
+    a
+}
+
+/// (text, reason) of each paragraph after cleanup.
+fn kinds(a: &Article) -> Vec<(String, Option<String>)> {
+    a.paragraphs
+        .iter()
+        .map(|p| {
+            let t = a.slice(p.start, p.end).unwrap_or("").trim().to_string();
+            (
+                t,
+                if p.kind == ParagraphKind::Debris {
+                    p.reason.clone()
+                } else {
+                    None
+                },
+            )
+        })
+        .collect()
+}
+
+fn reason_of(line: &str) -> Option<String> {
+    let a = article(&format!(
+        "Headline\n\nSome body text here, long enough to be real.\n\n{line}"
+    ));
+    a.paragraphs.get(2).and_then(|p| {
+        (p.kind == ParagraphKind::Debris)
+            .then(|| p.reason.clone())
+            .flatten()
+    })
+}
+
+fn assert_debris(reason: &str, lines: &[&str]) {
+    for l in lines {
+        assert_eq!(
+            reason_of(l).as_deref(),
+            Some(reason),
+            "{l:?} should be {reason}"
+        );
+    }
+}
+
+fn assert_body(lines: &[&str]) {
+    for l in lines {
+        assert_eq!(reason_of(l), None, "{l:?} should stay in the body");
+    }
+}
+
+#[test]
+fn bylines_go_and_fill_author() {
+    assert_debris(
+        "byline",
+        &[
+            "By Jane Doe",
+            "By JANE DOE",
+            "By Jane Doe, CNN",
+            "By Jane Doe and John Roe, Reuters",
+            "Written by Jane Doe",
+            "Reporting by Jane Doe; Editing by John Roe",
+            "Additional reporting by Max Muster in Berlin",
+            "Jane Doe contributed to this report.",
+        ],
+    );
+    let a = article("Headline\n\nBy Jane Doe, CNN\n\nBody paragraph that says something.");
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe"));
+    let a = article("Headline\n\nBy Jane Doe and John Roe | Staff Writers\n\nBody.");
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe and John Roe"));
+    let a = article("Headline\n\nWritten by Jane Doe\n\nBody.");
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe"));
+}
+
+#[test]
+fn author_already_known_is_kept() {
+    let mut a = Article::new("t", "-", "Headline\n\nBy Jane Doe\n\nBody.");
+    a.paragraphs = rhetor_text::paragraphs(&a.text);
+    a.metadata.author = Some("From HTML".into());
+    clean(&mut a);
+    assert_eq!(a.metadata.author.as_deref(), Some("From HTML"));
+    assert_eq!(a.paragraphs[1].kind, ParagraphKind::Debris);
+}
+
+#[test]
+fn read_time_and_datelines_go_and_fill_published() {
+    assert_debris(
+        "read_time",
+        &[
+            "6 min read",
+            "5 min. read",
+            "Reading time: 4 minutes",
+            "12 minute read",
+        ],
+    );
+    assert_debris(
+        "dateline",
+        &[
+            "Updated 3:45 PM EST, March 2, 2024",
+            "Published 12 Jan 2023",
+            "March 3, 2024",
+            "Mon 4 Mar 2024 06.00 GMT",
+            "Published 3 hours ago",
+            "2024-03-01T12:30:00Z",
+            "Posted on Tuesday, 5th of March 2024 at 10:30 am",
+        ],
+    );
+    let a = article("Headline\n\nUpdated 3:45 PM EST, Sat March 2, 2024\n\nBody.");
+    assert_eq!(
+        a.metadata.published.as_deref(),
+        Some("2024-03-02T15:45:00-05:00")
+    );
+    let a = article("Headline\n\nPublished 12 Jan 2023\n\nBody.");
+    assert_eq!(a.metadata.published.as_deref(), Some("2023-01-12"));
+    // A first-publication date wins over an update, whatever the order.
+    let a = article("Headline\n\nUpdated 14 Jan 2023\n\nPublished 12 Jan 2023\n\nBody.");
+    assert_eq!(a.metadata.published.as_deref(), Some("2023-01-12"));
+}
+
+#[test]
+fn medium_style_header_and_footer() {
+    let text = "How I Quit Social Media\n\nJane Doe\n\nFollow\n\n6 min read\n\n·\n\nMar 3, 2024\n\n--\n\n\
+                Listen\n\nShare\n\nI deleted every app on a Tuesday.\n\nIt was hard at first.\n\n\
+                Written by Jane Doe\n\n1.2K Followers\n\nNo responses yet\n\nHelp Status About Careers Press Blog Privacy Terms Text to speech Teams";
+    let a = article(text);
+    let k = kinds(&a);
+    let body: Vec<&str> = k
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(
+        body,
+        vec![
+            "How I Quit Social Media",
+            "I deleted every app on a Tuesday.",
+            "It was hard at first."
+        ]
+    );
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe"));
+    assert_eq!(a.metadata.published.as_deref(), Some("2024-03-03"));
+}
+
+#[test]
+fn compound_meta_lines() {
+    assert_debris(
+        "byline",
+        &[
+            "Jane Doe · 6 min read · Mar 3, 2024",
+            "By Jane Doe | March 3, 2024",
+        ],
+    );
+    let a = article("Headline\n\nBy Jane Doe | Updated March 3, 2024 10:00 am\n\nBody.");
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe"));
+    assert_eq!(a.metadata.published.as_deref(), Some("2024-03-03T10:00:00"));
+}
+
+#[test]
+fn captions_and_credits_go() {
+    assert_debris(
+        "credit",
+        &[
+            "Photo: Reuters",
+            "(Getty Images)",
+            "Getty Images",
+            "Image source, Getty Images",
+            "AFP via Getty Images",
+            "REUTERS/Kevin Lamarque",
+            "Picture: PA",
+            "Photo by Jane Doe/AP",
+            "Image credit: NASA",
+        ],
+    );
+    assert_debris(
+        "caption",
+        &[
+            "Image caption, Firefighters battled the blaze for six hours",
+            "Protesters gather outside parliament on Saturday. Photograph: Guy Smallman/Getty Images",
+            "President Biden speaks in the Rose Garden (Photo: Reuters)",
+            "Firefighters at the scene on Tuesday. (AP Photo/Jane Doe)",
+        ],
+    );
+}
+
+#[test]
+fn share_and_player_prompts_go() {
+    assert_debris(
+        "share",
+        &[
+            "Share",
+            "Share this article",
+            "Copy link",
+            "Link Copied!",
+            "Get short URL",
+            "Share Tweet Email",
+            "Facebook | Twitter | WhatsApp",
+            "Save",
+            "Follow",
+            "SUBSCRIBE on YouTube:",
+            "Follow us on Twitter",
+        ],
+    );
+    assert_debris(
+        "player",
+        &[
+            "Listen Live",
+            "Listen to this article",
+            "Watch Live",
+            "Video Ad Feedback",
+            "02:31",
+            "Watch: Biden's speech in full",
+        ],
+    );
+    assert_debris(
+        "ad",
+        &["Advertisement", "Story continues below advertisement"],
+    );
+}
+
+#[test]
+fn newsletter_comment_tag_prompts_go() {
+    assert_debris(
+        "newsletter",
+        &[
+            "Sign up for our newsletter",
+            "Sign up for our daily newsletter to get the latest news",
+            "Subscribe to RT newsletter to get stories the mainstream media won’t tell you.",
+            "Get the latest headlines delivered to your inbox",
+            "Sign up here.",
+            "Sign up for the Quartz Africa Weekly Brief — the most important and interesting news from across the continent, in your inbox.",
+        ],
+    );
+    assert_debris(
+        "comments",
+        &[
+            "Comments",
+            "Leave a comment",
+            "Leave a Reply",
+            "12 comments",
+            "No responses yet",
+            "Community standards",
+            "Join the conversation",
+        ],
+    );
+    assert_debris(
+        "tags",
+        &[
+            "Tags: Ukraine, Russia, NATO",
+            "Topics",
+            "Filed under: Politics, Elections",
+            "Related Topics",
+        ],
+    );
+}
+
+#[test]
+fn related_lists_and_footers_go() {
+    assert_debris(
+        "related",
+        &[
+            "Related:",
+            "Read more:",
+            "More from Politics",
+            "Recommended",
+            "READ MORE: Boris Johnson's secret plan revealed",
+            "You may also like",
+        ],
+    );
+    assert_debris(
+        "footer",
+        &[
+            "© 2024 Example News Ltd",
+            "All rights reserved.",
+            "Copyright 2023 The Associated Press. All rights reserved.",
+            "About the author",
+            "This article was originally published on The Conversation.",
+        ],
+    );
+    assert_debris("separator", &["***", "---", "• • •", "* * *", "—"]);
+
+    let text = "Headline\n\nThe minister resigned on Friday after weeks of pressure.\n\nRelated\n\n\
+                Minister under fire over expenses\n\nWhat the opposition wants now\n\nThree things to know about the inquiry\n\n\
+                © 2024 Example News";
+    let k = kinds(&article(text));
+    assert_eq!(k[1].1, None);
+    for (t, r) in &k[2..] {
+        assert!(r.is_some(), "{t:?} should be debris");
+    }
+}
+
+#[test]
+fn a_subheading_after_a_related_line_stays() {
+    let text = "Headline\n\nFirst paragraph of the story, with a full sentence.\n\nRead more:\n\n\
+                What happens next\n\nThe committee will meet again in June, officials said, and a vote is expected before the summer recess begins.";
+    let k = kinds(&article(text));
+    assert_eq!(k[2].1.as_deref(), Some("related"));
+    assert_eq!(k[3].1, None, "{:?}", k[3]);
+    assert_eq!(k[4].1, None);
+}
+
+#[test]
+fn author_bio_at_the_end_goes() {
+    let text = "Headline\n\nBy Jane Doe\n\nThe body of the article is here.\n\n\
+                Jane Doe is a senior reporter at Example News covering climate policy.";
+    let k = kinds(&article(text));
+    assert_eq!(k[3].1.as_deref(), Some("bio"));
+    assert_eq!(k[2].1, None);
+}
+
+#[test]
+fn tricky_body_paragraphs_stay() {
+    assert_body(&[
+        "By the end of the year, prices had doubled.",
+        "By Tuesday the troops had left the city.",
+        "By contrast, the opposition wants lower taxes.",
+        "\"Share the wealth,\" the senator said.",
+        "Share prices fell sharply on Monday.",
+        "She declined to share details of the deal.",
+        "He refused.",
+        "It worked.",
+        "Why?",
+        "The photo, taken in 1945, shows soldiers raising a flag.",
+        "A photo of the meeting was posted on Twitter by the mayor's office.",
+        "Comments made by the minister drew criticism from all sides.",
+        "Listen to what the people are saying, she urged.",
+        "Related to this, the council also cut spending on libraries.",
+        "Read more about the plan on the ministry's website, officials said.",
+        "Follow the money, as they say, and you will find the answer.",
+        "The tags on the crates read \"Made in China\".",
+        "Topics discussed included trade, security and migration.",
+        "March 3, 2024 will be remembered as a dark day for democracy.",
+        "Updated figures show unemployment rose to 5.1 per cent.",
+        "Published in 1859, the book changed biology forever.",
+        "Copyright law protects authors, the judge said.",
+        "All rights reserved, the company insisted, was no excuse.",
+        "Advertisement revenue fell by a third last year.",
+        "Getty Images and Reuters both distributed the picture worldwide, which angered the family.",
+        "He painted a vivid image: a country in ruins.",
+        "Unemployment rose to 5 per cent (source: Eurostat)",
+        "Watch the skies, the general warned.",
+        "The film, which premiered in Cannes, was praised by critics. Photo opportunities abounded.",
+        "Save the Children said the figures were alarming.",
+        "Home is where the heart is.",
+        "Next, the committee will vote.",
+        "Jane Doe, a spokeswoman for the ministry, declined to comment.",
+        "Conversation with the minister lasted an hour.",
+        "Search and rescue teams worked through the night.",
+        "1. Cut taxes",
+        "Video footage showed police beating protesters.",
+        "Tags were attached to every suitcase.",
+        "Following the shooting, students lobbied politicians for gun control.",
+        "Subscribers to the newsletter were told nothing, the lawsuit says.",
+        "Sign up for the draft was compulsory for every man over 18, and thousands refused.",
+    ]);
+}
+
+#[test]
+fn title_and_text_are_never_touched() {
+    let text = "By Jane Doe\n\nShare\n\nBody.";
+    let a = article(text);
+    assert_eq!(a.paragraphs[0].kind, ParagraphKind::Title);
+    assert_eq!(a.paragraphs[1].kind, ParagraphKind::Debris);
+    assert_eq!(a.text, text);
+}
+
+#[test]
+fn nbsp_and_zero_width_do_not_hide_debris() {
+    assert_debris("share", &["Share\u{a0}this\u{200b} article"]);
+    assert_debris("read_time", &["6\u{a0}min read"]);
+    assert_debris("separator", &["\u{200b}", "\u{feff}"]);
+}
+
+#[test]
+fn semeval_english_train_articles_have_no_debris() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/semeval2023/en/train-articles-subtask-3");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "SKIP: SemEval English training articles not found at {}",
+            dir.display()
+        );
+        return;
+    };
+    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    let (mut articles, mut paras, mut hits, mut invisible) = (0, 0, 0, 0);
+    let mut examples = Vec::new();
+    for p in &paths {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        let a = article(&text);
+        articles += 1;
+        for para in a.paragraphs.iter().skip(1) {
+            paras += 1;
+            if para.kind != ParagraphKind::Debris {
+                continue;
+            }
+            let t = a.slice(para.start, para.end).unwrap_or("");
+            // Lines holding only U+FEFF carry no text: debris by any measure, not a loss.
+            if t.chars()
+                .all(|c| c.is_whitespace() || rhetor_text::is_zero_width(c))
+            {
+                invisible += 1;
+                continue;
+            }
+            hits += 1;
+            examples.push(format!(
+                "{} #{} [{}] {:?}",
+                p.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
+                para.index,
+                para.reason.as_deref().unwrap_or(""),
+                t.chars().take(140).collect::<String>()
+            ));
+        }
+    }
+    println!(
+        "SemEval en train: {articles} articles, {paras} non-title paragraphs, {hits} marked debris \
+         (+{invisible} lines of only zero-width characters)"
+    );
+    for e in &examples {
+        println!("  {e}");
+    }
+    // These texts were called clean, but the PTC articles were scraped: reviewed by hand (2026-11-26),
+    // each of the 133 paragraphs this marked was debris (Tribune syndication footers, "Advertisement",
+    // "©… " photo captions, separator rules, Reuters bylines and "Our Standards" footers, a "READ
+    // MORE:" list, "Follow on Twitter", a newsletter prompt). This bound guards against new rules eating body paragraphs: raise it only after
+    // reading the new hits.
+    assert!(
+        hits <= 135,
+        "{hits} SemEval paragraphs marked as debris: review the list above"
+    );
+    assert!(paras > 0, "no paragraphs read from {}", dir.display());
+}
