@@ -125,6 +125,13 @@ pub(crate) fn looks_like_headline(line: &str) -> bool {
         return false;
     }
     let chars = t.chars().count();
+    // Headlines in capitals ("NORD STREAM 1 ΤΕΛΟΣ! …") run long and hold several exclamations;
+    // body text is never set in capitals.
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let upper = t.chars().filter(|c| c.is_uppercase()).count();
+    if letters >= 20 && upper * 10 >= letters * 9 && chars <= 400 {
+        return true;
+    }
     if chars > 300 {
         return false;
     }
@@ -135,6 +142,11 @@ pub(crate) fn looks_like_headline(line: &str) -> bool {
         return false;
     }
     if ends_with_period && chars > 200 {
+        return false;
+    }
+    // One long sentence closed by a full stop is a lede, not a headline (headlines rarely end with
+    // a full stop; the SemEval titles that do are mostly short).
+    if ends_with_period && t.split_whitespace().count() >= 15 {
         return false;
     }
     // "NEW YORK — The city council voted on Tuesday to …" is the first body paragraph.

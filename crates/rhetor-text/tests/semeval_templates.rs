@@ -179,3 +179,70 @@ fn paragraph_numbering_matches_every_semeval_template() {
         failures.join("\n")
     );
 }
+
+/// Line 1 of a SemEval article is its headline: how many of them [`rhetor_text::looks_like_headline`]
+/// accepts (recall), and how many body paragraphs it would also accept (it is only asked about line
+/// 1, so the second number is context, not an error rate).
+#[test]
+fn semeval_first_lines_read_as_headlines() {
+    let root = data_dir();
+    if !root.is_dir() {
+        eprintln!("SKIP: SemEval data not found at {}", root.display());
+        return;
+    }
+    let (mut titles, mut accepted, mut bodies, mut body_accepted) =
+        (0usize, 0usize, 0usize, 0usize);
+    let mut rejected = Vec::new();
+    let mut langs: Vec<PathBuf> = fs::read_dir(&root)
+        .expect("semeval dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    langs.sort();
+    for lang in langs.iter().filter(|p| p.is_dir()) {
+        for split in ["train-articles-subtask-3", "test-articles-subtask-3"] {
+            let Ok(entries) = fs::read_dir(lang.join(split)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(text) = fs::read_to_string(e.path()) else {
+                    continue;
+                };
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+                let chars: Vec<char> = text.chars().collect();
+                let ps = rhetor_text::paragraphs(&text);
+                for p in &ps {
+                    let line: String = chars[p.start..p.end].iter().collect();
+                    let yes = rhetor_text::looks_like_headline(&line);
+                    if p.index == 1 {
+                        titles += 1;
+                        if yes {
+                            accepted += 1;
+                        } else {
+                            rejected.push(format!(
+                                "{}: {}",
+                                e.path().display(),
+                                line.chars().take(120).collect::<String>()
+                            ));
+                        }
+                    } else if p.index >= 3 {
+                        bodies += 1;
+                        body_accepted += usize::from(yes);
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "SemEval line 1 accepted as headline: {accepted}/{titles}; body paragraphs that would also pass: \
+         {body_accepted}/{bodies}"
+    );
+    for r in &rejected {
+        println!("  rejected: {r}");
+    }
+    assert!(titles > 1000);
+    assert!(
+        accepted * 100 >= titles * 97,
+        "too many SemEval headlines rejected"
+    );
+}
