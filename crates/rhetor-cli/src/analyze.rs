@@ -168,7 +168,7 @@ impl Sink {
     }
 
     fn article(&mut self, a: &Article) -> Result<()> {
-        match (self.format, &self.out) {
+        match (self.format, self.out.clone()) {
             (OutputFormat::Jsonl, _) => {
                 let line = serde_json::to_string(a)?;
                 let w: &mut dyn Write = match &mut self.jsonl_file {
