@@ -141,10 +141,12 @@ fn read_limited(r: impl Read, limit: u64) -> Result<Vec<u8>, IngestError> {
 
 /// Read every article in `bytes`, named `name` (a path or `-`; its extension helps detection).
 pub fn read_bytes(bytes: &[u8], name: &str, opts: &Options) -> Vec<Item> {
-    let fail = |error| vec![Err(Failure {
-        source: name.to_string(),
-        error,
-    })];
+    let fail = |error| {
+        vec![Err(Failure {
+            source: name.to_string(),
+            error,
+        })]
+    };
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return fail(IngestError::Empty);
     }
@@ -207,7 +209,12 @@ fn collect_entries(
         .enumerate()
         .map(|(i, e)| match e {
             Ok(ex) => {
-                let fallback = format!("{stem}-{}", i + 1);
+                // Name an entry without an id of its own after its place in the container, the
+                // same place `source` names (`crawl-record3` for `crawl.warc.gz#record3`).
+                let fallback = match ex.source_suffix.as_deref() {
+                    Some(sfx) => format!("{stem}-{}", sfx.trim_start_matches(['#', ':'])),
+                    None => format!("{stem}-{}", i + 1),
+                };
                 Ok(assemble(ex, &fallback, name))
             }
             Err(error) => {
@@ -252,9 +259,8 @@ pub fn decode(bytes: &[u8]) -> (String, Option<String>) {
     if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         if enc != encoding_rs::UTF_8 {
             let (text, _, had_errors) = enc.decode(bytes);
-            let warning = had_errors.then(|| {
-                format!("invalid {} replaced with U+FFFD", enc.name())
-            });
+            let warning =
+                had_errors.then(|| format!("invalid {} replaced with U+FFFD", enc.name()));
             return (text.into_owned(), warning);
         }
         return decode_utf8(&bytes[bom_len..]);
@@ -400,7 +406,10 @@ mod tests {
         let items = read_bytes(STORY.as_bytes(), "article42.txt", &Options::default());
         let a = items[0].as_ref().unwrap();
         assert_eq!(a.id, "42");
-        assert_eq!(a.title.as_deref(), Some("Council votes to close library branch"));
+        assert_eq!(
+            a.title.as_deref(),
+            Some("Council votes to close library branch")
+        );
         let idx: Vec<usize> = a.paragraphs.iter().map(|p| p.index).collect();
         assert_eq!(idx, vec![1, 3, 5]);
     }
