@@ -601,9 +601,12 @@ fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>
             .filter_map(|j| found.get(j).and_then(|d| d.as_ref()))
             .any(|d| matches!(d.reason, "read_time" | "dateline" | "byline" | "share"));
         if neighbour_meta {
+            // Near the top it is the article's author; further down it signs a letter or a
+            // reader comment ("Ken White." over "FACEBOOK."), which names no author of ours.
+            let author = (k <= 6).then(|| t.trim_end_matches('.').to_string());
             if let Some(slot) = found.get_mut(k) {
                 *slot = Some(Debris {
-                    author: Some(t.to_string()),
+                    author,
                     ..Debris::new("byline")
                 });
             }
