@@ -141,7 +141,7 @@ static SEPARATOR_LIKE: Lazy<Regex> = Lazy::new(|| re(r"^[^\p{L}\p{N}]*$"));
 
 static SHARE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google news)(?:\s*:.{0,60})?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?)\.?$",
+        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google news)(?:\s*:.{0,60})?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
     )
 });
 
@@ -165,7 +165,7 @@ static NEWSLETTER: Lazy<Regex> = Lazy::new(|| {
 
 static COMMENTS: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
+        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)(?:\s+cancel\s+reply)?|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
     )
 });
 
@@ -207,6 +207,14 @@ static FOOTER: Lazy<Regex> = Lazy::new(|| {
 
 /// "Photo: Reuters", "Image source, Getty Images", "(Getty Images)", "AFP via Getty Images",
 /// "REUTERS/Kevin Lamarque", "Picture: PA".
+/// Boilerplate whose opening words are unmistakable, however long the rest: checked on lines of
+/// any length up to 500 characters, prose or not.
+static BOILERPLATE: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:do\s+you\s+have\s+an\s+opinion\s+on\s+the\s+issues\s+raised\s+in\s+this\s+article\?|we\s+use\s+cookies\b|this\s+(?:site|website)\s+uses\s+cookies\b|by\s+(?:signing\s+up|subscribing|clicking|continuing)\b.{0,60}\b(?:agree|accept)\b|this\s+(?:material|article|content)\s+may\s+not\s+be\s+(?:published|reproduced|republished),?\s+broadcast|comments\s+this\s+field\s+is\s+for\s+validation)",
+    )
+});
+
 static CREDIT: Lazy<Regex> = Lazy::new(|| {
     re(
         r"(?i)^\(?\s*(?:(?:photo|photograph|image|picture|pic|foto|video|illustration|graphic|credit|photo\s+credit|image\s+credit|image\s+source|source\s+image|cover\s+image|header\s+image|featured\s+image|top\s+image|lead\s+image|main\s+image|photo\s+illustration)s?\s*(?::|,|by|-|—|–)\s*\S.{0,100}|(?:getty(?:\s+images)?|afp|ap|reuters|epa|epa-efe|shutterstock|istock(?:photo)?|alamy|pa(?:\s+media|\s+wire)?|dpa|anadolu(?:\s+agency)?|xinhua|tass|ria\s+novosti|sputnik|bloomberg|nurphoto|sopa\s+images|zuma(?:\s+press)?|imago|unsplash|pexels|pixabay|wikimedia\s+commons|wikipedia|ansa|lapresse|pap|east\s+news|afp\s+via\s+getty\s+images|ap\s+photo|reuters\s+pictures|file\s+photo|courtesy(?:\s+of)?\s+.{1,60})(?:\s*(?:/|via|\||,)\s*[^.]{1,80})?)\s*\)?\.?$",
@@ -259,6 +267,9 @@ fn classify(t: &str) -> Option<Debris> {
         if let Some(d) = classify_short(t) {
             return Some(d);
         }
+    }
+    if chars <= 500 && BOILERPLATE.is_match(t) {
+        return Some(Debris::new("footer"));
     }
     // Longer lines: only patterns that are unmistakable whatever the length.
     if chars <= 400 && is_caption(t) {
@@ -323,7 +334,7 @@ fn classify_short(t: &str) -> Option<Debris> {
     if SHARE.is_match(t) || share_row(t) {
         return Some(Debris::new("share"));
     }
-    if let Some(d) = compound_meta_line(t) {
+    if let Some(d) = compound_meta_line(t).or_else(|| date_by_name(t)) {
         return Some(d);
     }
     if AD.is_match(t) {
@@ -481,6 +492,38 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
     Some(out)
 }
 
+/// "Posted on March 5, 2024 by Jane Doe": a date line, then "by" and a byline's names.
+fn date_by_name(t: &str) -> Option<Debris> {
+    let lower = t.to_lowercase();
+    let at = lower.rfind(" by ")?;
+    let head = t.get(..at)?;
+    let tail = t.get(at + 4..)?;
+    let date = date_line(head)?;
+    let by = byline(&format!("By {tail}"))?;
+    Some(Debris {
+        reason: "byline",
+        author: by.author,
+        published: date.published,
+        updated: date.updated,
+    })
+}
+
+/// "BBC News, Yorkshire", "Senior Political Correspondent": a short line of capitalised words
+/// with no sentence punctuation, as printed under a byline.
+fn looks_like_affiliation(t: &str) -> bool {
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    (1..=6).contains(&words.len())
+        && !t.contains(['.', '!', '?', ':', ';', '"', '“'])
+        && !t.chars().any(|c| c.is_ascii_digit())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(|c| c.is_uppercase())
+                || matches!(*w, "and" | "of" | "for" | "the" | "at" | "in" | "&")
+        })
+}
+
 /// "Jane Doe", "Jean-Luc O'Neill": two to four capitalised words, no digits.
 fn looks_like_name(t: &str) -> bool {
     let words: Vec<&str> = t.split_whitespace().collect();
@@ -584,6 +627,21 @@ fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>
             continue;
         }
         i += 1;
+    }
+
+    // An affiliation printed right under a byline ("By Jane Doe" / "BBC News, Yorkshire").
+    for k in 1..n {
+        let after_byline = found
+            .get(k - 1)
+            .and_then(|d| d.as_ref())
+            .is_some_and(|d| d.reason == "byline" && d.author.is_some());
+        let free =
+            found.get(k).is_some_and(|d| d.is_none()) && !is_title.get(k).copied().unwrap_or(true);
+        if after_byline && free && texts.get(k).is_some_and(|t| looks_like_affiliation(t)) {
+            if let Some(slot) = found.get_mut(k) {
+                *slot = Some(Debris::new("byline"));
+            }
+        }
     }
 
     // Name lines next to bylines, read times or dates, near the top or the bottom.

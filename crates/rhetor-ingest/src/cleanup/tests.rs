@@ -446,13 +446,15 @@ fn semeval_english_train_articles_have_no_debris() {
     for e in &examples {
         println!("  {e}");
     }
-    // These texts were called clean, but the PTC articles were scraped: reviewed by hand (2026-11-26),
-    // each of the 133 paragraphs this marked was debris (Tribune syndication footers, "Advertisement",
-    // "©… " photo captions, separator rules, Reuters bylines and "Our Standards" footers, a "READ
-    // MORE:" list, "Follow on Twitter", a newsletter prompt). This bound guards against new rules eating body paragraphs: raise it only after
-    // reading the new hits.
+    // These texts were called clean, but the PTC articles were scraped. Reviewed by hand
+    // (2026-11-26): each of the 160 paragraphs marked is debris — Tribune syndication footers,
+    // "Advertisement", "© …" photo captions, separator rules, Reuters bylines and "Our Standards",
+    // a "READ MORE:" list, "Follow on Twitter", newsletter prompts, 27 copies of Freedom Outpost's
+    // "Comments This field is for validation purposes…" poll text. Two of them (both photo
+    // captions) carry a technique label in the subtask-3 gold. This bound guards against new rules
+    // eating body paragraphs: raise it only after reading the new hits.
     assert!(
-        hits <= 135,
+        hits <= 165,
         "{hits} SemEval paragraphs marked as debris: review the list above"
     );
     assert!(paras > 0, "no paragraphs read from {}", dir.display());
@@ -524,4 +526,146 @@ fn debris_scan_other_corpora() {
         total_hits <= 320,
         "{total_hits} debris paragraphs: review the list above"
     );
+}
+
+/// Whole scraped articles in the shapes outlets produce (invented text). `B` marks body lines,
+/// `D` debris; the first line is the title.
+fn check_article(lines: &[(char, &str)]) -> Article {
+    let text = lines
+        .iter()
+        .map(|(_, l)| *l)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let a = article(&text);
+    let k = kinds(&a);
+    assert_eq!(k.len(), lines.len(), "paragraph count");
+    for ((want, line), (_, reason)) in lines.iter().zip(&k).skip(1) {
+        match want {
+            'B' => assert_eq!(reason, &None, "body line marked debris: {line:?}"),
+            _ => assert!(reason.is_some(), "debris line kept: {line:?}"),
+        }
+    }
+    a
+}
+
+#[test]
+fn bbc_style_article() {
+    let a = check_article(&[
+        ('T', "Flooding: Hundreds evacuated as river bursts its banks"),
+        ('D', "Published 12 January 2024"),
+        ('D', "Share"),
+        ('D', "Save"),
+        ('D', "By Jane Doe"),
+        ('D', "BBC News, Yorkshire"),
+        ('D', "Image source, Getty Images"),
+        ('D', "Image caption, Residents were moved to a leisure centre overnight"),
+        ('B', "Hundreds of people have been evacuated from their homes after the River Ouse burst its banks."),
+        ('B', "The Environment Agency issued three severe flood warnings, meaning there is a danger to life."),
+        ('B', "\"We lost everything downstairs,\" said resident Tom Hill."),
+        ('D', "Related Topics"),
+        ('D', "Flooding"),
+        ('D', "York"),
+        ('D', "More on this story"),
+        ('D', "Why is flooding getting worse?"),
+        ('D', "Published 3 days ago"),
+    ]);
+    assert_eq!(a.metadata.published.as_deref(), Some("2024-01-12"));
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe"));
+}
+
+#[test]
+fn cnn_style_article() {
+    let a = check_article(&[
+        ('T', "Senate passes stopgap bill hours before shutdown deadline"),
+        ('D', "By Jane Doe and John Roe, CNN"),
+        ('D', "Updated 11:02 PM EST, Fri March 1, 2024"),
+        ('D', "Link Copied!"),
+        ('B', "Washington CNN — The Senate on Friday passed a short-term funding bill, averting a partial government shutdown."),
+        ('D', "Video Ad Feedback"),
+        ('D', "02:31"),
+        ('B', "The vote was 77-13."),
+        ('B', "Lawmakers now have until March 8 to pass full-year spending bills."),
+        ('D', "CNN’s Manu Raju contributed to this report."),
+    ]);
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe and John Roe"));
+    assert_eq!(
+        a.metadata.published.as_deref(),
+        Some("2024-03-01T23:02:00-05:00")
+    );
+}
+
+#[test]
+fn rt_style_article() {
+    check_article(&[
+        ('T', "Moscow warns of ‘consequences’ over new sanctions"),
+        ('D', "Get short URL"),
+        ('D', "12 Jan, 2024 14:05"),
+        ('B', "Moscow will respond to the new package of sanctions, the Foreign Ministry said on Friday."),
+        ('B', "The spokeswoman called the measures “illegitimate” and “doomed to fail”."),
+        ('D', "READ MORE: EU unveils new sanctions package"),
+        ('B', "The bloc has adopted twelve packages since February 2022."),
+        ('D', "You can share this story on social media:"),
+        ('D', "Follow RT on Telegram"),
+        ('D', "Subscribe to RT newsletter to get stories the mainstream media won’t tell you."),
+    ]);
+}
+
+#[test]
+fn reuters_style_article() {
+    let a = check_article(&[
+        ('T', "Oil prices rise as supply worries mount"),
+        ('D', "By Jane Doe"),
+        ('D', "March 3, 2024 10:15 AM UTC"),
+        ('D', "Updated 2 hours ago"),
+        ('B', "LONDON, March 3 (Reuters) - Oil prices rose on Monday as concerns about supply from the Middle East outweighed worries over demand."),
+        ('B', "Brent crude futures were up 62 cents, or 0.8%, at $83.17 a barrel by 1010 GMT."),
+        ('D', "Reporting by Jane Doe; Editing by John Roe"),
+        ('D', "Our Standards: The Thomson Reuters Trust Principles."),
+        ('D', "Acquire Licensing Rights"),
+    ]);
+    assert_eq!(
+        a.metadata.published.as_deref(),
+        Some("2024-03-03T10:15:00+00:00")
+    );
+}
+
+#[test]
+fn local_news_and_blog_style_articles() {
+    check_article(&[
+        ('T', "Council approves new bike lanes on Main Street"),
+        ('D', "Posted on March 5, 2024 by Jane Doe"),
+        ('D', "5 Comments"),
+        (
+            'B',
+            "The city council voted 5-2 on Monday to add protected bike lanes along Main Street.",
+        ),
+        ('B', "Construction is expected to begin in June."),
+        ('D', "Advertisement"),
+        (
+            'B',
+            "Some business owners worry about losing parking spaces.",
+        ),
+        ('D', "Tags: bike lanes, city council, Main Street"),
+        ('D', "Share this:"),
+        ('D', "Facebook"),
+        ('D', "Twitter"),
+        ('D', "Like this:"),
+        ('D', "Related"),
+        ('D', "Leave a Reply Cancel reply"),
+        ('D', "© 2024 Springfield Gazette. All rights reserved."),
+    ]);
+}
+
+#[test]
+fn guardian_style_article() {
+    check_article(&[
+        ('T', "The government’s housing plan is a fantasy"),
+        ('D', "Jane Doe"),
+        ('D', "Mon 4 Mar 2024 06.00 GMT"),
+        ('B', "Ministers keep promising 300,000 homes a year. They have never delivered them."),
+        ('D', "Protesters outside parliament last week. Photograph: Guy Smallman/Getty Images"),
+        ('B', "The reasons are no mystery: land is expensive, builders are few, and councils are broke."),
+        ('D', "Jane Doe is a Guardian columnist"),
+        ('D', "Do you have an opinion on the issues raised in this article? If you would like to submit a response of up to 300 words by email to be considered for publication in our letters section, please click here."),
+    ]);
 }
