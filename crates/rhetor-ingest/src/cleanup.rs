@@ -63,6 +63,16 @@ pub fn clean(article: &mut Article) {
         .collect();
     context_pass(&texts, &is_title, &mut found);
 
+    // "4:14 p.m." down in the article stamps an entry of a live blog: the entry's time is part of
+    // the story. Only near the top is a bare clock time page furniture.
+    for (k, slot) in found.iter_mut().enumerate() {
+        let is_stamp = slot.as_ref().is_some_and(|d| d.reason == "dateline")
+            && texts.get(k).is_some_and(|t| LIVE_STAMP.is_match(t));
+        if k > 5 && is_stamp {
+            *slot = None;
+        }
+    }
+
     // Metadata: first byline author; a first-publication date beats an update.
     let mut author = None;
     let mut published: Option<(String, bool)> = None;
@@ -130,12 +140,15 @@ const SHORT: usize = 120;
 
 static READ_TIME: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:estimated\s+)?reading\s+time\s*:?\s*)?(?:about\s+|~)?\d{1,3}\s*(?:-\s*\d{1,3}\s*)?(?:min(?:ute)?s?|m)\.?(?:\s+(?:read|listen|reading|read time))?$|^(?:estimated\s+)?reading\s+time\s*:?\s*(?:about\s+)?\d{1,3}\s*(?:min(?:ute)?s?)\.?$|^read\s+time\s*:?\s*\d{1,3}\s*min(?:ute)?s?$|^\d{1,3}\s*min(?:ute)?s?\s+read$",
+        r"(?i)^(?:(?:estimated\s+)?reading\s+time\s*:?\s*)?(?:about\s+|~)?\d{1,3}\s*(?:-\s*\d{1,3}\s*)?(?:min(?:ute)?s?|m)\.?(?:\s+(?:read|listen|reading|read time))?$|^(?:estimated\s+)?reading\s+time\s*:?\s*(?:about\s+)?\d{1,3}\s*(?:min(?:ute)?s?)\.?$|^read\s+time\s*:?\s*\d{1,3}\s*min(?:ute)?s?$|^\d{1,3}\s*min(?:ute)?s?\s+read$|^(?:tempo\s+de\s+leitura|tiempo\s+de\s+lectura|temps\s+de\s+lecture|lesezeit|lesedauer|tempo\s+di\s+lettura|czas\s+czytania|время\s+чтения|leestijd)\s*:?\s*(?:ca\.\s*)?\d{1,3}\s*(?:min(?:uto|utos|utes?|uten|uti|ut|\.)?|минут[аы]?)\.?$",
     )
 });
 
 static DURATION: Lazy<Regex> =
     Lazy::new(|| re(r"^\d{1,2}:\d{2}(?::\d{2})?(?:\s*/\s*\d{1,2}:\d{2}(?::\d{2})?)?$"));
+
+static LIVE_STAMP: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)^\d{1,2}[:.]\d{2}\s*[ap]\.?\s?m\.?\s*(?:[a-z]{2,4})?\s*:?$"));
 
 static SEPARATOR_LIKE: Lazy<Regex> = Lazy::new(|| re(r"^[^\p{L}\p{N}]*$"));
 
@@ -151,57 +164,61 @@ static SHARE_WORD: Lazy<Regex> = Lazy::new(|| {
     )
 });
 
+/// "Watch: Biden's speech in full": a player's title; not when it ends like a sentence.
+static PLAYER_TITLE: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)^(?:watch|video|listen|audio|podcast)\s*:\s*\S.{0,100}[^.]$"));
+
 static PLAYER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:listen(?:\s+live)?|listen\s+(?:to\s+)?(?:this\s+)?(?:article|story)(?:\s*[·•|-]?\s*\d+\s*min(?:ute)?s?)?|listen\s+now|play|pause|replay|mute|unmute|play\s+(?:video|audio|now)|watch(?:\s+(?:live|now|video|the video|more))?|watch\s+live\s+tv|live\s+tv|now\s+playing|up\s+next|video\s+ad\s+feedback|ad\s+feedback|see\s+more\s+videos|more\s+videos|loading(?:\s+video)?(?:\.\.\.|…)?|audio|video|media\s+caption|this\s+video\s+can\s+not\s+be\s+played|to\s+play\s+this\s+video\s+you\s+need\s+to\s+enable\s+javascript\s+in\s+your\s+browser\.?|your\s+browser\s+does\s+not\s+support\s+(?:the\s+)?(?:video|audio)(?:\s+(?:tag|element))?\.?|\d{1,2}:\d{2}(?:\s*/\s*\d{1,2}:\d{2})?)$|(?i)^(?:watch|video|listen|audio|podcast)\s*:\s*\S.{0,100}$",
+        r"(?i)^(?:listen(?:\s+live)?|listen\s+(?:to\s+)?(?:this\s+)?(?:article|story)(?:\s*[·•|-]?\s*\d+\s*min(?:ute)?s?)?|listen\s+now|play|pause|replay|mute|unmute|play\s+(?:video|audio|now)|watch(?:\s+(?:live|now|video|the video|more))?|watch\s+live\s+tv|live\s+tv|now\s+playing|up\s+next|video\s+ad\s+feedback|ad\s+feedback|see\s+more\s+videos|more\s+videos|loading(?:\s+video)?(?:\.\.\.|…)?|audio|video|media\s+caption|this\s+slideshow\s+requires\s+javascript\.?|this\s+video\s+can\s+not\s+be\s+played|to\s+play\s+this\s+video\s+you\s+need\s+to\s+enable\s+javascript\s+in\s+your\s+browser\.?|your\s+browser\s+does\s+not\s+support\s+(?:the\s+)?(?:video|audio)(?:\s+(?:tag|element))?\.?|\d{1,2}:\d{2}(?:\s*/\s*\d{1,2}:\d{2})?)$",
     )
 });
 
 static NEWSLETTER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:newsletter|sign\s+up\s+here\.?|(?:sign\s+up|subscribe|register)(?:\s+(?:now|today|here))?\s*(?:for|to)\s+(?:our|the|my|this|\S+(?:'s|’s))?\s*.{0,100}(?:newsletter|brief|briefing|updates|alerts|digest|emails?|inbox)s?.{0,100}|sign\s+up\s+here\s+to\s+get\s+.{0,100}(?:inbox|email)\.?|get\s+(?:the\s+)?(?:latest|best|top|our|daily|weekly|breaking).{0,60}(?:in|to)\s+your\s+inbox.{0,40}|(?:enter|your)\s+(?:your\s+)?e-?mail(?:\s+address)?.{0,40}|.{0,60}newsletter\s*(?:sign[\s-]?up|subscription)?\s*[:!]?|thank\s+you\s+for\s+(?:signing\s+up|subscribing).{0,60}|by\s+(?:signing\s+up|subscribing),?\s+you\s+agree.{0,200})$",
+        r"(?i)^(?:newsletter|sign\s+up\s+here\.?|(?:sign\s+up|subscribe|register)(?:\s+(?:now|today|here))?\s*(?:for|to)\s+(?:our|the|my|this|\S+(?:'s|’s))?\s*.{0,100}(?:newsletter|brief|briefing|alerts|digest|inbox|e-?mail\s+(?:updates|alerts|newsletter))s?.{0,100}|subscribe\s+to\s+\S+(?:\s+\S+)?\s+(?:and|to|for)\s+.{0,80}|sign\s+up\s+here\s+to\s+get\s+.{0,100}(?:inbox|email)\.?|get\s+(?:the\s+)?(?:latest|best|top|our|daily|weekly|breaking).{0,60}(?:in|to)\s+your\s+inbox.{0,40}|enter\s+your\s+e-?mail(?:\s+address)?\s*[:.]?|your\s+e-?mail\s+address\s*[:.]?|.{0,60}newsletter\s*(?:sign[\s-]?up|subscription)?\s*[:!]?|thank\s+you\s+for\s+(?:signing\s+up|subscribing).{0,60}|by\s+(?:signing\s+up|subscribing),?\s+you\s+agree.{0,200})$",
     )
 });
 
 static COMMENTS: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)(?:\s+cancel\s+reply)?|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
+        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)(?:\s+cancel\s+reply)?|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|tell\s+us\s+what\s+you\s+think(?:\.\.\.|…|[.!])?|\d+\s+post\s+comment(?:\s*\(\+\))?|post\s+comment|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
     )
 });
 
 static TAGS: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:tags?|topics?|related\s+topics|filed\s+under|categor(?:y|ies)|keywords|posted\s+in|more\s+on|subjects?|themen|schlagworte|mots-clés|argomenti|tagi|теги|темы)\s*[:\-–]?\s*(.{0,300})$",
+        r"(?i)^(?:tags?|topics?|related\s+topics|related\s+tags|filed\s+under|categor(?:y|ies)|keywords|posted\s+in|more\s+on|subjects?|themen|schlagworte|mots-clés|argomenti|tagi|теги|темы)\s*[:\-–]?\s*(.{0,300})$",
     )
 });
 
 static RELATED_HEADER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading)\s*:?$",
+        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+(?:great\s+)?\S+(?:\s+\S+)?\s+stories|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading)\s*:?$",
     )
 });
 
 static RELATED_INLINE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:related|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|—–-]\s*\S.{0,200}$",
+        r"(?i)^[\[(]?(?:related|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|—–-]\s*\S.{0,200}[\])]?$",
     )
 });
 
 static AD: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:advertisement|advertising|sponsored(?:\s+content)?|ad|ads|skip\s+advertisement|story\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|article\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story|below)|scroll\s+to\s+continue(?:\s+with\s+content)?|content\s+continues\s+below|paid\s+(?:post|content|partner\s+content)|partner\s+content|anzeige|werbung|publicité|pubblicità|reklama|реклама)$",
+        r"(?i)^(?:advertisement|advertising|advert|sponsored(?:\s+content)?|ad|ads|skip\s+advertisement|story\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|article\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story|below)|scroll\s+to\s+continue(?:\s+with\s+content)?|content\s+continues\s+below|paid\s+(?:post|content|partner\s+content)|partner\s+content|anzeige|werbung|publicité|pubblicità|reklama|реклама)$",
     )
 });
 
 static NAVIGATION: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:skip\s+to\s+(?:main\s+)?(?:content|navigation|search)|back\s+to\s+top|go\s+to\s+top|jump\s+to|menu|main\s+menu|search|home|close\s+menu|open\s+menu|toggle\s+navigation|next\s+(?:article|story|post)|previous\s+(?:article|story|post)|prev|next|continue\s+reading|read\s+full\s+(?:article|story)|click\s+to\s+expand(?:\.\.\.)?|view\s+(?:full|original)\s+(?:article|story|image|gallery)|view\s+gallery|(?:open|view)\s+image(?:\s+in\s+gallery)?|enlarge\s+(?:this\s+)?image|zoom|\d+\s*(?:of|/)\s*\d+|image\s+\d+\s+of\s+\d+|[0-9]+\s+photos?)$",
+        r"(?i)^(?:skip\s+to\s+(?:main\s+)?(?:content|navigation|search)|back\s+to\s+top|go\s+to\s+top|jump\s+to|menu|main\s+menu|search|home|close\s+menu|open\s+menu|toggle\s+navigation|next\s+(?:article|story|post)|previous\s+(?:article|story|post)|prev|next|continue\s+reading|read\s+full\s+(?:article|story)|click\s+to\s+expand(?:\.\.\.)?|view\s+(?:full|original)\s+(?:article|story|image|gallery)|view\s+gallery|back\s+to\s+(?:gallery|article|story|home(?:page)?)|photo\s+gallery|(?:live\s+tv|videos|photos|video|photo|gallery)(?:\s+(?:live\s+tv|videos|photos|video|photo|gallery))+|(?:open|view)\s+image(?:\s+in\s+gallery)?|enlarge\s+(?:this\s+)?image|zoom|\d+\s*(?:of|/)\s*\d+|image\s+\d+\s+of\s+\d+|[0-9]+\s+photos?)$",
     )
 });
 
 static FOOTER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:©|\(c\)|℗)\s*.{0,150}|copyright\s*(?:©|\(c\))?\s*(?:\d{4}|by\b|of\b|©).{0,150}|.{0,150}\ball\s+rights\s+reserved\.?|about\s+(?:the\s+)?(?:author|writer|us)|terms\s+(?:of\s+(?:use|service)|and\s+conditions)|privacy\s+(?:policy|notice)|cookie\s+(?:policy|settings|preferences)|contact\s+us|about\s+us|help\s+status\s+about.{0,120}|our\s+standards\s*:.{0,120}|acquire\s+licensing\s+rights|(?:this\s+(?:article|story|post|piece)\s+(?:was|is)\s+)?(?:originally|first)\s+(?:published|appeared)\s+(?:on|in|at|by)\s+.{1,120}|this\s+(?:article|story)\s+(?:was\s+)?(?:republished|reproduced)\s+.{0,120}|(?:\d[\d.,]*\s*[km]?\s+)?followers|\d[\d.,]*\s*[km]?\s+following|(?:editor|writer|author|founder|contributor|columnist|journalist)\s+(?:at|of|for)\s+.{1,80}|see\s+all\s+from\s+.{1,80}|recommended\s+from\s+medium|more\s+from\s+medium|write\s+for\s+us|support\s+(?:our|independent)\s+journalism.{0,100}|(?:report|flag)\s+(?:an?\s+)?(?:error|typo|correction|story)|send\s+(?:us\s+)?(?:a\s+)?(?:news\s+)?tips?.{0,60}|(?:got|have)\s+a\s+(?:news\s+)?tip\?.{0,100}|print\s+edition.{0,80}|correction\s+policy|ethics\s+policy|(?:the\s+)?views?\s+expressed\s+(?:in\s+this\s+(?:article|piece|column|op-ed)\s+)?(?:are|is)\s+(?:those|that)\s+of\s+the\s+author.{0,120})$",
+        r"(?i)^(?:(?:©|ⓒ|\(c\)|℗)\s*.{0,150}|copyright\s*(?:©|ⓒ|\(c\))?\s*(?:\d{4}|by\b|of\b|©|ⓒ).{0,150}|copyright\s+(?-i:\p{Lu}\S*(?:\s+\p{Lu}\S*){0,3})\s+(?:19|20)\d{2}\b(?-i:[^\p{Ll}]){0,60}|.{0,150}\ball\s+rights\s+reserved\.?|about\s+(?:the\s+)?(?:author|writer|us)|terms\s+(?:of\s+(?:use|service)|and\s+conditions)|privacy\s+(?:policy|notice)|cookie\s+(?:policy|settings|preferences)|contact\s+us|about\s+us|help\s+status\s+about.{0,120}|our\s+standards\s*:.{0,120}|acquire\s+licensing\s+rights|(?:this\s+(?:article|story|post|piece)\s+(?:was|is)\s+)?(?:originally|first)\s+(?:published|appeared)\s+(?:on|in|at|by)\s+.{1,120}|this\s+(?:article|story)\s+(?:was\s+)?(?:republished|reproduced)\s+.{0,120}|(?:\d[\d.,]*\s*[km]?\s+)?followers|\d[\d.,]*\s*[km]?\s+following|(?:editor|writer|author|founder|contributor|columnist|journalist)\s+(?:at|of|for)\s+.{1,80}|see\s+all\s+from\s+.{1,80}|recommended\s+from\s+medium|more\s+from\s+medium|write\s+for\s+us|support\s+(?:our|independent)\s+journalism.{0,100}|(?:report|flag)\s+(?:an?\s+)?(?:error|typo|correction|story)|send\s+(?:us\s+)?(?:a\s+)?(?:news\s+)?tips?.{0,60}|(?:got|have)\s+a\s+(?:news\s+)?tip\?.{0,100}|print\s+edition.{0,80}|correction\s+policy|ethics\s+policy|(?:the\s+)?views?\s+expressed\s+(?:in\s+this\s+(?:article|piece|column|op-ed)\s+)?(?:are|is)\s+(?:those|that)\s+of\s+the\s+author.{0,120})$",
     )
 });
 
@@ -247,7 +264,7 @@ fn is_caption(t: &str) -> bool {
 
 static BYLINE_EXTRA: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s+.{1,80}|author\s*:\s*.{1,80}|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)\.?)$",
+        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s+.{1,80}|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)\.?)$",
     )
 });
 
@@ -340,7 +357,7 @@ fn classify_short(t: &str) -> Option<Debris> {
     if AD.is_match(t) {
         return Some(Debris::new("ad"));
     }
-    if PLAYER.is_match(t) && !t.ends_with('.') {
+    if PLAYER.is_match(t) || PLAYER_TITLE.is_match(t) {
         return Some(Debris::new("player"));
     }
     if COMMENTS.is_match(t) {
@@ -445,6 +462,7 @@ fn author_from_byline(t: &str) -> Option<String> {
 fn compound_meta_line(t: &str) -> Option<Debris> {
     let parts: Vec<&str> = t
         .split(['|', '·', '•', '—', '–'])
+        .flat_map(|p| p.split(" - "))
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
@@ -454,10 +472,13 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
     let mut out = Debris::new("byline");
     let mut meta_parts = 0;
     let mut strong_parts = 0;
+    let mut affiliation = false;
+    let mut has_byline = false;
     let mut name: Option<String> = None;
     for p in &parts {
         if let Some(d) = byline(p) {
             out.author = out.author.or(d.author);
+            has_byline = true;
             meta_parts += 1;
             strong_parts += 1;
         } else if let Some(d) = date_line(p) {
@@ -476,17 +497,24 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
             if name.is_none() {
                 name = Some(p.to_string());
             }
+        } else if looks_like_affiliation(p) {
+            // "New Delhi, News Nation Bureau | Updated : 19 November 2019": only with a date or
+            // byline beside it (checked below).
+            affiliation = true;
         } else {
             return None;
         }
     }
-    if meta_parts == 0 || (strong_parts == 0 && name.is_none()) {
+    if meta_parts == 0
+        || (strong_parts == 0 && name.is_none())
+        || (affiliation && strong_parts == 0)
+    {
         return None;
     }
     if out.author.is_none() {
         out.author = name;
     }
-    if out.author.is_none() && out.published.is_some() {
+    if out.author.is_none() && !has_byline && out.published.is_some() {
         out.reason = "dateline";
     }
     Some(out)

@@ -669,3 +669,163 @@ fn guardian_style_article() {
         ('D', "Do you have an opinion on the issues raised in this article? If you would like to submit a response of up to 300 words by email to be considered for publication in our letters section, please click here."),
     ]);
 }
+
+/// Lower-case words of `s` joined by one space: the unit for "is this paragraph in the gold body".
+fn words_of(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Cleanup after real main-content extraction: on the 181 pages of the article-extraction
+/// benchmark, a debris paragraph whose words occur in the page's gold `articleBody` is a body
+/// paragraph lost (false positive); one whose words do not occur there is debris removed. Body
+/// paragraphs left that are not in the gold body are debris we missed (or extraction noise).
+#[test]
+fn cleanup_on_extraction_benchmark_pages() {
+    use std::io::Read;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/article-extraction-benchmark");
+    let Ok(gt_raw) = std::fs::read_to_string(root.join("ground-truth.json")) else {
+        eprintln!("SKIP: extraction benchmark not found at {}", root.display());
+        return;
+    };
+    let gt: serde_json::Value = serde_json::from_str(&gt_raw).expect("ground truth JSON");
+    let Some(gt) = gt.as_object() else {
+        panic!("ground truth is not an object")
+    };
+    let (mut pages, mut removed_ok, mut lost, mut kept_body, mut kept_not_gold) = (0, 0, 0, 0, 0);
+    let mut lost_examples = Vec::new();
+    let mut missed_examples = Vec::new();
+    let mut reasons = std::collections::BTreeMap::new();
+    for (id, entry) in gt {
+        let gold = words_of(entry["articleBody"].as_str().unwrap_or(""));
+        let url = entry["url"].as_str();
+        let Ok(file) = std::fs::File::open(root.join(format!("html/{id}.html.gz"))) else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        if flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .is_err()
+        {
+            continue;
+        }
+        let Ok(ex) = crate::html::extract(&bytes, url) else {
+            continue;
+        };
+        let a = crate::pipeline::from_extracted(ex, id.clone(), id.clone());
+        pages += 1;
+        for p in &a.paragraphs {
+            let t = a.slice(p.start, p.end).unwrap_or("");
+            let w = words_of(t);
+            if w.is_empty() || p.kind == ParagraphKind::Title {
+                continue;
+            }
+            // Words of a short line ("China", "Video") occur somewhere in most gold bodies by
+            // chance; only lines of four words or more are judged against the gold.
+            if w.split(' ').count() < 4 {
+                continue;
+            }
+            let in_gold = gold.contains(&w);
+            match (p.kind, in_gold) {
+                (ParagraphKind::Debris, true) => {
+                    lost += 1;
+                    lost_examples.push(format!(
+                        "{id} [{}] {t:?}",
+                        p.reason.as_deref().unwrap_or("")
+                    ));
+                }
+                (ParagraphKind::Debris, false) => {
+                    removed_ok += 1;
+                    *reasons
+                        .entry(p.reason.clone().unwrap_or_default())
+                        .or_insert(0) += 1;
+                }
+                (_, true) => kept_body += 1,
+                (_, false) => {
+                    kept_not_gold += 1;
+                    if t.chars().count() < 90 {
+                        missed_examples.push(format!("{id} {t:?}"));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "extraction benchmark: {pages} pages, lines of 4+ words: debris removed {removed_ok} (not in \
+         gold), body lost {lost} (debris in gold); kept {kept_body} gold paragraphs and \
+         {kept_not_gold} not in gold"
+    );
+    println!("removed by reason: {reasons:?}");
+    for e in &lost_examples {
+        println!("  LOST {e}");
+    }
+    for e in missed_examples.iter().take(400) {
+        println!("  kept, not in gold: {e}");
+    }
+    assert!(pages > 150);
+    // Reviewed 2026-11-26: the 14 "lost" lines are ones the gold keeps but a reader would not
+    // call body: "Originally published on Live Science.", "Copyright 2019 Hawaii News Now. All
+    // rights reserved.", three Reuters "(Graphic: … - here)" links and a product feature list
+    // under "Don't Miss:". Raise only after reading new ones.
+    assert!(lost <= 15, "{lost} gold body paragraphs marked as debris");
+}
+
+#[test]
+fn more_prompts_go() {
+    assert_debris(
+        "navigation",
+        &["Back to Gallery", "Photo Gallery", "LIVE TV Videos Photos"],
+    );
+    assert_debris("ad", &["Advert"]);
+    assert_debris("player", &["This slideshow requires JavaScript."]);
+    assert_debris(
+        "comments",
+        &["Tell us what YOU think...", "0 Post Comment (+)"],
+    );
+    assert_debris(
+        "related",
+        &[
+            "[Related: Salesforce keynote draws protesters]",
+            "More Great WIRED Stories",
+        ],
+    );
+    assert_debris(
+        "newsletter",
+        &["Subscribe to WIRED and stay smart with more of your favorite writers."],
+    );
+    assert_debris(
+        "read_time",
+        &["Tempo de leitura: 1 minuto", "Lesezeit: 4 Min."],
+    );
+    assert_debris("byline", &["By admin - 2018-09-16"]);
+    assert_debris(
+        "dateline",
+        &["New Delhi, News Nation Bureau | Updated : 19 November 2019, 09:01 AM"],
+    );
+    assert_debris("tags", &["Related Tags:"]);
+    assert_debris(
+        "footer",
+        &[
+            "copyright Inexhibit 2019 - ISSN: 2283-5474",
+            "Copyright ⓒ Entermedia.co.kr.",
+        ],
+    );
+    assert_body(&[
+        "Sign up for the Disney+ bundle using the same email as your Hulu account",
+        "Your email list will begin to grow",
+        "Copyright law changed in 2019, the judge said.",
+        "Copyright Office Director 2019 report praised",
+        "Subscribe to the idea that less is more, and you will be happier.",
+    ]);
+}
+
+#[test]
+fn live_blog_stamps_stay_below_the_top() {
+    let text = "The latest on the vote\n\nBy Jane Doe\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\n4:14 p.m.\n\nThe polls have closed.";
+    let k = kinds(&article(text));
+    assert_eq!(k[6], ("4:14 p.m.".to_string(), None));
+}
