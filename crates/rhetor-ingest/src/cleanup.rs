@@ -11,7 +11,8 @@
 //! touched.
 //!
 //! Reasons used: `byline`, `read_time`, `dateline`, `caption`, `credit`, `share`, `player`,
-//! `newsletter`, `comments`, `tags`, `related`, `bio`, `footer`, `navigation`, `ad`, `separator`.
+//! `newsletter`, `comments`, `tags`, `related`, `promo`, `bio`, `footer`, `navigation`, `ad`,
+//! `separator`.
 
 use once_cell::sync::Lazy;
 use regex::Regex;
@@ -154,7 +155,7 @@ static SEPARATOR_LIKE: Lazy<Regex> = Lazy::new(|| re(r"^[^\p{L}\p{N}]*$"));
 
 static SHARE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google news)(?:\s*:.{0,60})?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
+        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe(?:\s+to)?|like)\s+(?:us|\S+(?:\s+\S+)?)\s+on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:(?:\s*,\s*|\s+and\s+)(?:youtube|twitter|x|facebook|instagram|telegram|tiktok))*(?:\s*:.{0,60})?|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:\s*:.{0,60})?|like\s+this\s+(?:story|article|post)\?\s*share\s+it.{0,40}|share\s+(?:it\s+)?with\s+(?:a\s+|your\s+)?friends?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
     )
 });
 
@@ -194,13 +195,13 @@ static TAGS: Lazy<Regex> = Lazy::new(|| {
 
 static RELATED_HEADER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+(?:great\s+)?\S+(?:\s+\S+)?\s+stories|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading)\s*:?$",
+        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+(?:great\s+)?\S+(?:\s+\S+)?\s+stories|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading|you\s+may\s+also\s+be\s+interested\s+in)\s*(?:\.\.\.|…)?\s*:?$",
     )
 });
 
 static RELATED_INLINE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^[\[(]?(?:related|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|—–-]\s*\S.{0,200}[\])]?$",
+        r"(?i)^[\[(]?(?:related(?:\s+(?:post|article|story|content|reading|video))?s?|see\s+more|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|—–-]\s*\S.{0,200}[\])]?$",
     )
 });
 
@@ -228,7 +229,7 @@ static FOOTER: Lazy<Regex> = Lazy::new(|| {
 /// any length up to 500 characters, prose or not.
 static BOILERPLATE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:do\s+you\s+have\s+an\s+opinion\s+on\s+the\s+issues\s+raised\s+in\s+this\s+article\?|we\s+use\s+cookies\b|this\s+(?:site|website)\s+uses\s+cookies\b|by\s+(?:signing\s+up|subscribing|clicking|continuing)\b.{0,60}\b(?:agree|accept)\b|this\s+(?:material|article|content)\s+may\s+not\s+be\s+(?:published|reproduced|republished),?\s+broadcast|comments\s+this\s+field\s+is\s+for\s+validation)",
+        r"(?i)^(?:this\s+site\s+is\s+protected\s+by\s+recaptcha|do\s+you\s+have\s+an\s+opinion\s+on\s+the\s+issues\s+raised\s+in\s+this\s+article\?|we\s+use\s+cookies\b|this\s+(?:site|website)\s+uses\s+cookies\b|by\s+(?:signing\s+up|subscribing|clicking|continuing)\b.{0,60}\b(?:agree|accept)\b|this\s+(?:material|article|content)\s+may\s+not\s+be\s+(?:published|reproduced|republished),?\s+broadcast|comments\s+this\s+field\s+is\s+for\s+validation)",
     )
 });
 
@@ -240,8 +241,11 @@ static CREDIT: Lazy<Regex> = Lazy::new(|| {
 
 /// A caption: a short description that ends with a credit ("Protesters in Paris. Photograph:
 /// Jane Doe/AFP", "… (Photo: Reuters)", "… REUTERS/Jane Doe"), or a BBC-style "Image caption, …".
-static CAPTION: Lazy<[Regex; 4]> = Lazy::new(|| {
+static CAPTION: Lazy<[Regex; 5]> = Lazy::new(|| {
     [
+        // "Titan in false colour, 2004. (NASA/JPL/Space Science Institute)": a short description
+        // closed by a bracketed credit with a slash.
+        re(r"^[^()]{3,140}[.!?]\s*\(\p{Lu}[^()]{0,80}/[^()]{1,80}\)$"),
         re(
             r"(?i)^(?:image\s+caption|media\s+caption|caption|photo\s+caption|bildunterschrift|légende)\s*[,:]\s*\S.*$",
         ),
@@ -262,9 +266,17 @@ fn is_caption(t: &str) -> bool {
     CAPTION.iter().any(|r| r.is_match(t)) && caption_ok(t)
 }
 
+/// "GET FOX BUSINESS ON THE GO BY CLICKING HERE", "Click here to get the app": a short line that
+/// starts or ends with a click prompt.
+static PROMO: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:click\s+here\b.{0,80}|.{0,80}\b(?:by\s+)?click(?:ing)?\s+here[.!]?|download\s+(?:the|our)\s+\S+(?:\s+\S+)?\s+app.{0,40}|get\s+(?:the|our)\s+\S+(?:\s+\S+)?\s+app.{0,40})$",
+    )
+});
+
 static BYLINE_EXTRA: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s+.{1,80}|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)\.?)$",
+        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s+.{1,80}|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)(?:\s+(?:from|in)\s+[\p{L} .,]{1,40})?\.?)$",
     )
 });
 
@@ -351,7 +363,10 @@ fn classify_short(t: &str) -> Option<Debris> {
     if SHARE.is_match(t) || share_row(t) {
         return Some(Debris::new("share"));
     }
-    if let Some(d) = compound_meta_line(t).or_else(|| date_by_name(t)) {
+    if let Some(d) = compound_meta_line(t)
+        .or_else(|| date_by_name(t))
+        .or_else(|| byline_comma_date(t))
+    {
         return Some(d);
     }
     if AD.is_match(t) {
@@ -374,6 +389,9 @@ fn classify_short(t: &str) -> Option<Debris> {
     }
     if RELATED_HEADER.is_match(t) || RELATED_INLINE.is_match(t) {
         return Some(Debris::new("related"));
+    }
+    if PROMO.is_match(t) && t.chars().count() <= 100 {
+        return Some(Debris::new("promo"));
     }
     if let Some(d) = tags(t) {
         return Some(d);
@@ -474,6 +492,7 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
     let mut strong_parts = 0;
     let mut affiliation = false;
     let mut has_byline = false;
+    let mut credit = false;
     let mut name: Option<String> = None;
     for p in &parts {
         if let Some(d) = byline(p) {
@@ -497,6 +516,8 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
             if name.is_none() {
                 name = Some(p.to_string());
             }
+        } else if CREDIT.is_match(p) {
+            credit = true;
         } else if looks_like_affiliation(p) {
             // "New Delhi, News Nation Bureau | Updated : 19 November 2019": only with a date or
             // byline beside it (checked below).
@@ -504,6 +525,10 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
         } else {
             return None;
         }
+    }
+    if credit && meta_parts == 0 {
+        // "Natalie Naccache | Bloomberg | Getty Images": a photo credit.
+        return Some(Debris::new("credit"));
     }
     if meta_parts == 0
         || (strong_parts == 0 && name.is_none())
@@ -518,6 +543,29 @@ fn compound_meta_line(t: &str) -> Option<Debris> {
         out.reason = "dateline";
     }
     Some(out)
+}
+
+/// "By Sherif Saed, Wednesday, 20 November 2019 08:05 GMT": a byline, a comma, a date line.
+fn byline_comma_date(t: &str) -> Option<Debris> {
+    let lower = t.to_lowercase();
+    if !lower.starts_with("by ") {
+        return None;
+    }
+    for (i, _) in t.match_indices(',') {
+        let (Some(head), Some(tail)) = (t.get(..i), t.get(i + 1..)) else {
+            continue;
+        };
+        let (Some(by), Some(date)) = (byline(head), date_line(tail)) else {
+            continue;
+        };
+        return Some(Debris {
+            reason: "byline",
+            author: by.author,
+            published: date.published,
+            updated: date.updated,
+        });
+    }
+    None
 }
 
 /// "Posted on March 5, 2024 by Jane Doe": a date line, then "by" and a byline's names.
@@ -572,9 +620,18 @@ fn tags(t: &str) -> Option<Debris> {
         // A bare label: "Tags", "Topics:". Only when the line is nothing else.
         return Some(Debris::new("tags"));
     }
-    // Require an explicit separator after the label so that "Topics we discussed were …" stays.
+    // Require an explicit separator after the label so that "Topics we discussed were …" stays;
+    // "Filed under …" needs none, and "Tags Kristi Noem South Dakota" (a capital right after,
+    // no punctuation at all) is a list too.
     let label_end = c.get(1).map_or(0, |m| m.start());
     let label = t.get(..label_end).unwrap_or("");
+    let unmarked_list = (label.trim().eq_ignore_ascii_case("filed under")
+        || (label.trim().eq_ignore_ascii_case("tags")
+            && list.chars().next().is_some_and(char::is_uppercase)))
+        && !list.contains(['.', '!', '?', ';', ':']);
+    if unmarked_list {
+        return Some(Debris::new("tags"));
+    }
     if !label.contains([':', '-', '–']) {
         return None;
     }

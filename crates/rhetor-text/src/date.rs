@@ -65,7 +65,8 @@ static WEEKDAY: Lazy<Regex> = Lazy::new(|| {
 });
 
 static FILLER: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)^(?:[\s,|·•/\-–—:()]|\bat\b|\bon\b|\bto\b)*$").expect("static regex")
+    Regex::new(r"(?i)^(?:[\s,|·•/\-–—:()\[\]]|\bat\b|\bon\b|\bto\b|\bby\b)*$")
+        .expect("static regex")
 });
 
 fn month_number(m: &str) -> Option<u32> {

@@ -447,10 +447,11 @@ fn semeval_english_train_articles_have_no_debris() {
         println!("  {e}");
     }
     // These texts were called clean, but the PTC articles were scraped. Reviewed by hand
-    // (2026-11-26): each of the 160 paragraphs marked is debris — Tribune syndication footers,
+    // (2026-11-26): each of the 162 paragraphs marked is debris — Tribune syndication footers,
     // "Advertisement", "© …" photo captions, separator rules, Reuters bylines and "Our Standards",
     // a "READ MORE:" list, "Follow on Twitter", newsletter prompts, 27 copies of Freedom Outpost's
-    // "Comments This field is for validation purposes…" poll text. Two of them (both photo
+    // "Comments This field is for validation purposes…" poll text, "Click here to listen to this
+    // interview.", "By Jesse Van Berkel, Star Tribune, September 26, 2018:". Two of them (both photo
     // captions) carry a technique label in the subtask-3 gold. This bound guards against new rules
     // eating body paragraphs: raise it only after reading the new hits.
     assert!(
@@ -767,11 +768,12 @@ fn cleanup_on_extraction_benchmark_pages() {
         println!("  kept, not in gold: {e}");
     }
     assert!(pages > 150);
-    // Reviewed 2026-11-26: the 14 "lost" lines are ones the gold keeps but a reader would not
+    // Reviewed 2026-11-26: the 17 "lost" lines are ones the gold keeps but a reader would not
     // call body: "Originally published on Live Science.", "Copyright 2019 Hawaii News Now. All
-    // rights reserved.", three Reuters "(Graphic: … - here)" links and a product feature list
-    // under "Don't Miss:". Raise only after reading new ones.
-    assert!(lost <= 15, "{lost} gold body paragraphs marked as debris");
+    // rights reserved.", three Reuters "(Graphic: … - here)" links, "Follow NBC Latino on
+    // Facebook, Twitter and Instagram.", two "Click here to get more information or download this
+    // game." and a product feature list under "Don't Miss:". Raise only after reading new ones.
+    assert!(lost <= 18, "{lost} gold body paragraphs marked as debris");
 }
 
 #[test]
@@ -828,4 +830,67 @@ fn live_blog_stamps_stay_below_the_top() {
     let text = "The latest on the vote\n\nBy Jane Doe\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\n4:14 p.m.\n\nThe polls have closed.";
     let k = kinds(&article(text));
     assert_eq!(k[6], ("4:14 p.m.".to_string(), None));
+}
+
+#[test]
+fn credits_promos_and_lists_seen_after_extraction() {
+    assert_debris("credit", &["Natalie Naccache | Bloomberg | Getty Images"]);
+    assert_debris(
+        "caption",
+        &["Titan in false colour, 2004. (NASA/JPL/Space Science Institute)"],
+    );
+    assert_debris(
+        "related",
+        &[
+            "You may also like...",
+            "Related post: Pickled Brussels Sprouts Recipe",
+            "SEE MORE: Hong Kong protests: 800 students under siege",
+        ],
+    );
+    assert_debris(
+        "tags",
+        &[
+            "Filed under china , illnesses , plague",
+            "Tags Kristi Noem South Dakota",
+        ],
+    );
+    assert_debris(
+        "promo",
+        &[
+            "GET FOX BUSINESS ON THE GO BY CLICKING HERE",
+            "CLICK HERE TO GET THE FOX NEWS APP",
+        ],
+    );
+    assert_debris(
+        "share",
+        &[
+            "Like this story? Share it with a friend!",
+            "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+            "Subscribe to AppleInsider on YouTube",
+        ],
+    );
+    assert_debris(
+        "byline",
+        &[
+            "By Sherif Saed, Wednesday, 20 November 2019 08:05 GMT",
+            "Keith Bradsher contributed reporting from Hong Kong.",
+        ],
+    );
+    assert_debris("dateline", &["5:45 AM PST 11/19/2019 by"]);
+    assert_debris(
+        "footer",
+        &["This site is protected by recaptcha Privacy Policy | Terms of Service"],
+    );
+    let a = article("Headline\n\nBy Sherif Saed, Wednesday, 20 November 2019 08:05 GMT\n\nBody.");
+    assert_eq!(a.metadata.author.as_deref(), Some("Sherif Saed"));
+    assert_eq!(
+        a.metadata.published.as_deref(),
+        Some("2019-11-20T08:05:00+00:00")
+    );
+    assert_body(&[
+        "Tags were attached to every suitcase",
+        "The approval rating fell to 38 percent. (Reuters reported the poll on Monday.)",
+        "If you click here, the report says, you will be tracked.",
+        "Follow the money, the detective said.",
+    ]);
 }
