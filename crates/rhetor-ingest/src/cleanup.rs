@@ -64,12 +64,16 @@ pub fn clean(article: &mut Article) {
         .collect();
     context_pass(&texts, &is_title, &mut found);
 
-    // "4:14 p.m." down in the article stamps an entry of a live blog: the entry's time is part of
-    // the story. Only near the top is a bare clock time page furniture.
+    // "4:14 p.m." or "Tuesday 28 June" down in an article heads an entry of a live blog or a
+    // diary: part of the story. Only near the top, or with a lead word ("Published 3 days ago"),
+    // or with a full date and year, is a date line page furniture.
     for (k, slot) in found.iter_mut().enumerate() {
-        let is_stamp = slot.as_ref().is_some_and(|d| d.reason == "dateline")
-            && texts.get(k).is_some_and(|t| LIVE_STAMP.is_match(t));
-        if k > 5 && is_stamp {
+        let is_dateline = slot.as_ref().is_some_and(|d| d.reason == "dateline");
+        let heading = texts.get(k).is_some_and(|t| {
+            LIVE_STAMP.is_match(t)
+                || rhetor_text::parse_date_line(t).is_some_and(|d| !d.prefixed && d.iso.is_none())
+        });
+        if k > 5 && is_dateline && heading {
             *slot = None;
         }
     }

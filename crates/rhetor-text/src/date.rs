@@ -14,13 +14,17 @@ pub struct DateLine {
     /// Whether the line said it was an update ("Updated", "Last modified") rather than first
     /// publication.
     pub updated: bool,
+    /// Whether a lead word ("Published", "Updated", "Posted") introduced it: such a line is page
+    /// furniture wherever it stands, while a bare "Tuesday 28 June" down in an article heads a
+    /// section of it.
+    pub prefixed: bool,
 }
 
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
 static PREFIX: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)^(?:(last\s+updated|updated|last\s+modified|modified|edited)|first\s+published|originally\s+published|published|posted|date|released|dated)(?:\s*(?::|on|at|-|–))?\s*",
+        r"(?i)^(?:(last\s+updated|updated|last\s+modified|modified|edited|mis\s+à\s+jour|actualisé|aktualisiert|zuletzt\s+aktualisiert|aggiornato|actualizado|atualizado|zaktualizowano|aktualizacja|обновлено)|first\s+published|originally\s+published|published|posted|date|released|dated|publié|veröffentlicht|pubblicato|publicado|opublikowano|publikacja|опубликовано|дата\s+публикации)(?:\s*(?::|on|at|le|am|il|el|em|в|-|–))?\s*",
     )
     .expect("static regex")
 });
@@ -49,7 +53,7 @@ static DATE_NUM: Lazy<Regex> =
 
 static TIME: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)\b(\d{1,2})(?:[:.](\d{2}))(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?:\s*\(?\b(est|edt|cst|cdt|mst|mdt|pst|pdt|gmt|utc|bst|cet|cest|msk|ist|aest|aedt|et|ct|pt|mt)\b\)?)?(?:\s*([+-]\d{1,2}(?::?\d{2})?))?|(?i)\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?:\s*(est|edt|cst|cdt|mst|mdt|pst|pdt|gmt|utc|bst|et|ct|pt))?\b",
+        r"(?i)\b(\d{1,2})(?:[:.h](\d{2}))(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?:\s*\(?\b(est|edt|cst|cdt|mst|mdt|pst|pdt|gmt|utc|bst|cet|cest|msk|ist|aest|aedt|et|ct|pt|mt)\b\)?)?(?:\s*([+-]\d{1,2}(?::?\d{2})?))?|(?i)\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?:\s*(est|edt|cst|cdt|mst|mdt|pst|pdt|gmt|utc|bst|et|ct|pt))?\b",
     )
     .expect("static regex")
 });
@@ -59,13 +63,109 @@ static RELATIVE: Lazy<Regex> = Lazy::new(|| {
         .expect("static regex")
 });
 
+/// Month names of the other languages rhetor meets (fr, de, it, es, pt, pl, ru), nominative and
+/// genitive, for "12 janvier 2024", "12. Januar 2024", "12 de enero de 2024", "12 января 2024".
+const INTL_MONTHS: &[(&str, u32)] = &[
+    ("janvier", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("mai", 5),
+    ("juin", 6),
+    ("juillet", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("januar", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("juni", 6),
+    ("juli", 7),
+    ("oktober", 10),
+    ("dezember", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("marzo", 3),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("agosto", 8),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    ("enero", 1),
+    ("febrero", 2),
+    ("abril", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("dezembro", 12),
+    ("stycznia", 1),
+    ("lutego", 2),
+    ("marca", 3),
+    ("kwietnia", 4),
+    ("maja", 5),
+    ("czerwca", 6),
+    ("lipca", 7),
+    ("sierpnia", 8),
+    ("września", 9),
+    ("października", 10),
+    ("listopada", 11),
+    ("grudnia", 12),
+    ("января", 1),
+    ("февраля", 2),
+    ("марта", 3),
+    ("апреля", 4),
+    ("мая", 5),
+    ("июня", 6),
+    ("июля", 7),
+    ("августа", 8),
+    ("сентября", 9),
+    ("октября", 10),
+    ("ноября", 11),
+    ("декабря", 12),
+];
+
+static DATE_INTL: Lazy<Regex> = Lazy::new(|| {
+    let names: Vec<&str> = INTL_MONTHS.iter().map(|(n, _)| *n).collect();
+    Regex::new(&format!(
+        r"(?i)(?:^|\s)(\d{{1,2}})(?:er|\.)?\s+(?:de\s+)?({})\.?,?(?:\s+(?:de\s+)?(\d{{4}})(?:\s*(?:г\.|года|r\.))?)?(?:\s|$|,)",
+        names.join("|")
+    ))
+    .expect("static regex")
+});
+
+fn intl_month_number(m: &str) -> Option<u32> {
+    let m = m.to_lowercase();
+    INTL_MONTHS.iter().find(|(n, _)| *n == m).map(|(_, k)| *k)
+}
+
 static WEEKDAY: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b\.?")
+    Regex::new(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b\.?|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira|poniedziałek|wtorek|środa|czwartek|piątek|sobota|niedziela|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)")
         .expect("static regex")
 });
 
 static FILLER: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)^(?:[\s,|·•/\-–—:()\[\]]|\bat\b|\bon\b|\bto\b|\bby\b)*$")
+    Regex::new(r"(?i)^(?:[\s,|·•/\-–—:()\[\]]|\b(?:at|on|to|by|à|a|um|alle|às|las|le|am|il|el|de|в|o|godz|uhr|ore)\b\.?)*$")
         .expect("static regex")
 });
 
@@ -130,12 +230,12 @@ pub fn parse_date_line(line: &str) -> Option<DateLine> {
     if line.is_empty() || line.chars().count() > 90 {
         return None;
     }
-    let (rest, updated) = match PREFIX.captures(line) {
+    let (rest, updated, prefixed) = match PREFIX.captures(line) {
         Some(c) => {
             let end = c.get(0).map_or(0, |m| m.end());
-            (line.get(end..).unwrap_or(""), c.get(1).is_some())
+            (line.get(end..).unwrap_or(""), c.get(1).is_some(), true)
         }
-        None => (line, false),
+        None => (line, false, false),
     };
     let mut rest = rest.to_string();
     let mut date: Option<(u32, u32, u32)> = None;
@@ -167,6 +267,17 @@ pub fn parse_date_line(line: &str) -> Option<DateLine> {
     } else if let Some(c) = DATE_MDY.captures(&rest) {
         let m = c.get(1).and_then(|m| month_number(m.as_str()));
         let d = c.get(2).and_then(|m| m.as_str().parse::<u32>().ok());
+        let y = c.get(3).and_then(|m| m.as_str().parse::<u32>().ok());
+        if let (Some(m), Some(d), Some(y)) = (m, d, y) {
+            if valid_ymd(y, m, d) {
+                date = Some((y, m, d));
+            }
+        }
+        found = true;
+        rest = remove(&rest, c.get(0).map(|m| (m.start(), m.end())));
+    } else if let Some(c) = DATE_INTL.captures(&rest) {
+        let d = c.get(1).and_then(|m| m.as_str().parse::<u32>().ok());
+        let m = c.get(2).and_then(|m| intl_month_number(m.as_str()));
         let y = c.get(3).and_then(|m| m.as_str().parse::<u32>().ok());
         if let (Some(m), Some(d), Some(y)) = (m, d, y) {
             if valid_ymd(y, m, d) {
@@ -256,7 +367,11 @@ pub fn parse_date_line(line: &str) -> Option<DateLine> {
         ),
         None => format!("{y:04}-{m:02}-{d:02}"),
     });
-    Some(DateLine { iso, updated })
+    Some(DateLine {
+        iso,
+        updated,
+        prefixed,
+    })
 }
 
 fn normalise_offset(o: &str) -> String {
@@ -294,8 +409,16 @@ mod tests {
     #[test]
     fn regexes_compile() {
         for r in [
-            &*PREFIX, &*DATE_MDY, &*DATE_DMY, &*DATE_ISO, &*DATE_NUM, &*TIME, &*RELATIVE,
-            &*WEEKDAY, &*FILLER,
+            &*PREFIX,
+            &*DATE_MDY,
+            &*DATE_DMY,
+            &*DATE_INTL,
+            &*DATE_ISO,
+            &*DATE_NUM,
+            &*TIME,
+            &*RELATIVE,
+            &*WEEKDAY,
+            &*FILLER,
         ] {
             assert!(!r.as_str().is_empty());
         }
@@ -332,6 +455,28 @@ mod tests {
         assert!(parse_date_line("10:32 AM EST").is_some());
         assert!(parse_date_line("5 hours ago").is_some());
         assert!(parse_date_line("Feb 29, 2023").is_some_and(|d| d.iso.is_none()));
+        assert_eq!(
+            iso("Publié le 12 janvier 2024 à 14h30").as_deref(),
+            Some("2024-01-12T14:30:00")
+        );
+        assert_eq!(
+            iso("Veröffentlicht am 3. März 2024, 10:15 Uhr").as_deref(),
+            Some("2024-03-03T10:15:00")
+        );
+        assert_eq!(iso("12 de enero de 2024").as_deref(), Some("2024-01-12"));
+        assert_eq!(
+            iso("sexta-feira, 22 de outubro de 2010 às 20:13").as_deref(),
+            Some("2010-10-22T20:13:00")
+        );
+        assert_eq!(
+            iso("Опубликовано 5 марта 2024").as_deref(),
+            Some("2024-03-05")
+        );
+        assert_eq!(iso("12 stycznia 2024").as_deref(), Some("2024-01-12"));
+        assert_eq!(
+            iso("Aggiornato il 1 maggio 2023").as_deref(),
+            Some("2023-05-01")
+        );
     }
 
     #[test]
@@ -344,6 +489,9 @@ mod tests {
             "May",
             "Published",
             "At 3:45 PM the police arrived",
+            "Le 12 janvier 2024, le président a parlé.",
+            "Am 3. März 2024 wurde gewählt",
+            "Mai",
         ] {
             assert!(parse_date_line(s).is_none(), "{s}");
         }

@@ -894,3 +894,73 @@ fn credits_promos_and_lists_seen_after_extraction() {
         "Follow the money, the detective said.",
     ]);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "By Jane Doe",
+            "Share",
+            "6 min read",
+            "March 3, 2024",
+            "Related",
+            "Photo: AP",
+            "***",
+            "© 2024 X",
+            "Tags: a, b",
+            "The council voted on Tuesday.",
+            "He said \"share\" twice.",
+            "",
+            " ",
+            "\u{a0}",
+            "\u{200b}",
+            "é😀",
+            "Jane Doe",
+            "Read more:",
+            "Comments",
+            "Follow",
+            "Updated 3:45 PM EST, March 2, 2024",
+            "4:14 p.m.",
+            "Image caption, x",
+            "By",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        #[test]
+        fn cleanup_only_marks_and_never_panics(lines in prop::collection::vec(line(), 0..25),
+                                               sep in prop::sample::select(vec!["\n", "\r\n", "\n\n", "\r"])) {
+            let text = lines.join(sep);
+            let mut a = Article::new("p", "-", text.clone());
+            a.paragraphs = rhetor_text::paragraphs(&text);
+            if let Some(p) = a.paragraphs.first_mut() {
+                p.kind = ParagraphKind::Title;
+            }
+            let before = a.paragraphs.clone();
+            clean(&mut a);
+            prop_assert_eq!(&a.text, &text);
+            prop_assert_eq!(a.paragraphs.len(), before.len());
+            for (p, b) in a.paragraphs.iter().zip(&before) {
+                prop_assert_eq!((p.index, p.start, p.end), (b.index, b.start, b.end));
+                if b.kind == ParagraphKind::Title {
+                    prop_assert_eq!(p.kind, ParagraphKind::Title);
+                }
+                prop_assert_eq!(p.kind == ParagraphKind::Debris, p.reason.is_some());
+            }
+            if let Some(d) = &a.metadata.published {
+                prop_assert!(d.len() >= 10 && d.as_bytes().get(4) == Some(&b'-'));
+            }
+        }
+    }
+}
+
+#[test]
+fn diary_day_headings_stay_below_the_top() {
+    let text = "Tydzień w polityce\n\nPiątek 13 maja\n\nPierwszy.\n\nDrugi.\n\nTrzeci.\n\nCzwarty.\n\nWtorek 17 maja\n\nPiąty.";
+    let k = kinds(&article(text));
+    assert_eq!(k[1].1.as_deref(), Some("dateline"));
+    assert_eq!(k[6], ("Wtorek 17 maja".to_string(), None));
+}
