@@ -78,12 +78,22 @@ pub fn clean(article: &mut Article) {
         }
     }
 
-    // Metadata: first byline author; a first-publication date beats an update.
+    // Metadata: first byline author; a first-publication date beats an update. A bare date deep
+    // in the article (a letter's date, a timeline) is no publication date: dates count near the
+    // top, or anywhere when a lead word says so ("Published 12 Jan 2023").
     let mut author = None;
     let mut published: Option<(String, bool)> = None;
-    for d in found.iter().flatten() {
+    for (k, d) in found.iter().enumerate() {
+        let Some(d) = d else { continue };
         if author.is_none() {
             author.clone_from(&d.author);
+        }
+        let announced = texts
+            .get(k)
+            .and_then(|t| rhetor_text::parse_date_line(t))
+            .is_some_and(|dl| dl.prefixed);
+        if k > 8 && !announced {
+            continue;
         }
         if let Some(p) = &d.published {
             match &published {

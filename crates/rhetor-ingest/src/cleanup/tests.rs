@@ -964,3 +964,16 @@ fn diary_day_headings_stay_below_the_top() {
     assert_eq!(k[1].1.as_deref(), Some("dateline"));
     assert_eq!(k[6], ("Wtorek 17 maja".to_string(), None));
 }
+
+#[test]
+fn a_bare_date_deep_in_the_article_is_not_the_publication_date() {
+    let mut text = String::from("Headline\n\n");
+    for i in 0..9 {
+        text.push_str(&format!("Body paragraph number {i} of the story.\n\n"));
+    }
+    text.push_str("August 18, 2018\n\nDear editor, I write to complain.");
+    let a = article(&text);
+    assert_eq!(a.metadata.published, None);
+    let a = article(&format!("{text}\n\nPublished 12 Jan 2023"));
+    assert_eq!(a.metadata.published.as_deref(), Some("2023-01-12"));
+}
