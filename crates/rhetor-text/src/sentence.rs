@@ -8,10 +8,16 @@
 const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "messrs", "mme", "mlle", "dr", "prof", "sen", "rep", "gov", "gen", "lt",
     "col", "maj", "sgt", "capt", "cmdr", "adm", "rev", "hon", "pres", "supt", "det", "insp", "st",
-    "mt", "ft", "fr", "sr", "jr", "hr", "hrn", "frau", "herr", "nr", "no", "nos", "vol", "fig",
-    "figs", "pp", "p", "art", "cf", "ca", "approx", "vs", "v", "z", "bzw", "vgl", "dt", "sog",
-    "tel", "str", "ul", "pl", "al", "ok", "tzw", "np", "gł", "ж", "г", "гг", "ул", "им", "см",
-    "тыс", "млн", "млрд", "руб", "sig", "sgr", "dott", "ing", "avv", "on", "mons",
+    "mt", "ft", "fr", "sr", "jr", "hr", "hrn", "frau", "herr", "cf", "ca", "approx", "vs", "v",
+    "z", "bzw", "vgl", "dt", "sog", "tel", "str", "ul", "pl", "al", "ok", "tzw", "np", "gł", "ж",
+    "г", "гг", "ул", "им", "см", "тыс", "млн", "млрд", "руб", "sig", "sgr", "dott", "ing", "avv",
+    "on", "mons",
+];
+
+/// Abbreviations that stand before a number ("No. 5", "p. 12", "Art. 3"): not a sentence end when a
+/// digit follows, and an ordinary word otherwise ("She said no. The …").
+const BEFORE_NUMBER: &[&str] = &[
+    "no", "nos", "nr", "vol", "fig", "figs", "pp", "p", "art", "tel", "ch", "sec", "par",
 ];
 
 /// Abbreviations that can also end a sentence (`… Apple Inc. The company …`): they end one only
@@ -215,6 +221,20 @@ fn ends_sentence(chars: &[char], term_start: usize, end: usize, next: usize) -> 
         return true;
     }
     let lower = token.to_lowercase();
+    // "1. Cut taxes", "b. Raise rents", "IV. The war": a list marker opening the paragraph.
+    let at_start = chars
+        .get(..b)
+        .is_some_and(|pre| pre.iter().all(|c| c.is_whitespace()));
+    let marker = (token.len() <= 3 && token.chars().all(|c| c.is_ascii_digit()))
+        || token.chars().count() == 1
+        || (token.len() <= 4 && token.chars().all(|c| matches!(c, 'I' | 'V' | 'X')));
+    if at_start && marker {
+        return false;
+    }
+    let initial = token.chars().count() == 1 && token.chars().all(char::is_uppercase);
+    if BEFORE_NUMBER.contains(&lower.as_str()) && !initial {
+        return !next_word.starts_with(|c: char| c.is_ascii_digit());
+    }
     if TITLES.contains(&lower.as_str()) {
         // "No. 5" is a title-like abbreviation; "… said no. The …" is rare enough to accept.
         return false;

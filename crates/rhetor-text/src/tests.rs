@@ -125,6 +125,15 @@ fn sentences_respect_news_abbreviations() {
         vec!["e.g. this one... and that one."]
     );
     assert_eq!(sents("No terminator at all"), vec!["No terminator at all"]);
+    assert_eq!(
+        sents("1. Cut taxes. Then spend."),
+        vec!["1. Cut taxes.", "Then spend."]
+    );
+    assert_eq!(sents("IV. The war"), vec!["IV. The war"]);
+    assert_eq!(
+        sents("Sen. Elizabeth Warren (D-Mass.) said no. The vote failed in the U.K. Prime Minister Johnson said."),
+        vec!["Sen. Elizabeth Warren (D-Mass.) said no.", "The vote failed in the U.K. Prime Minister Johnson said."]
+    );
     assert_eq!(sents("   "), Vec::<&str>::new());
 }
 

@@ -111,7 +111,17 @@ fn sentence_rules_against_uax29_on_babe() {
         let (o, u) = (ours(&t), uax(&t));
         ours_n += o.len() + 1;
         uax_n += u.len() + 1;
-        ours_bad += o.iter().filter(|&&b| suspicious(&t, b)).count();
+        for &b in o.iter().filter(|&&b| suspicious(&t, b)) {
+            ours_bad += 1;
+            let chars: Vec<char> = t.chars().collect();
+            let from = b.saturating_sub(60);
+            let to = (b + 40).min(chars.len());
+            println!(
+                "  suspicious (ours): …{} ‖{}…",
+                chars[from..b].iter().collect::<String>(),
+                chars[b..to].iter().collect::<String>()
+            );
+        }
         uax_bad += u.iter().filter(|&&b| suspicious(&t, b)).count();
         if o != u {
             differ += 1;
