@@ -12,6 +12,7 @@
 
 pub mod cleanup;
 pub mod error;
+pub mod extraction_bench;
 pub mod feed;
 pub mod html;
 pub mod jsonl;
