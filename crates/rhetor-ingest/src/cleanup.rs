@@ -169,7 +169,7 @@ static SEPARATOR_LIKE: Lazy<Regex> = Lazy::new(|| re(r"^[^\p{L}\p{N}]*$"));
 
 static SHARE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe(?:\s+to)?|like)\s+(?:us|\S+(?:\s+\S+)?)\s+on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:(?:\s*,\s*|\s+and\s+)(?:youtube|twitter|x|facebook|instagram|telegram|tiktok))*(?:\s*:.{0,60})?|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:\s*:.{0,60})?|like\s+this\s+(?:story|article|post)\?\s*share\s+it.{0,40}|share\s+(?:it\s+)?with\s+(?:a\s+|your\s+)?friends?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
+        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe(?:\s+to)?|like)\s+(?:us|\S+(?:\s+\S+)?)\s+on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:(?:\s*,\s*|\s+and\s+)(?:youtube|twitter|x|facebook|instagram|telegram|tiktok))*(?:\s*:.{0,60})?|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:\s*:.{0,60})?|like\s+this\s+(?:story|article|post)\?\s*share\s+it.{0,40}|click\s+to\s+(?:share|print|email)(?:\s+on\s+\S+)?|send\s+any\s+friend\s+a\s+story|gift\s+this\s+article|share\s+(?:it\s+)?with\s+(?:a\s+|your\s+)?friends?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
     )
 });
 
@@ -185,19 +185,19 @@ static PLAYER_TITLE: Lazy<Regex> =
 
 static PLAYER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:listen(?:\s+live)?|listen\s+(?:to\s+)?(?:this\s+)?(?:article|story)(?:\s*[·•|-]?\s*\d+\s*min(?:ute)?s?)?|listen\s+now|play|pause|replay|mute|unmute|play\s+(?:video|audio|now)|watch(?:\s+(?:live|now|video|the video|more))?|watch\s+live\s+tv|live\s+tv|now\s+playing|up\s+next|video\s+ad\s+feedback|ad\s+feedback|see\s+more\s+videos|more\s+videos|loading(?:\s+video)?(?:\.\.\.|…)?|audio|video|media\s+caption|this\s+slideshow\s+requires\s+javascript\.?|this\s+video\s+can\s+not\s+be\s+played|to\s+play\s+this\s+video\s+you\s+need\s+to\s+enable\s+javascript\s+in\s+your\s+browser\.?|your\s+browser\s+does\s+not\s+support\s+(?:the\s+)?(?:video|audio)(?:\s+(?:tag|element))?\.?|\d{1,2}:\d{2}(?:\s*/\s*\d{1,2}:\d{2})?)$",
+        r"(?i)^(?:listen(?:\s+live)?|listen\s+(?:to\s+)?(?:this\s+)?(?:article|story)(?:\s*[·•|-]?\s*\d+\s*min(?:ute)?s?)?|listen\s+now|listen\s+to\s+this\s+article\s*[·•|-]\s*.{0,30}|play|pause|replay|mute|unmute|play\s+(?:video|audio|now)|watch(?:\s+(?:live|now|video|the video|more))?|watch\s+live\s+tv|live\s+tv|now\s+playing|up\s+next|video\s+ad\s+feedback|ad\s+feedback|see\s+more\s+videos|more\s+videos|loading(?:\s+video)?(?:\.\.\.|…)?|audio|video|media\s+caption|this\s+slideshow\s+requires\s+javascript\.?|this\s+video\s+can\s+not\s+be\s+played|to\s+play\s+this\s+video\s+you\s+need\s+to\s+enable\s+javascript\s+in\s+your\s+browser\.?|your\s+browser\s+does\s+not\s+support\s+(?:the\s+)?(?:video|audio)(?:\s+(?:tag|element))?\.?|\d{1,2}:\d{2}(?:\s*/\s*\d{1,2}:\d{2})?)$",
     )
 });
 
 static NEWSLETTER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:newsletter|sign\s+up\s+here\.?|(?:sign\s+up|subscribe|register)(?:\s+(?:now|today|here))?\s*(?:for|to)\s+(?:our|the|my|this|\S+(?:'s|’s))?\s*.{0,100}(?:newsletter|brief|briefing|alerts|digest|inbox|e-?mail\s+(?:updates|alerts|newsletter))s?.{0,100}|subscribe\s+to\s+\S+(?:\s+\S+)?\s+(?:and|to|for)\s+.{0,80}|sign\s+up\s+here\s+to\s+get\s+.{0,100}(?:inbox|email)\.?|get\s+(?:the\s+)?(?:latest|best|top|our|daily|weekly|breaking).{0,60}(?:in|to)\s+your\s+inbox.{0,40}|enter\s+your\s+e-?mail(?:\s+address)?\s*[:.]?|your\s+e-?mail\s+address\s*[:.]?|.{0,60}newsletter\s*(?:sign[\s-]?up|subscription)?\s*[:!]?|thank\s+you\s+for\s+(?:signing\s+up|subscribing).{0,60}|by\s+(?:signing\s+up|subscribing),?\s+you\s+agree.{0,200})$",
+        r"(?i)^(?:newsletter|sign\s+up\s+here\.?|(?:sign\s+up|subscribe|register)(?:\s+(?:now|today|here))?\s*(?:for|to)\s+(?:our|the|my|this|\S+(?:'s|’s))?\s*.{0,100}(?:newsletter|brief|briefing|alerts|digest|inbox|e-?mail\s+(?:updates|alerts|newsletter))s?.{0,100}|subscribe\s+to\s+\S+(?:\s+\S+)?\s+(?:and|to|for)\s+.{0,80}|sign\s+up\s+here\s+to\s+get\s+.{0,100}(?:inbox|email)\.?|get\s+(?:the\s+)?(?:latest|best|top|our|daily|weekly|breaking).{0,60}(?:in|to)\s+your\s+inbox.{0,40}|enter\s+your\s+e-?mail(?:\s+address)?\s*[:.]?|your\s+e-?mail\s+address\s*[:.]?|.{0,60}newsletter\s*(?:sign[\s-]?up|subscription)?\s*[:!]?|thank\s+you\s+for\s+(?:signing\s+up|subscribing).{0,60}|thanks\s+for\s+reading\b.{0,150}|type\s+your\s+e-?mail.{0,10}|ready\s+for\s+more\??|by\s+(?:signing\s+up|subscribing),?\s+you\s+agree.{0,200})$",
     )
 });
 
 static COMMENTS: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)(?:\s+cancel\s+reply)?|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|tell\s+us\s+what\s+you\s+think(?:\.\.\.|…|[.!])?|\d+\s+post\s+comment(?:\s*\(\+\))?|post\s+comment|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
+        r"(?i)^(?:comments?(?:\s*\(\d+\))?|\d+\s+comments?|(?:view|show|hide|read|see|load|open)\s+(?:all\s+)?(?:\d+\s+)?comments?|leave\s+a\s+(?:comment|reply)(?:\s+cancel\s+reply)?|add\s+(?:a\s+)?comment|post\s+a\s+comment|write\s+a\s+comment|join\s+the\s+(?:conversation|discussion|debate)|be\s+the\s+first\s+to\s+comment|comments\s+are\s+(?:closed|now closed|disabled)|no\s+(?:responses|comments)\s+yet|responses?\s*\(\d+\)|\d+\s+responses?|what\s+are\s+your\s+thoughts\??|discussion\s+about\s+this\s+post|tell\s+us\s+what\s+you\s+think(?:\.\.\.|…|[.!])?|\d+\s+post\s+comment(?:\s*\(\+\))?|post\s+comment|respond|reply|report|community\s+(?:standards|guidelines)|discussion|conversation|\d+\s+replies|you\s+must\s+be\s+logged\s+in\s+to\s+(?:post|leave)\s+a\s+comment\.?)$",
     )
 });
 
@@ -209,7 +209,7 @@ static TAGS: Lazy<Regex> = Lazy::new(|| {
 
 static RELATED_HEADER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+(?:great\s+)?\S+(?:\s+\S+)?\s+stories|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading|you\s+may\s+also\s+be\s+interested\s+in)\s*(?:\.\.\.|…)?\s*:?$",
+        r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+(?:great\s+)?\S+(?:\s+\S+)?\s+stories|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading|you\s+may\s+also\s+be\s+interested\s+in|explore\s+more\s+on\s+these\s+topics|related\s+internet\s+links|see\s+all\s+responses)\s*(?:\.\.\.|…)?\s*:?$",
     )
 });
 
@@ -221,7 +221,7 @@ static RELATED_INLINE: Lazy<Regex> = Lazy::new(|| {
 
 static AD: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:advertisement|advertising|advert|sponsored(?:\s+content)?|ad|ads|skip\s+advertisement|story\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|article\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story|below)|scroll\s+to\s+continue(?:\s+with\s+content)?|content\s+continues\s+below|paid\s+(?:post|content|partner\s+content)|partner\s+content|anzeige|werbung|publicité|pubblicità|reklama|реклама)$",
+        r"(?i)^(?:advertisement\s*[-–—:]\s*(?:scroll|continue)\s+.{0,40}|supported\s+by|advertisement|advertising|advert|sponsored(?:\s+content)?|ad|ads|skip\s+advertisement|story\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|article\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|continue\s+reading\s+(?:the\s+main\s+story|below)|scroll\s+to\s+continue(?:\s+with\s+content)?|content\s+continues\s+below|paid\s+(?:post|content|partner\s+content)|partner\s+content|anzeige|werbung|publicité|pubblicità|reklama|реклама)$",
     )
 });
 
@@ -233,7 +233,7 @@ static NAVIGATION: Lazy<Regex> = Lazy::new(|| {
 
 static FOOTER: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:©|ⓒ|\(c\)|℗)\s*.{0,150}|copyright\s*(?:©|ⓒ|\(c\))?\s*(?:\d{4}|by\b|of\b|©|ⓒ).{0,150}|copyright\s+(?-i:\p{Lu}\S*(?:\s+\p{Lu}\S*){0,3})\s+(?:19|20)\d{2}\b(?-i:[^\p{Ll}]){0,60}|.{0,150}\ball\s+rights\s+reserved\.?|about\s+(?:the\s+)?(?:author|writer|us)|terms\s+(?:of\s+(?:use|service)|and\s+conditions)|privacy\s+(?:policy|notice)|cookie\s+(?:policy|settings|preferences)|contact\s+us|about\s+us|help\s+status\s+about.{0,120}|our\s+standards\s*:.{0,120}|acquire\s+licensing\s+rights|(?:this\s+(?:article|story|post|piece)\s+(?:was|is)\s+)?(?:originally|first)\s+(?:published|appeared)\s+(?:on|in|at|by)\s+.{1,120}|this\s+(?:article|story)\s+(?:was\s+)?(?:republished|reproduced)\s+.{0,120}|(?:\d[\d.,]*\s*[km]?\s+)?followers|\d[\d.,]*\s*[km]?\s+following|(?:editor|writer|author|founder|contributor|columnist|journalist)\s+(?:at|of|for)\s+.{1,80}|see\s+all\s+from\s+.{1,80}|recommended\s+from\s+medium|more\s+from\s+medium|write\s+for\s+us|support\s+(?:our|independent)\s+journalism.{0,100}|(?:report|flag)\s+(?:an?\s+)?(?:error|typo|correction|story)|send\s+(?:us\s+)?(?:a\s+)?(?:news\s+)?tips?.{0,60}|(?:got|have)\s+a\s+(?:news\s+)?tip\?.{0,100}|print\s+edition.{0,80}|correction\s+policy|ethics\s+policy|(?:the\s+)?views?\s+expressed\s+(?:in\s+this\s+(?:article|piece|column|op-ed)\s+)?(?:are|is)\s+(?:those|that)\s+of\s+the\s+author.{0,120})$",
+        r"(?i)^(?:(?:©|ⓒ|\(c\)|℗)\s*.{0,150}|copyright\s*(?:©|ⓒ|\(c\))?\s*(?:\d{4}|by\b|of\b|©|ⓒ).{0,150}|copyright\s+(?-i:\p{Lu}\S*(?:\s+\p{Lu}\S*){0,3})\s+(?:19|20)\d{2}\b(?-i:[^\p{Ll}]){0,60}|.{0,150}\ball\s+rights\s+reserved\.?|about\s+(?:the\s+)?(?:author|writer|us)|terms\s+(?:of\s+(?:use|service)|and\s+conditions)|privacy\s+(?:policy|notice)|cookie\s+(?:policy|settings|preferences)|contact\s+us|about\s+us|help\s+status\s+about.{0,120}|our\s+standards\s*:.{0,120}|acquire\s+licensing\s+rights|(?:this\s+(?:article|story|post|piece)\s+(?:was|is)\s+)?(?:originally|first)\s+(?:published|appeared)\s+(?:on|in|at|by)\s+.{1,120}|this\s+(?:article|story)\s+(?:was\s+)?(?:republished|reproduced)\s+.{0,120}|(?:\d[\d.,]*\s*[km]?\s+)?followers|\d[\d.,]*\s*[km]?\s+following|(?:editor|writer|author|founder|contributor|columnist|journalist)\s+(?:at|of|for)\s+.{1,80}|see\s+all\s+from\s+.{1,80}|recommended\s+from\s+medium|more\s+from\s+medium|write\s+for\s+us|support\s+(?:our|independent)\s+journalism.{0,100}|(?:report|flag)\s+(?:an?\s+)?(?:error|typo|correction|story)|send\s+(?:us\s+)?(?:a\s+)?(?:news\s+)?tips?.{0,60}|(?:got|have)\s+a\s+(?:news\s+)?tip\?.{0,100}|print\s+edition.{0,80}|correction\s+policy|ethics\s+policy|reuse\s+this\s+content|the\s+bbc\s+is\s+not\s+responsible\s+for\s+the\s+content\s+of\s+external\s+sites\.?|published\s+in\s+(?-i:\p{Lu})[^.,]{1,60}|(?:e-?mail|contact)\s*:\s*\S+@\S+|\S+@\S+\.\w+|@\w{2,30}|(?:the\s+)?views?\s+expressed\s+(?:in\s+this\s+(?:article|piece|column|op-ed)\s+)?(?:are|is)\s+(?:those|that)\s+of\s+the\s+author.{0,120})$",
     )
 });
 
@@ -249,7 +249,7 @@ static BOILERPLATE: Lazy<Regex> = Lazy::new(|| {
 
 static CREDIT: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^\(?\s*(?:(?:photo|photograph|image|picture|pic|foto|video|illustration|graphic|credit|photo\s+credit|image\s+credit|image\s+source|source\s+image|cover\s+image|header\s+image|featured\s+image|top\s+image|lead\s+image|main\s+image|photo\s+illustration)s?\s*(?::|,|by|-|—|–)\s*\S.{0,100}|(?:getty(?:\s+images)?|afp|ap|reuters|epa|epa-efe|shutterstock|istock(?:photo)?|alamy|pa(?:\s+media|\s+wire)?|dpa|anadolu(?:\s+agency)?|xinhua|tass|ria\s+novosti|sputnik|bloomberg|nurphoto|sopa\s+images|zuma(?:\s+press)?|imago|unsplash|pexels|pixabay|wikimedia\s+commons|wikipedia|ansa|lapresse|pap|east\s+news|afp\s+via\s+getty\s+images|ap\s+photo|reuters\s+pictures|file\s+photo|courtesy(?:\s+of)?\s+.{1,60})(?:\s*(?:/|via|\||,)\s*[^.]{1,80})?)\s*\)?\.?$",
+        r"(?i)^\(?\s*(?:(?:photo|photograph|image|picture|pic|foto|video|illustration|graphic|credit|photo\s+credit|image\s+credit|image\s+source|source\s+image|cover\s+image|header\s+image|featured\s+image|top\s+image|lead\s+image|main\s+image|photo\s+illustration)s?\s*(?::|,|by|-|—|–|\.\.\.|…)\s*\S.{0,100}|source\s*:\s*[^.]{1,50}|(?:getty(?:\s+images)?|afp|ap|reuters|epa|epa-efe|shutterstock|istock(?:photo)?|alamy|pa(?:\s+media|\s+wire)?|dpa|anadolu(?:\s+agency)?|xinhua|tass|ria\s+novosti|sputnik|bloomberg|nurphoto|sopa\s+images|zuma(?:\s+press)?|imago|unsplash|pexels|pixabay|wikimedia\s+commons|wikipedia|ansa|lapresse|pap|east\s+news|afp\s+via\s+getty\s+images|ap\s+photo|reuters\s+pictures|file\s+photo|courtesy(?:\s+of)?\s+.{1,60})(?:\s*(?:/|via|\||,)\s*[^.]{1,80})?)\s*\)?\.?$",
     )
 });
 
@@ -301,7 +301,21 @@ static ROLE_TAIL: Lazy<Regex> = Lazy::new(|| {
     )
 });
 
+/// " (opens in new window)" and the like, which share buttons carry in their text.
+static NEW_WINDOW: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\s*\(\s*opens\s+(?:in\s+)?(?:a\s+)?new\s+(?:window|tab)\s*\)\s*$"));
+
 fn classify(t: &str) -> Option<Debris> {
+    if NEW_WINDOW.is_match(t) {
+        let bare = NEW_WINDOW.replace(t, "");
+        if !bare.trim().is_empty() {
+            return classify_line(bare.trim());
+        }
+    }
+    classify_line(t)
+}
+
+fn classify_line(t: &str) -> Option<Debris> {
     if t.is_empty() || SEPARATOR_LIKE.is_match(t) {
         return Some(Debris::new("separator"));
     }
@@ -640,6 +654,7 @@ fn tags(t: &str) -> Option<Debris> {
     let label_end = c.get(1).map_or(0, |m| m.start());
     let label = t.get(..label_end).unwrap_or("");
     let unmarked_list = (label.trim().eq_ignore_ascii_case("filed under")
+        || label.trim().eq_ignore_ascii_case("posted in")
         || (label.trim().eq_ignore_ascii_case("tags")
             && list.chars().next().is_some_and(char::is_uppercase)))
         && !list.contains(['.', '!', '?', ';', ':']);
