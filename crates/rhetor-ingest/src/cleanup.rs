@@ -215,7 +215,7 @@ static RELATED_HEADER: Lazy<Regex> = Lazy::new(|| {
 
 static RELATED_INLINE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^[\[(]?(?:related(?:\s+(?:post|article|story|content|reading|video))?s?|see\s+more|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|—–-]\s*\S.{0,200}[\])]?$",
+        r"(?i)^[\[(]?(?:related(?:\s+(?:post|article|story|content|reading|video))?s?|see\s+more|read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|more|more\s+on\s+this|watch|recommended|don't\s+miss|must\s+read|click\s+here|trending|also\s+on\s+\S+|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|leggi\s+anche|czytaj\s+(?:też|także|więcej)|zobacz\s+też|читайте\s+также|читать\s+также|по\s+теме)\s*[:>»|]\s*\S.{0,200}[\])]?$|(?i)^(?:mehr\s+zum\s+thema|read\s+more|lesen\s+sie\s+auch|читайте\s+также)\s*[—–-]\s*\S.{0,200}$",
     )
 });
 

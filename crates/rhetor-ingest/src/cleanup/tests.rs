@@ -1021,5 +1021,11 @@ fn nyt_guardian_medium_substack_furniture_goes() {
     assert_body(&[
         "Published in 1859, the book changed biology.",
         "Posted in 2019, the video went viral.",
+        "More — much more — is needed to fix the roads",
+        "Watch - the experts say - for falling prices",
     ]);
+    assert_debris(
+        "related",
+        &["Mehr zum Thema – Gasversorgung: Städtebund sieht Stadtwerke vor Existenzkrise"],
+    );
 }
