@@ -165,11 +165,16 @@ static DURATION: Lazy<Regex> =
 static LIVE_STAMP: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)^\d{1,2}[:.]\d{2}\s*[ap]\.?\s?m\.?\s*(?:[a-z]{2,4})?\s*:?$"));
 
+static COUNTER: Lazy<Regex> = Lazy::new(|| re(r"(?i)^\d{1,3}(?:[.,]\d{1,3})?\s*[km]?$"));
+
+static FOLLOWERS: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)^\d[\d.,]*\s*[km]?\s+(?:followers|following)$"));
+
 static SEPARATOR_LIKE: Lazy<Regex> = Lazy::new(|| re(r"^[^\p{L}\p{N}]*$"));
 
 static SHARE: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe(?:\s+to)?|like)\s+(?:us|\S+(?:\s+\S+)?)\s+on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:(?:\s*,\s*|\s+and\s+)(?:youtube|twitter|x|facebook|instagram|telegram|tiktok))*(?:\s*:.{0,60})?|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:\s*:.{0,60})?|like\s+this\s+(?:story|article|post)\?\s*share\s+it.{0,40}|click\s+to\s+(?:share|print|email)(?:\s+on\s+\S+)?|send\s+any\s+friend\s+a\s+story|gift\s+this\s+article|share\s+(?:it\s+)?with\s+(?:a\s+|your\s+)?friends?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
+        r"(?i)^(?:share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page|video))?(?:\s+on\s+\w+)?|share\s+via(?:\s+\w+)?|share\s+this\s+with|tweet(?:\s+this)?|e-?mail(?:\s+this)?(?:\s+(?:article|story))?|print(?:\s+this)?(?:\s+(?:article|page|story))?|copy(?:\s+the)?\s+link|link\s+copied!?|copied!?|get\s+short\s+url|short\s+url|save(?:\s+(?:article|story|for later))?|saved|bookmark|follow(?:\s+us)?(?:\s+on\s+\w+)?|follow\s+\S+\s+on\s+(?:telegram|twitter|x|facebook|instagram|google news)|(?:follow|subscribe(?:\s+to)?|like)\s+(?:us|\S+(?:\s+\S+)?)\s+on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:(?:\s*,\s*|\s+and\s+)(?:youtube|twitter|x|facebook|instagram|telegram|tiktok))*(?:\s*:.{0,60})?|(?:follow|subscribe|like)\s+(?:us\s+)?on\s+(?:youtube|twitter|x|facebook|instagram|telegram|tiktok|gab|rumble|google\s+news)(?:\s*:.{0,60})?|like\s+this\s+(?:story|article|post)\?\s*share\s+it.{0,40}|share\s+this\s+(?:story|article|post)\s+(?:if|with|on|now|and)\b.{0,40}|click\s+to\s+(?:share|print|email)(?:\s+on\s+\S+)?|send\s+any\s+friend\s+a\s+story|gift\s+this\s+article|share\s+(?:it\s+)?with\s+(?:a\s+|your\s+)?friends?|(?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|messenger|flipboard|vk|email|sms|mail|copy)|you\s+can\s+share\s+this\s+story\s+on\s+social\s+media:?|gift\s+(?:this\s+)?article|add\s+to\s+(?:favorites|reading list)|clap|claps|\d+\s+(?:shares?|claps?|likes?)|(?:show|hide)\s+(?:caption|more|less)|expand|close|open\s+in\s+app|read\s+in\s+app|member-only\s+story|sign\s+in|log\s+in|sign\s+up|register|subscribe(?:\s+now)?|like\s+this|like\s+loading\.\.\.|share\s+this\s+story|spread\s+the\s+word)[.:!]?$",
     )
 });
 
@@ -210,6 +215,13 @@ static TAGS: Lazy<Regex> = Lazy::new(|| {
 static RELATED_HEADER: Lazy<Regex> = Lazy::new(|| {
     re(
         r"(?i)^(?:related(?:\s+(?:articles?|stories|story|content|coverage|posts?|news|reading|links?|videos?))?|more\s+(?:on\s+this\s+(?:story|topic)|stories|news|coverage|articles|to\s+explore|like\s+this)|more\s+(?:great\s+)?\S+(?:\s+\S+)?\s+stories|more\s+from\s+.{1,60}|recommended(?:\s+(?:for\s+you|stories|articles|reading|from\s+.{1,40}))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in|enjoy)|(?:most|top)\s+(?:read|popular|viewed|shared|stories)|trending(?:\s+(?:now|stories|news))?|top\s+stories|latest(?:\s+(?:news|stories|articles))?|editor'?s?\s+picks?|don't\s+miss|further\s+reading|see\s+(?:also|all\s+from\s+.{1,60})|also\s+read|read\s+(?:more|also|next|this\s+next)|what\s+to\s+read\s+next|in\s+other\s+news|around\s+the\s+web|from\s+around\s+the\s+web|sponsored\s+(?:content|stories|links)|promoted\s+stories|keep\s+reading|you\s+may\s+also\s+be\s+interested\s+in|explore\s+more\s+on\s+these\s+topics|related\s+internet\s+links|see\s+all\s+responses)\s*(?:\.\.\.|…)?\s*:?$",
+    )
+});
+
+/// Headers that announce a single link on the next line ("Read more", RT's usual).
+static ONE_LINK_HEADER: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)^(?:read\s+(?:more|also|next)|also\s+read|see\s+also|related|related\s+(?:article|story|post))\s*:?$",
     )
 });
 
@@ -728,11 +740,14 @@ fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>
                 j += 1;
             }
             // Undo when the run ends in a long body paragraph right away and the list had a
-            // single item: that item was most likely a subheading.
+            // single item: under "Recommended" or "More from …" that item was most likely a
+            // subheading. "Read more" / "Related" / "See also" announce one link, so there a
+            // single headline is the link.
             let next_is_body = texts
                 .get(j)
                 .is_some_and(|t| !headline_like(t) && found.get(j).is_some_and(|d| d.is_none()));
-            if marked == 1 && next_is_body {
+            let one_link_header = texts.get(i).is_some_and(|t| ONE_LINK_HEADER.is_match(t));
+            if marked == 1 && next_is_body && !one_link_header {
                 if let Some(slot) = found.get_mut(i + 1) {
                     *slot = None;
                 }
@@ -741,6 +756,38 @@ fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>
             continue;
         }
         i += 1;
+    }
+
+    // A bare count ("12", "1.2K") next to debris is a clap, like or comment counter.
+    for k in 0..n {
+        let is_count = texts.get(k).is_some_and(|t| COUNTER.is_match(t));
+        if !is_count
+            || found.get(k).is_some_and(|d| d.is_some())
+            || is_title.get(k).copied().unwrap_or(true)
+        {
+            continue;
+        }
+        let debris_at =
+            |j: Option<usize>| j.and_then(|j| found.get(j)).is_some_and(|d| d.is_some());
+        if debris_at(k.checked_sub(1)) || debris_at(Some(k + 1)) {
+            if let Some(slot) = found.get_mut(k) {
+                *slot = Some(Debris::new("share"));
+            }
+        }
+    }
+
+    // Medium: "Written by Jane Roe" / "340 Followers" / a one-line bio.
+    for k in 1..n {
+        let after_followers = texts.get(k - 1).is_some_and(|t| FOLLOWERS.is_match(t))
+            && found.get(k - 1).is_some_and(|d| d.is_some());
+        let free =
+            found.get(k).is_some_and(|d| d.is_none()) && !is_title.get(k).copied().unwrap_or(true);
+        let short = texts.get(k).is_some_and(|t| t.chars().count() <= 200);
+        if after_followers && free && short {
+            if let Some(slot) = found.get_mut(k) {
+                *slot = Some(Debris::new("bio"));
+            }
+        }
     }
 
     // An affiliation printed right under a byline ("By Jane Doe" / "BBC News, Yorkshire").

@@ -315,12 +315,40 @@ fn related_lists_and_footers_go() {
 
 #[test]
 fn a_subheading_after_a_related_line_stays() {
-    let text = "Headline\n\nFirst paragraph of the story, with a full sentence.\n\nRead more:\n\n\
+    let text = "Headline\n\nFirst paragraph of the story, with a full sentence.\n\nRecommended\n\n\
                 What happens next\n\nThe committee will meet again in June, officials said, and a vote is expected before the summer recess begins.";
     let k = kinds(&article(text));
     assert_eq!(k[2].1.as_deref(), Some("related"));
     assert_eq!(k[3].1, None, "{:?}", k[3]);
     assert_eq!(k[4].1, None);
+}
+
+#[test]
+fn the_one_link_under_read_more_goes() {
+    let text = "Headline\n\nFirst paragraph of the story, with a full sentence.\n\nRead more\n\n\
+                EU agrees on new sanctions package\n\nThe committee will meet again in June, officials said, and a vote is expected before the summer recess begins.";
+    let k = kinds(&article(text));
+    assert_eq!(k[3].1.as_deref(), Some("related"));
+    assert_eq!(k[4].1, None);
+}
+
+#[test]
+fn medium_counters_and_follower_bios_go() {
+    let text = "Title\n\nJane Roe\n\nFollow\n\n5 min read\n\n--\n\n12\n\nListen\n\nShare\n\n\
+                The body starts here and goes on.\n\nShare this story if it matters to you.\n\n\
+                The body ends here.\n\n--\n\n12\n\nWritten by Jane Roe\n\n340 Followers\n\n\
+                Reporter covering media and democracy. Formerly at the Harlow Ledger.\n\nMore from Jane Roe";
+    let k = kinds(&article(text));
+    let body: Vec<&str> = k[1..]
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(
+        body,
+        vec!["The body starts here and goes on.", "The body ends here."]
+    );
+    assert_body(&["12 people died.", "1,200"]);
 }
 
 #[test]
