@@ -253,17 +253,20 @@ fn read_text(bytes: &[u8], name: &str) -> Result<Article, IngestError> {
     Ok(article)
 }
 
-/// Decode bytes to text: UTF-8 (BOM stripped), UTF-16 with a BOM; invalid UTF-8 is decoded with
-/// U+FFFD replacement characters and a warning, so one bad byte never loses an article.
+/// Decode bytes to text: UTF-8, or UTF-16 with a BOM; invalid UTF-8 is decoded with U+FFFD
+/// replacement characters and a warning, so one bad byte never loses an article.
+///
+/// A UTF-8 byte-order mark is *kept* as U+FEFF at offset 0: SemEval's span offsets count it (two
+/// English training articles start with one), so stripping it would shift every gold span.
+/// Segmentation skips it and `clean_text` drops it.
 pub fn decode(bytes: &[u8]) -> (String, Option<String>) {
-    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
         if enc != encoding_rs::UTF_8 {
             let (text, _, had_errors) = enc.decode(bytes);
             let warning =
                 had_errors.then(|| format!("invalid {} replaced with U+FFFD", enc.name()));
             return (text.into_owned(), warning);
         }
-        return decode_utf8(&bytes[bom_len..]);
     }
     decode_utf8(bytes)
 }
@@ -469,11 +472,14 @@ mod tests {
     }
 
     #[test]
-    fn bom_is_stripped_and_utf16_decoded() {
+    fn bom_is_kept_for_offsets_and_utf16_decoded() {
         let mut b = vec![0xef, 0xbb, 0xbf];
         b.extend_from_slice(STORY.as_bytes());
         let a = read_bytes(&b, "bom.txt", &Options::default());
-        assert!(a[0].as_ref().unwrap().text.starts_with("Council"));
+        let a0 = a[0].as_ref().unwrap();
+        assert!(a0.text.starts_with("\u{feff}Council"));
+        assert_eq!(a0.title.as_deref(), Some("Council votes to close library branch"));
+        assert_eq!(a0.paragraphs[0].start, 1);
         let mut u16 = vec![0xff, 0xfe];
         for unit in STORY.encode_utf16() {
             u16.extend_from_slice(&unit.to_le_bytes());
