@@ -116,13 +116,13 @@ fn main() {
                 continue;
             };
             let truth: HashSet<String> = shingle_set(&page.truth);
+            let truth_words = format!(" {} ", bench::tokenize(&page.truth).join(" "));
             for para in &article.paragraphs {
                 if para.kind != ParagraphKind::Debris {
                     continue;
                 }
                 let text = article.slice(para.start, para.end).unwrap_or("");
-                let sh = shingle_set(text);
-                if sh.iter().any(|s| truth.contains(s)) {
+                if shares_text(text, &truth, &truth_words) {
                     let short: String = text.chars().take(160).collect();
                     println!(
                         "  lost [{}] {short}",
@@ -145,6 +145,19 @@ fn body_without_title(a: &rhetor_doc::Article) -> String {
             .to_string(),
         None => text.trim().to_string(),
     }
+}
+
+/// Whether a paragraph holds ground-truth text: a shared 4-word shingle, or for a paragraph of
+/// fewer than four words, all of its words in a row somewhere in the truth.
+fn shares_text(text: &str, truth: &HashSet<String>, truth_words: &str) -> bool {
+    let words = bench::tokenize(text);
+    if words.is_empty() {
+        return false;
+    }
+    if words.len() < bench::SHINGLE {
+        return truth_words.contains(&format!(" {} ", words.join(" ")));
+    }
+    shingle_set(text).iter().any(|s| truth.contains(s))
 }
 
 fn shingle_set(text: &str) -> HashSet<String> {
