@@ -94,6 +94,8 @@ pub fn decode(bytes: &[u8], hint: Option<&str>) -> String {
     }
 }
 
+static TAG: Lazy<Option<Regex>> = Lazy::new(|| Regex::new(r"<[^>]*>").ok());
+
 static META_CHARSET: Lazy<Option<Regex>> =
     Lazy::new(|| Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).ok());
 
@@ -118,8 +120,101 @@ pub fn extract(bytes: &[u8], url: Option<&str>) -> Result<Extracted, IngestError
     extract_str(html, url)
 }
 
+/// Container nesting beyond which we do not hand a page to the HTML parser at all: html5ever's
+/// scope checks make parsing quadratic in the depth (50,000 nested `<div>`s take half a minute),
+/// and no real page comes near this.
+const MAX_PARSE_DEPTH: usize = 10_000;
+
+/// A cheap upper estimate of how deeply container elements nest, from the tags alone (no parse):
+/// start tags of elements that never close themselves count up, their end tags down.
+fn nesting_estimate(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|b| b.iter().position(|&c| c == b'<'))
+    {
+        let at = i + off + 1;
+        let closing = bytes.get(at) == Some(&b'/');
+        let name_start = if closing { at + 1 } else { at };
+        let name: String = bytes
+            .get(name_start..)
+            .unwrap_or_default()
+            .iter()
+            .take(12)
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase() as char)
+            .collect();
+        if !closing && (name == "script" || name == "style") {
+            // Skip to the end tag: `i<a.length` in a script is no tag.
+            let end = if name == "script" {
+                "</script"
+            } else {
+                "</style"
+            };
+            let rest = bytes.get(at..).unwrap_or_default();
+            match rest
+                .windows(end.len())
+                .position(|w| w.eq_ignore_ascii_case(end.as_bytes()))
+            {
+                Some(p) => {
+                    i = at + p + 1;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        if matches!(
+            name.as_str(),
+            "div"
+                | "span"
+                | "section"
+                | "article"
+                | "blockquote"
+                | "ul"
+                | "ol"
+                | "table"
+                | "main"
+                | "aside"
+                | "nav"
+                | "header"
+                | "footer"
+                | "figure"
+                | "form"
+                | "center"
+                | "font"
+                | "b"
+                | "i"
+                | "em"
+                | "strong"
+                | "a"
+                | "small"
+                | "big"
+                | "u"
+                | "s"
+                | "sub"
+                | "sup"
+        ) {
+            if closing {
+                depth = depth.saturating_sub(1);
+            } else {
+                depth += 1;
+                max = max.max(depth);
+            }
+        }
+        i = at;
+    }
+    max
+}
+
 /// [`extract`] for an already decoded page.
 pub fn extract_str(html: String, url: Option<&str>) -> Result<Extracted, IngestError> {
+    if nesting_estimate(&html) > MAX_PARSE_DEPTH {
+        return Err(IngestError::Html(format!(
+            "elements nested more than {MAX_PARSE_DEPTH} deep; not a page we can read"
+        )));
+    }
     let url = url.map(str::to_string);
     on_worker(move || extract_decoded(&html, url.as_deref(), Engine::Both))?
 }
@@ -161,6 +256,11 @@ pub fn extract_with(
     engine: Engine,
 ) -> Result<Extracted, IngestError> {
     let html = decode(bytes, None);
+    if nesting_estimate(&html) > MAX_PARSE_DEPTH {
+        return Err(IngestError::Html(format!(
+            "elements nested more than {MAX_PARSE_DEPTH} deep; not a page we can read"
+        )));
+    }
     let url = url.map(str::to_string);
     on_worker(move || extract_decoded(&html, url.as_deref(), engine))?
 }
@@ -851,6 +951,13 @@ fn is_block(tag: &str) -> bool {
 /// collapsed to single spaces; a single `<br>` is a space, two in a row end the paragraph.
 /// Scripts, styles and form controls are dropped. Iterative, so any nesting depth is safe.
 pub fn fragment_to_text(html: &str) -> String {
+    if nesting_estimate(html) > MAX_PARSE_DEPTH {
+        // Too deep to parse in reasonable time: strip the tags and keep the words as one paragraph.
+        return match TAG.as_ref() {
+            Some(re) => collapse_ws(&re.replace_all(html, " ")),
+            None => String::new(),
+        };
+    }
     let frag = Html::parse_fragment(html);
     let mut paras: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -1057,8 +1164,21 @@ the wind drops below gale force, which forecasters expect on Monday afternoon.</
 
     #[test]
     fn fragment_survives_deep_nesting() {
-        let deep = "<div>".repeat(50_000) + "deep text" + &"</div>".repeat(50_000);
+        let deep = "<div>".repeat(5_000) + "deep text" + &"</div>".repeat(5_000);
         assert_eq!(fragment_to_text(&deep), "deep text");
+        // Beyond the parse limit: tags stripped, words kept, quickly.
+        let deeper = "<div>".repeat(60_000) + "deeper <b>text</b>" + &"</div>".repeat(60_000);
+        assert_eq!(fragment_to_text(&deeper), "deeper text");
+        assert!(matches!(
+            extract(deeper.as_bytes(), None),
+            Err(IngestError::Html(_))
+        ));
+        assert_eq!(nesting_estimate("<div><p>a<p>b</div><div></div>"), 1);
+        assert_eq!(nesting_estimate("<DIV><span><img></span></DIV>"), 2);
+        assert_eq!(
+            nesting_estimate("<div><script>for(;i<a.length;){}</script></div>"),
+            1
+        );
     }
 
     #[test]
