@@ -114,7 +114,9 @@ impl BertConfig {
         if self.hidden_act != "gelu" {
             return Err(format!("unsupported activation {:?}", self.hidden_act));
         }
-        if self.num_attention_heads == 0 || !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+        if self.num_attention_heads == 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+        {
             return Err("hidden_size must be a multiple of num_attention_heads".into());
         }
         Ok(())

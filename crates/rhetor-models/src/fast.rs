@@ -740,6 +740,7 @@ pub(crate) fn exp_nonpos(x: f32) -> f32 {
 }
 
 /// Self-attention per sequence and head over packed `qkv` rows `[q | k | v]`, writing `ctx`.
+#[allow(clippy::too_many_arguments)] // all are needed; a struct would only rename them
 fn attention(
     simd: Simd,
     qkv: &[f32],
