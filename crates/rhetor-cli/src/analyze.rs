@@ -66,7 +66,9 @@ const BATCH: usize = 64;
 pub fn run(args: AnalyzeArgs) -> Result<i32> {
     if let Some(n) = args.threads {
         // Ignore the error of a second initialisation (tests); the first pool stands.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
     }
     let opts = read::Options {
         max_size: args.max_size,
@@ -99,7 +101,8 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
                 Ok(article) => {
                     if !args.quiet {
                         for w in &article.warnings {
-                            progress.suspend(|| eprintln!("rhetor: warning: {}: {w}", article.source));
+                            progress
+                                .suspend(|| eprintln!("rhetor: warning: {}: {w}", article.source));
                         }
                     }
                     sink.article(&article)?;
@@ -209,10 +212,20 @@ impl Sink {
     fn unique_name(&mut self, id: &str) -> String {
         let base: String = id
             .chars()
-            .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .take(100)
             .collect();
-        let base = if base.is_empty() { "article".to_string() } else { base };
+        let base = if base.is_empty() {
+            "article".to_string()
+        } else {
+            base
+        };
         let mut name = base.clone();
         let mut n = 2;
         while !self.used_names.insert(name.clone()) {
@@ -290,7 +303,11 @@ pub fn render_text(a: &Article, color: bool) -> String {
     }
     let preview: String = a.clean_text.chars().take(400).collect();
     if !preview.is_empty() {
-        let ellipsis = if a.clean_text.chars().count() > 400 { "…" } else { "" };
+        let ellipsis = if a.clean_text.chars().count() > 400 {
+            "…"
+        } else {
+            ""
+        };
         s.push_str(&format!("\n{}{ellipsis}\n", preview.trim_end()));
     }
     s.push('\n');

@@ -83,7 +83,9 @@ fn bench_ingest(paths: &[PathBuf], threads: &[usize], runs: usize) -> Result<i32
         bytes as f64 / 1e6
     );
     for &t in threads {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(t.max(1)).build()?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t.max(1))
+            .build()?;
         let mut times = Vec::new();
         let mut articles = 0usize;
         let mut failed = 0usize;

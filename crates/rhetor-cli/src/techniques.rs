@@ -55,7 +55,14 @@ pub fn run(args: TechniquesArgs) -> anyhow::Result<i32> {
             );
             return Ok(2);
         };
-        println!("{} ({})\ncategory: {}\n\n{}\n\nExample: {}", t.name, t.label, t.category.name(), t.definition, t.example);
+        println!(
+            "{} ({})\ncategory: {}\n\n{}\n\nExample: {}",
+            t.name,
+            t.label,
+            t.category.name(),
+            t.definition,
+            t.example
+        );
         return Ok(0);
     }
     for c in Category::ALL {
@@ -66,7 +73,21 @@ pub fn run(args: TechniquesArgs) -> anyhow::Result<i32> {
         }
         println!();
     }
-    println!("FRAMES (article level): {}", FRAMES.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "));
-    println!("GENRES: {}", GENRES.iter().map(|(g, _)| *g).collect::<Vec<_>>().join(", "));
+    println!(
+        "FRAMES (article level): {}",
+        FRAMES
+            .iter()
+            .map(|(f, _)| *f)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "GENRES: {}",
+        GENRES
+            .iter()
+            .map(|(g, _)| *g)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(0)
 }

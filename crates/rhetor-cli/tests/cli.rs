@@ -27,15 +27,28 @@ fn check_offsets(a: &serde_json::Value) {
     let text: Vec<char> = a["text"].as_str().unwrap().chars().collect();
     let mut last_end = 0;
     for p in a["paragraphs"].as_array().unwrap() {
-        let (s, e) = (p["start"].as_u64().unwrap() as usize, p["end"].as_u64().unwrap() as usize);
-        assert!(s >= last_end && s < e && e <= text.len(), "bad paragraph {p}");
+        let (s, e) = (
+            p["start"].as_u64().unwrap() as usize,
+            p["end"].as_u64().unwrap() as usize,
+        );
+        assert!(
+            s >= last_end && s < e && e <= text.len(),
+            "bad paragraph {p}"
+        );
         let slice: String = text[s..e].iter().collect();
-        assert_eq!(slice.trim(), slice, "paragraph has outer whitespace: {slice:?}");
+        assert_eq!(
+            slice.trim(),
+            slice,
+            "paragraph has outer whitespace: {slice:?}"
+        );
         assert!(!slice.contains('\n'));
         last_end = e;
     }
     for s in a["sentences"].as_array().unwrap() {
-        let (b, e) = (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize);
+        let (b, e) = (
+            s["start"].as_u64().unwrap() as usize,
+            s["end"].as_u64().unwrap() as usize,
+        );
         assert!(b < e && e <= text.len(), "bad sentence {s}");
     }
 }
@@ -43,14 +56,23 @@ fn check_offsets(a: &serde_json::Value) {
 #[test]
 fn analyzes_every_sample_format() {
     let out = rhetor(&["analyze", "--format", "jsonl", "samples/"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let arts = jsonl(&out);
     // 3 text files, 2 HTML pages, 2 + 1 feed items, 2 JSONL lines, 2 WARC HTML responses.
     assert_eq!(arts.len(), 12, "{arts:#?}");
     for a in &arts {
         assert_eq!(a["schema_version"], "1.0");
         check_offsets(a);
-        assert!(!a["clean_text"].as_str().unwrap().is_empty(), "{}", a["source"]);
+        assert!(
+            !a["clean_text"].as_str().unwrap().is_empty(),
+            "{}",
+            a["source"]
+        );
         assert_eq!(a["metadata"]["language"], "en", "{}", a["source"]);
     }
     let by_source = |s: &str| {
@@ -80,14 +102,20 @@ fn analyzes_every_sample_format() {
         .starts_with("2025-02-14"));
     let clean = flood["clean_text"].as_str().unwrap();
     assert!(clean.contains("Hundreds of homes"));
-    assert!(clean.contains("amber warning"), "last paragraph lost: {clean}");
+    assert!(
+        clean.contains("amber warning"),
+        "last paragraph lost: {clean}"
+    );
     assert!(!clean.contains("Sign up for our morning briefing"));
     assert!(!clean.contains("All rights reserved"));
 
     let crlf = by_source("tax-plan-crlf.txt");
     let clean = crlf["clean_text"].as_str().unwrap();
     assert!(!clean.contains('\u{a0}'), "non-breaking space kept");
-    assert!(!clean.contains("Getty Images"), "photo credit kept: {clean}");
+    assert!(
+        !clean.contains("Getty Images"),
+        "photo credit kept: {clean}"
+    );
 
     let wind = by_source("opinion-wind-farms.txt");
     let clean = wind["clean_text"].as_str().unwrap();
@@ -102,8 +130,16 @@ fn bad_inputs_fail_alone_with_named_reasons() {
     let d = dir.path();
     std::fs::write(d.join("empty.txt"), "").unwrap();
     std::fs::write(d.join("binary.txt"), [0u8, 159, 146, 150, 0, 1, 2, 3]).unwrap();
-    std::fs::write(d.join("trunc.txt.gz"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2]).unwrap();
-    std::fs::write(d.join("bad.jsonl"), "{\"title\": \"A\", \"text\": \"Body text here.\"}\n{not json\n").unwrap();
+    std::fs::write(
+        d.join("trunc.txt.gz"),
+        [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2],
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("bad.jsonl"),
+        "{\"title\": \"A\", \"text\": \"Body text here.\"}\n{not json\n",
+    )
+    .unwrap();
     std::fs::write(d.join("feed.xml"), "<rss><channel><item><title>x</ti").unwrap();
     std::fs::write(
         d.join("good.txt"),
@@ -135,14 +171,23 @@ fn bad_inputs_fail_alone_with_named_reasons() {
     }
     let arts = jsonl(&out);
     let sources: Vec<&str> = arts.iter().map(|a| a["source"].as_str().unwrap()).collect();
-    assert!(sources.iter().any(|s| s.ends_with("good.txt")), "{sources:?}");
-    assert!(sources.iter().any(|s| s.ends_with("bad.jsonl:1")), "{sources:?}");
+    assert!(
+        sources.iter().any(|s| s.ends_with("good.txt")),
+        "{sources:?}"
+    );
+    assert!(
+        sources.iter().any(|s| s.ends_with("bad.jsonl:1")),
+        "{sources:?}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_and_missing_files_exit_1() {
     assert_eq!(rhetor(&["analyze"]).status.code(), Some(2));
-    assert_eq!(rhetor(&["analyze", "--format", "yaml", "x"]).status.code(), Some(2));
+    assert_eq!(
+        rhetor(&["analyze", "--format", "yaml", "x"]).status.code(),
+        Some(2)
+    );
     let out = rhetor(&["analyze", "no/such/file.txt"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.txt"));
@@ -216,7 +261,12 @@ fn eval_gold_against_itself() {
     }
     let g = gold.to_str().unwrap();
     let out = rhetor(&["eval", "--task", "st3", "--gold", g, "--pred", g, "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!((v["micro_f1"].as_f64().unwrap() - 1.0).abs() < 1e-12);
 }

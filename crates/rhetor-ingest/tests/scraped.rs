@@ -64,7 +64,10 @@ fn scraped_text_dumps_are_cleaned_without_losing_the_body() {
             .map(|p| a.slice(p.start, p.end).unwrap_or("").to_string())
             .collect();
         let ok = body.len() == case.body.len()
-            && body.iter().zip(case.body).all(|(b, want)| b.starts_with(want));
+            && body
+                .iter()
+                .zip(case.body)
+                .all(|(b, want)| b.starts_with(want));
         if !ok {
             problems.push(format!("{}: body paragraphs {body:#?}", case.file));
         }
