@@ -55,11 +55,7 @@ fn first_element(xml: &str) -> Option<&str> {
 /// not a feed feed-rs can read.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Extracted>, IngestError> {
     let feed = parse_feed(bytes)?;
-    let feed_title = feed
-        .title
-        .as_ref()
-        .map(text_of)
-        .filter(|t| !t.is_empty());
+    let feed_title = feed.title.as_ref().map(text_of).filter(|t| !t.is_empty());
     let feed_link = feed
         .links
         .iter()

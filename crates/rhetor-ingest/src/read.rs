@@ -478,7 +478,10 @@ mod tests {
         let a = read_bytes(&b, "bom.txt", &Options::default());
         let a0 = a[0].as_ref().unwrap();
         assert!(a0.text.starts_with("\u{feff}Council"));
-        assert_eq!(a0.title.as_deref(), Some("Council votes to close library branch"));
+        assert_eq!(
+            a0.title.as_deref(),
+            Some("Council votes to close library branch")
+        );
         assert_eq!(a0.paragraphs[0].start, 1);
         let mut u16 = vec![0xff, 0xfe];
         for unit in STORY.encode_utf16() {
