@@ -132,8 +132,8 @@ t2 = time.time()
 with open(sys.argv[4], "w") as f:
     for row in e:
         f.write(json.dumps({"embedding": [float(x) for x in row]}) + "\n")
-# Fixed 32-text batch like rhetor's micro-benchmark.
-batch = texts[:32]
+# The same 32-text batch as rhetor's micro-benchmark (the texts nearest 30 tokens).
+batch = [l.rstrip("\n") for l in open(sys.argv[5], encoding="utf-8")]
 ms = []
 with torch.inference_mode():
     for _ in range(7):
@@ -217,6 +217,14 @@ pub fn run_encoder_bench(threads: &[usize], python: bool) -> Result<()> {
     near30.sort_by_key(|s| s.len().abs_diff(30));
     let batch: Vec<&[u32]> = near30.iter().take(BATCH).map(|s| s.as_slice()).collect();
     let batch_tokens: usize = batch.iter().map(|s| s.len()).sum();
+    let batch_texts: Vec<&str> = {
+        let mut idx: Vec<usize> = (0..ids.len()).collect();
+        idx.sort_by_key(|&i| ids.get(i).map_or(usize::MAX, |s| s.len().abs_diff(30)));
+        idx.iter()
+            .take(BATCH)
+            .filter_map(|&i| texts.get(i).map(String::as_str))
+            .collect()
+    };
     let all_tokens: usize = ids.iter().map(Vec::len).sum();
     drop(emb);
     for &n in threads {
@@ -250,6 +258,8 @@ pub fn run_encoder_bench(threads: &[usize], python: bool) -> Result<()> {
             writeln!(f, "{}", t.replace(['\n', '\r'], " "))?;
         }
     }
+    let batch_file = dir.join("batch.txt");
+    std::fs::write(&batch_file, batch_texts.join("\n") + "\n")?;
     let exe = std::env::current_exe()?;
     let venv_py = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     let have_py = python && venv_py.is_file();
@@ -289,6 +299,7 @@ pub fn run_encoder_bench(threads: &[usize], python: bool) -> Result<()> {
                 .arg(n.to_string())
                 .arg(&input)
                 .arg(&out_p)
+                .arg(&batch_file)
                 .env("OMP_NUM_THREADS", n.to_string())
                 .env("MKL_NUM_THREADS", n.to_string())
                 .env("TOKENIZERS_PARALLELISM", "false");
