@@ -14,6 +14,7 @@ Examples:
   rhetor bench ingest samples/
   rhetor bench ingest ../shared/data/article-extraction-benchmark/html --threads 1,2
   rhetor bench encoder --python
+  rhetor bench train --threads 1,2
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
 process's peak resident set (VmHWM) at the end of the run.")]
@@ -44,6 +45,26 @@ pub enum BenchWhat {
         #[arg(long)]
         python: bool,
     },
+    /// Seconds per training step (encoder + multi-label head, AdamW), per thread count.
+    Train {
+        /// Thread counts to measure, comma-separated (one child process each).
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Timed steps (after 2 warm-up steps); the median is reported.
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+        /// Sequences per batch.
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        /// Tokens per sequence.
+        #[arg(long, default_value_t = 32)]
+        seq: usize,
+        /// Also train the word-embedding matrix (frozen by default, as in our recipes).
+        #[arg(long)]
+        train_embeddings: bool,
+        #[arg(long, hide = true)]
+        child: bool,
+    },
 }
 
 pub fn run(args: BenchArgs) -> Result<i32> {
@@ -55,6 +76,22 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         } => bench_ingest(&paths, &threads, runs.max(1)),
         BenchWhat::Encoder { threads, python } => {
             crate::bench_encoder::run_encoder_bench(&threads, python)?;
+            Ok(0)
+        }
+        BenchWhat::Train {
+            threads,
+            steps,
+            batch,
+            seq,
+            train_embeddings,
+            child,
+        } => {
+            let (steps, batch, seq) = (steps.max(1), batch.max(1), seq.max(2));
+            if child {
+                crate::bench_train::child(steps, batch, seq, !train_embeddings)?;
+            } else {
+                crate::bench_train::run(&threads, steps, batch, seq, !train_embeddings)?;
+            }
             Ok(0)
         }
     }

@@ -4,6 +4,7 @@
 mod analyze;
 mod bench;
 mod bench_encoder;
+mod bench_train;
 mod embed;
 mod eval;
 mod models_cmd;
