@@ -31,6 +31,36 @@ fn prf(tp: f64, fp: f64, fn_: f64) -> (f64, f64, f64) {
     (p, r, f)
 }
 
+/// Confusion counts of one label over (is gold, is predicted) decisions: the label's scores and
+/// its (tp, fp, fn) for micro-averaging.
+fn label_score(
+    label: &str,
+    decisions: impl Iterator<Item = (bool, bool)>,
+) -> (LabelScore, [f64; 3]) {
+    let mut c = [0.0f64; 3];
+    let (mut support, mut predicted) = (0, 0);
+    for (is_g, is_p) in decisions {
+        support += is_g as usize;
+        predicted += is_p as usize;
+        match (is_g, is_p) {
+            (true, true) => c[0] += 1.0,
+            (false, true) => c[1] += 1.0,
+            (true, false) => c[2] += 1.0,
+            _ => {}
+        }
+    }
+    let (precision, recall, f1) = prf(c[0], c[1], c[2]);
+    let score = LabelScore {
+        label: label.to_string(),
+        precision,
+        recall,
+        f1,
+        support,
+        predicted,
+    };
+    (score, c)
+}
+
 /// Scores of a single-label task (subtask 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SingleLabelScores {
@@ -64,29 +94,11 @@ pub fn score_single_label(
         }
     }
     for label in &labels {
-        let mut c = [0.0f64; 3]; // tp, fp, fn
-        let (mut support, mut predicted) = (0, 0);
-        for (id, g) in gold {
+        let decisions = gold.iter().map(|(id, g)| {
             let p = pred.get(id).map(String::as_str);
-            let (is_g, is_p) = (g == label, p == Some(*label));
-            support += is_g as usize;
-            predicted += is_p as usize;
-            match (is_g, is_p) {
-                (true, true) => c[0] += 1.0,
-                (false, true) => c[1] += 1.0,
-                (true, false) => c[2] += 1.0,
-                _ => {}
-            }
-        }
-        let (precision, recall, f1) = prf(c[0], c[1], c[2]);
-        per_label.push(LabelScore {
-            label: label.to_string(),
-            precision,
-            recall,
-            f1,
-            support,
-            predicted,
+            (g == label, p == Some(*label))
         });
+        per_label.push(label_score(label, decisions).0);
     }
     let macro_f1 = mean(per_label.iter().map(|s| s.f1));
     let accuracy = if gold.is_empty() {
@@ -142,33 +154,15 @@ pub fn score_multilabel<K: Ord>(
     let mut total = [0.0f64; 3];
     let mut per_label = Vec::new();
     for label in labels {
-        let mut c = [0.0f64; 3];
-        let (mut support, mut predicted) = (0, 0);
-        for (k, g) in gold {
+        let decisions = gold.iter().map(|(k, g)| {
             let p = pred.get(k).unwrap_or(&empty);
-            let is_g = g.iter().any(|x| x == label);
-            let is_p = p.iter().any(|x| x == label);
-            support += is_g as usize;
-            predicted += is_p as usize;
-            match (is_g, is_p) {
-                (true, true) => c[0] += 1.0,
-                (false, true) => c[1] += 1.0,
-                (true, false) => c[2] += 1.0,
-                _ => {}
-            }
-        }
+            (g.iter().any(|x| x == label), p.iter().any(|x| x == label))
+        });
+        let (score, c) = label_score(label, decisions);
         for i in 0..3 {
             total[i] += c[i];
         }
-        let (precision, recall, f1) = prf(c[0], c[1], c[2]);
-        per_label.push(LabelScore {
-            label: label.to_string(),
-            precision,
-            recall,
-            f1,
-            support,
-            predicted,
-        });
+        per_label.push(score);
     }
     let (micro_precision, micro_recall, micro_f1) = prf(total[0], total[1], total[2]);
     MultiLabelScores {
