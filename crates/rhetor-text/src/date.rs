@@ -211,6 +211,12 @@ fn tz_offset(tz: &str) -> Option<&'static str> {
     })
 }
 
+/// `(y, m, d)` when all three parsed and form a real date.
+fn checked_ymd(y: Option<u32>, m: Option<u32>, d: Option<u32>) -> Option<(u32, u32, u32)> {
+    let (y, m, d) = (y?, m?, d?);
+    valid_ymd(y, m, d).then_some((y, m, d))
+}
+
 fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -268,10 +274,8 @@ pub fn parse_date_line(line: &str) -> Option<DateLine> {
         let m = c.get(1).and_then(|m| month_number(m.as_str()));
         let d = c.get(2).and_then(|m| m.as_str().parse::<u32>().ok());
         let y = c.get(3).and_then(|m| m.as_str().parse::<u32>().ok());
-        if let (Some(m), Some(d), Some(y)) = (m, d, y) {
-            if valid_ymd(y, m, d) {
-                date = Some((y, m, d));
-            }
+        if let Some(ymd) = checked_ymd(y, m, d) {
+            date = Some(ymd);
         }
         found = true;
         rest = remove(&rest, c.get(0).map(|m| (m.start(), m.end())));
@@ -279,10 +283,8 @@ pub fn parse_date_line(line: &str) -> Option<DateLine> {
         let d = c.get(1).and_then(|m| m.as_str().parse::<u32>().ok());
         let m = c.get(2).and_then(|m| intl_month_number(m.as_str()));
         let y = c.get(3).and_then(|m| m.as_str().parse::<u32>().ok());
-        if let (Some(m), Some(d), Some(y)) = (m, d, y) {
-            if valid_ymd(y, m, d) {
-                date = Some((y, m, d));
-            }
+        if let Some(ymd) = checked_ymd(y, m, d) {
+            date = Some(ymd);
         }
         found = true;
         rest = remove(&rest, c.get(0).map(|m| (m.start(), m.end())));
@@ -290,10 +292,8 @@ pub fn parse_date_line(line: &str) -> Option<DateLine> {
         let d = c.get(1).and_then(|m| m.as_str().parse::<u32>().ok());
         let m = c.get(2).and_then(|m| month_number(m.as_str()));
         let y = c.get(3).and_then(|m| m.as_str().parse::<u32>().ok());
-        if let (Some(m), Some(d), Some(y)) = (m, d, y) {
-            if valid_ymd(y, m, d) {
-                date = Some((y, m, d));
-            }
+        if let Some(ymd) = checked_ymd(y, m, d) {
+            date = Some(ymd);
         }
         found = true;
         rest = remove(&rest, c.get(0).map(|m| (m.start(), m.end())));
