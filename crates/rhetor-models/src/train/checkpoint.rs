@@ -171,7 +171,7 @@ pub fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{DType, Var};
+    use candle_core::DType;
 
     #[test]
     fn save_load_prune() {
@@ -188,13 +188,7 @@ mod tests {
                 &Device::Cpu,
             )
             .unwrap();
-        let vars: Vec<(String, Var)> = vm
-            .data()
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let vars = crate::train::named_vars(&vm);
         let mut opt = AdamW::new(vars.clone(), Default::default()).unwrap();
         let loss = w.sqr().unwrap().sum_all().unwrap();
         let g = loss.backward().unwrap();
@@ -233,13 +227,7 @@ mod tests {
             &Device::Cpu,
         )
         .unwrap();
-        let vars2: Vec<(String, Var)> = vm2
-            .data()
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let vars2 = crate::train::named_vars(&vm2);
         let mut opt2 = AdamW::new(vars2, Default::default()).unwrap();
         restore(&path, &loaded, &mut vm2, &mut opt2).unwrap();
         assert_eq!(opt2.step_count(), 3);

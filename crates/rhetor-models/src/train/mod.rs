@@ -89,3 +89,14 @@ pub(crate) fn json_err(context: impl Into<String>) -> impl FnOnce(serde_json::Er
 
 #[cfg(test)]
 mod tests;
+
+/// Every variable of a map with its name (tests build optimizers and check gradients with it).
+#[cfg(test)]
+pub(crate) fn named_vars(vm: &candle_nn::VarMap) -> Vec<(String, candle_core::Var)> {
+    vm.data()
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
 use super::export::{self, ModelConfig, StoreDType, TrainedModel};
@@ -190,13 +190,7 @@ fn every_parameter_gets_a_gradient_and_moves_after_one_step() {
     let (loss, per_task) = tr.loss(&b, &mut rng).unwrap();
     assert!(per_task.iter().all(|l| l.is_some_and(f32::is_finite)));
     let grads = loss.backward().unwrap();
-    let vars: Vec<(String, Var)> = vm
-        .data()
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let vars = crate::train::named_vars(&vm);
     assert_eq!(vars.len(), 3 + 2 + 2 * 16 + 6, "encoder + heads variables");
     let mut no_grad = vec![];
     for (name, v) in &vars {
