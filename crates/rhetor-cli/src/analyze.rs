@@ -20,6 +20,23 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per article per line (schema: docs/schema.md).
     Jsonl,
+    /// SemEval-2023 subtask 1 submission lines: `ID<TAB>genre`.
+    SemevalSt1,
+    /// SemEval-2023 subtask 2 submission lines: `ID<TAB>Frame,Frame`.
+    SemevalSt2,
+    /// SemEval-2023 subtask 3 submission lines: `ID<TAB>paragraph<TAB>Tech,Tech` for every paragraph.
+    SemevalSt3,
+    /// Technique spans: `ID<TAB>Technique<TAB>start<TAB>end` (code points into the article file).
+    SemevalSpans,
+}
+
+impl OutputFormat {
+    fn is_semeval(self) -> bool {
+        matches!(
+            self,
+            Self::SemevalSt1 | Self::SemevalSt2 | Self::SemevalSt3 | Self::SemevalSpans
+        )
+    }
 }
 
 #[derive(clap::Args)]
@@ -34,6 +51,11 @@ Examples:
   rhetor analyze --format jsonl feeds/*.xml > articles.jsonl
   curl -s https://example.org/story | rhetor analyze -
   rhetor analyze --format json --out results/ crawl.warc.gz
+  rhetor analyze --format semeval-st3 dev-articles/ > pred-st3.txt
+  rhetor eval --task st3 --gold gold-st3.txt --pred pred-st3.txt
+
+Models: techniques, genre and frames come from models/techniques (override with --models or
+RHETOR_TECHNIQUES_MODEL; rebuild it with `rhetor train`); --no-models only reads and segments.
 
 Exit status: 0 when every input was analysed, 1 when some failed (the others are still written;
 each failure is one line on stderr naming the input and the reason), 2 on usage errors.")]
@@ -57,6 +79,12 @@ pub struct AnalyzeArgs {
     /// No progress bar and no warnings; errors are still printed.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Model folder for techniques, genre and frames (default: models/techniques of this build).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// Only read and segment the articles: no techniques, genre or frames.
+    #[arg(long)]
+    pub no_models: bool,
 }
 
 /// Files handled per parallel batch: results are written in input order batch by batch, so memory
@@ -73,6 +101,29 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
     let opts = read::Options {
         max_size: args.max_size,
     };
+    let analyzer = if args.no_models {
+        None
+    } else {
+        let dir = args
+            .models
+            .clone()
+            .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
+        let a = rhetor_analyzers::Analyzer::load(&dir, args.threads.unwrap_or(0)).with_context(
+            || {
+                format!(
+                    "cannot load the model from {} (use --no-models to only read the articles)",
+                    dir.display()
+                )
+            },
+        )?;
+        Some(a)
+    };
+    if args.format.is_semeval() && analyzer.is_none() {
+        anyhow::bail!(
+            "--format {:?} needs the model: drop --no-models",
+            args.format
+        );
+    }
     let mut sink = Sink::new(args.format, args.out.as_deref())?;
     let mut failures = 0usize;
     let mut files = Vec::new();
@@ -90,13 +141,28 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
     for batch in files.chunks(BATCH) {
         let results: Vec<Vec<Item>> = batch
             .par_iter()
-            .map(|path| {
-                let items = read::read_file(path, &opts);
-                progress.inc(1);
-                items
-            })
+            .map(|path| read::read_file(path, &opts))
             .collect();
-        for item in results.into_iter().flatten() {
+        for (item, last) in results.into_iter().flat_map(|items| {
+            let n = items.len();
+            items
+                .into_iter()
+                .enumerate()
+                .map(move |(i, it)| (it, i + 1 == n))
+        }) {
+            if last {
+                progress.inc(1);
+            }
+            let item = match (item, &analyzer) {
+                (Ok(mut article), Some(a)) => match a.annotate(&mut article) {
+                    Ok(()) => Ok(article),
+                    Err(e) => Err(Failure {
+                        source: article.source.clone(),
+                        error: rhetor_ingest::IngestError::Analysis(e.to_string()),
+                    }),
+                },
+                (other, _) => other,
+            };
             match item {
                 Ok(article) => {
                     if !args.quiet {
@@ -151,8 +217,16 @@ impl Sink {
         if let Some(dir) = out {
             fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-            if format == OutputFormat::Jsonl {
-                let path = dir.join("articles.jsonl");
+            let file_name = match format {
+                OutputFormat::Jsonl => Some("articles.jsonl"),
+                OutputFormat::SemevalSt1 => Some("semeval-st1.txt"),
+                OutputFormat::SemevalSt2 => Some("semeval-st2.txt"),
+                OutputFormat::SemevalSt3 => Some("semeval-st3.txt"),
+                OutputFormat::SemevalSpans => Some("semeval-spans.txt"),
+                _ => None,
+            };
+            if let Some(name) = file_name {
+                let path = dir.join(name);
                 let f = fs::File::create(&path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 jsonl_file = Some(std::io::BufWriter::new(f));
@@ -194,6 +268,14 @@ impl Sink {
                 let path = dir.join(format!("{}.txt", self.unique_name(&a.id)));
                 fs::write(&path, render_text(a, false))
                     .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            (f, _) => {
+                let lines = semeval_lines(a, f);
+                let w: &mut dyn Write = match &mut self.jsonl_file {
+                    Some(f) => f,
+                    None => &mut self.stdout,
+                };
+                w.write_all(lines.as_bytes())?;
             }
         }
         Ok(())
@@ -253,6 +335,45 @@ impl Sink {
     }
 }
 
+/// The official SemEval-2023 submission lines of one article.
+pub fn semeval_lines(a: &Article, format: OutputFormat) -> String {
+    let mut s = String::new();
+    match format {
+        OutputFormat::SemevalSt1 => {
+            if let Some(g) = &a.genre {
+                s.push_str(&format!("{}\t{}\n", a.id, g.label));
+            }
+        }
+        OutputFormat::SemevalSt2 => {
+            let frames: Vec<&str> = a.frames.iter().map(|f| f.frame.as_str()).collect();
+            s.push_str(&format!("{}\t{}\n", a.id, frames.join(",")));
+        }
+        OutputFormat::SemevalSt3 => {
+            let mut pars: Vec<&rhetor_doc::Paragraph> = a.paragraphs.iter().collect();
+            pars.sort_by_key(|p| p.index);
+            for p in pars {
+                let techs: Vec<&str> = a
+                    .paragraph_techniques
+                    .iter()
+                    .find(|x| x.paragraph == p.index)
+                    .map(|x| x.techniques.iter().map(|t| t.label.as_str()).collect())
+                    .unwrap_or_default();
+                s.push_str(&format!("{}\t{}\t{}\n", a.id, p.index, techs.join(",")));
+            }
+        }
+        OutputFormat::SemevalSpans => {
+            for t in &a.techniques {
+                s.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    a.id, t.technique, t.start, t.end
+                ));
+            }
+        }
+        _ => {}
+    }
+    s
+}
+
 /// The readable terminal summary of one article.
 pub fn render_text(a: &Article, color: bool) -> String {
     let (bold, dim, reset) = if color {
@@ -301,9 +422,10 @@ pub fn render_text(a: &Article, color: bool) -> String {
     for w in &a.warnings {
         s.push_str(&format!("warning: {w}\n"));
     }
-    let preview: String = a.clean_text.chars().take(400).collect();
-    if !preview.is_empty() {
-        let ellipsis = if a.clean_text.chars().count() > 400 {
+    s.push_str(&render_analysis(a, color));
+    let preview: String = a.clean_text.chars().take(240).collect();
+    if !preview.is_empty() && a.techniques.is_empty() {
+        let ellipsis = if a.clean_text.chars().count() > 240 {
             "…"
         } else {
             ""
@@ -327,4 +449,109 @@ fn summarise(reasons: &[String]) -> String {
         .map(|(k, n)| if n > 1 { format!("{k} ×{n}") } else { k })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Most spans listed per article in the text format.
+const MAX_LISTED_SPANS: usize = 15;
+
+/// Genre, frames and highlighted techniques for the text format.
+fn render_analysis(a: &Article, color: bool) -> String {
+    let (bold, hl, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[1;33m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let mut s = String::new();
+    if let Some(g) = &a.genre {
+        let others: Vec<String> = g
+            .scores
+            .iter()
+            .filter(|x| x.label != g.label)
+            .map(|x| format!("{} {:.2}", x.label, x.score))
+            .collect();
+        let p = g
+            .scores
+            .iter()
+            .find(|x| x.label == g.label)
+            .map(|x| x.score)
+            .unwrap_or(0.0);
+        s.push_str(&format!(
+            "{bold}Genre{reset}   {} {p:.2}  {dim}({}){reset}\n",
+            g.label,
+            others.join(", ")
+        ));
+    }
+    if !a.frames.is_empty() {
+        let f: Vec<String> = a
+            .frames
+            .iter()
+            .map(|f| format!("{} {:.2}", f.frame.replace('_', " "), f.score))
+            .collect();
+        s.push_str(&format!("{bold}Frames{reset}  {}\n", f.join(" · ")));
+    }
+    if a.genre.is_none() && a.frames.is_empty() && a.techniques.is_empty() {
+        return s;
+    }
+    let with = a
+        .paragraph_techniques
+        .iter()
+        .filter(|p| !p.techniques.is_empty())
+        .count();
+    let mut counts: Vec<(String, usize)> = vec![];
+    for t in &a.techniques {
+        match counts.iter_mut().find(|(k, _)| *k == t.technique) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((t.technique.clone(), 1)),
+        }
+    }
+    counts.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(k, n)| format!("{} ×{n}", k.replace('_', " ")))
+        .collect();
+    s.push_str(&format!(
+        "{bold}Techniques{reset}  {} span(s); {with} of {} paragraphs flagged{}{}\n",
+        a.techniques.len(),
+        a.paragraph_techniques.len(),
+        if summary.is_empty() { "" } else { ": " },
+        summary.join(", ")
+    ));
+    let chars: Vec<char> = a.text.chars().collect();
+    let mut spans: Vec<&rhetor_doc::TechniqueSpan> = a.techniques.iter().collect();
+    spans.sort_by(|x, y| y.score.total_cmp(&x.score));
+    spans.truncate(MAX_LISTED_SPANS);
+    spans.sort_by_key(|t| (t.start, t.end));
+    for t in &spans {
+        let par = a
+            .paragraphs
+            .iter()
+            .find(|p| p.start <= t.start && t.start < p.end.max(p.start + 1))
+            .map(|p| p.index)
+            .unwrap_or(0);
+        let words: String = chars
+            .get(t.start..t.end)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| if c.is_whitespace() { ' ' } else { *c })
+            .collect();
+        let words = if words.chars().count() > 90 {
+            format!("{}…", words.chars().take(89).collect::<String>())
+        } else {
+            words
+        };
+        s.push_str(&format!(
+            "  ¶{par:<3} {:<34} {hl}“{words}”{reset} {dim}{:.2} @{}..{}{reset}\n",
+            t.technique.replace('_', " "),
+            t.score,
+            t.start,
+            t.end
+        ));
+    }
+    if a.techniques.len() > spans.len() {
+        s.push_str(&format!(
+            "  {dim}… {} more (all of them in --format json){reset}\n",
+            a.techniques.len() - spans.len()
+        ));
+    }
+    s
 }

@@ -9,6 +9,7 @@ mod embed;
 mod eval;
 mod models_cmd;
 mod techniques;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -46,6 +47,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Throughput and memory figures.
     Bench(bench::BenchArgs),
+    /// Reproduce the shipped models from the SemEval-2023 training data (resumable).
+    Train(train::TrainArgs),
 }
 
 fn main() {
@@ -63,6 +66,7 @@ fn main() {
         Command::Techniques(a) => techniques::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Train(a) => train::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

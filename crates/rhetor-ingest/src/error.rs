@@ -26,4 +26,7 @@ pub enum IngestError {
     Jsonl { line: usize, reason: String },
     #[error("not a file or folder: {0}")]
     NotFound(PathBuf),
+    /// The article was read but an analyzer failed on it (the binary reports it per input).
+    #[error("analysis failed: {0}")]
+    Analysis(String),
 }

@@ -65,6 +65,7 @@ pub struct Window {
 }
 
 /// A `tokenizers` tokenizer with padding and truncation switched off.
+#[derive(Clone)]
 pub struct TextTokenizer {
     inner: tokenizers::Tokenizer,
     cls: u32,

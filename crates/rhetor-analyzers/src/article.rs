@@ -1,0 +1,521 @@
+//! Article-level heads: genre (subtask 1) and frames (subtask 2).
+//!
+//! Input features, all from the one encoder pass the technique heads already made:
+//! - the mean of the paragraphs' pooled encoder states (384 values);
+//! - the technique profile: per technique, the maximum and the mean paragraph probability;
+//! - style features ([`crate::style`]);
+//! - hashed word unigrams and bigrams (log counts, IDF-weighted, L2-normalised): frames are
+//!   largely topical, and words carry topic better than a mean of states.
+//!
+//! Dense features are standardised with the training mean and deviation. Both heads are linear
+//! ([`crate::linear`]); their regularisation and the frame threshold are chosen by k-fold
+//! cross-validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::linear::{fit, FitOptions, LinearModel, Link, Sparse};
+use crate::style::style_features;
+use crate::techniques::ParagraphOutput;
+
+/// Buckets of the word-hashing block.
+pub const HASH_DIM: usize = 1 << 13;
+
+/// The dense features of an article. `paragraphs` are `(start, end)` code points of the
+/// analysed paragraphs, title first when `has_title`; `outputs` the technique model's outputs
+/// for them.
+pub fn dense_features(
+    text: &str,
+    paragraphs: &[(usize, usize)],
+    has_title: bool,
+    outputs: &[ParagraphOutput],
+    n_techniques: usize,
+    hidden: usize,
+) -> Vec<f32> {
+    let mut pooled = vec![0f32; hidden];
+    let mut max_p = vec![0f32; n_techniques];
+    let mut mean_p = vec![0f32; n_techniques];
+    let n = outputs.len().max(1) as f32;
+    for o in outputs {
+        for (a, b) in pooled.iter_mut().zip(&o.pooled) {
+            *a += b / n;
+        }
+        for (i, p) in o.probs.iter().enumerate().take(n_techniques) {
+            max_p[i] = max_p[i].max(*p);
+            mean_p[i] += p / n;
+        }
+    }
+    let mut out = style_features(text, paragraphs, has_title);
+    out.extend(max_p);
+    out.extend(mean_p);
+    out.extend(pooled);
+    out
+}
+
+fn fnv(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// Hashed word unigrams and bigrams with their counts.
+pub fn word_counts(text: &str) -> Vec<(u32, f32)> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| w.chars().count() >= 2)
+        .map(|w| w.to_lowercase())
+        .collect();
+    let mut counts: std::collections::BTreeMap<u32, f32> = Default::default();
+    for (i, w) in words.iter().enumerate() {
+        *counts.entry(fnv(w) % HASH_DIM as u32).or_default() += 1.0;
+        if let Some(next) = words.get(i + 1) {
+            *counts
+                .entry(fnv(&format!("{w} {next}")) % HASH_DIM as u32)
+                .or_default() += 1.0;
+        }
+    }
+    counts.into_iter().collect()
+}
+
+/// Turns raw features into the model's input: standardised dense block, then the word block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Featurizer {
+    pub dense_mean: Vec<f32>,
+    pub dense_std: Vec<f32>,
+    /// IDF per hash bucket.
+    pub idf: Vec<f32>,
+}
+
+impl Featurizer {
+    /// Statistics from training examples.
+    pub fn fit(dense: &[&Vec<f32>], words: &[&Vec<(u32, f32)>]) -> Self {
+        let d = dense.first().map(|v| v.len()).unwrap_or(0);
+        let n = dense.len().max(1) as f32;
+        let mut mean = vec![0f32; d];
+        for v in dense {
+            for (m, x) in mean.iter_mut().zip(v.iter()) {
+                *m += x / n;
+            }
+        }
+        let mut var = vec![0f32; d];
+        for v in dense {
+            for ((s, x), m) in var.iter_mut().zip(v.iter()).zip(&mean) {
+                *s += (x - m) * (x - m) / n;
+            }
+        }
+        let std = var.iter().map(|v| v.sqrt().max(1e-3)).collect();
+        let mut df = vec![0f32; HASH_DIM];
+        for w in words {
+            for &(i, _) in w.iter() {
+                if let Some(x) = df.get_mut(i as usize) {
+                    *x += 1.0;
+                }
+            }
+        }
+        let nd = words.len() as f32;
+        let idf = df
+            .iter()
+            .map(|&c| ((1.0 + nd) / (1.0 + c)).ln() + 1.0)
+            .collect();
+        Self {
+            dense_mean: mean,
+            dense_std: std,
+            idf,
+        }
+    }
+
+    /// Input dimension.
+    pub fn dim(&self) -> usize {
+        self.dense_mean.len() + HASH_DIM
+    }
+
+    /// The model input of one article.
+    pub fn transform(&self, dense: &[f32], words: &[(u32, f32)]) -> Sparse {
+        let d = self.dense_mean.len();
+        // Dense block scaled down so that it and the (unit-norm) word block start even.
+        let scale = 1.0 / (d.max(1) as f32).sqrt();
+        let mut out: Sparse = dense
+            .iter()
+            .zip(self.dense_mean.iter().zip(&self.dense_std))
+            .enumerate()
+            .map(|(i, (x, (m, s)))| (i as u32, ((x - m) / s).clamp(-5.0, 5.0) * scale))
+            .collect();
+        let vals: Vec<(u32, f32)> = words
+            .iter()
+            .map(|&(i, c)| {
+                (
+                    i,
+                    (1.0 + c).ln() * self.idf.get(i as usize).copied().unwrap_or(1.0),
+                )
+            })
+            .collect();
+        let norm = vals
+            .iter()
+            .map(|(_, v)| v * v)
+            .sum::<f32>()
+            .sqrt()
+            .max(1e-6);
+        out.extend(vals.into_iter().map(|(i, v)| (d as u32 + i, v / norm)));
+        out
+    }
+}
+
+/// The trained genre and frame heads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleHeads {
+    pub featurizer: Featurizer,
+    pub genre: LinearModel,
+    pub frames: LinearModel,
+    /// A frame is predicted when its probability reaches this (and the best frame always is).
+    pub frame_threshold: f32,
+}
+
+impl ArticleHeads {
+    /// Genre probabilities and frame probabilities of one article.
+    pub fn predict(&self, dense: &[f32], words: &[(u32, f32)]) -> (Vec<f32>, Vec<f32>) {
+        let x = self.featurizer.transform(dense, words);
+        (self.genre.probs(&x), self.frames.probs(&x))
+    }
+
+    /// Frames above the threshold (at least the most likely one), with probabilities.
+    pub fn chosen_frames(&self, probs: &[f32]) -> Vec<(String, f32)> {
+        choose_frames(&self.frames.labels, probs, self.frame_threshold)
+    }
+}
+
+/// Frames at or above `threshold`; the most likely frame always, since every training article has one.
+pub fn choose_frames(labels: &[String], probs: &[f32], threshold: f32) -> Vec<(String, f32)> {
+    let best = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b]));
+    labels
+        .iter()
+        .zip(probs)
+        .enumerate()
+        .filter(|(i, (_, p))| **p >= threshold || Some(*i) == best)
+        .map(|(_, (l, p))| (l.clone(), *p))
+        .collect()
+}
+
+/// One training article for the heads.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub id: String,
+    pub dense: Vec<f32>,
+    pub words: Vec<(u32, f32)>,
+    /// Genre class index, if labelled.
+    pub genre: Option<usize>,
+    /// Frame indicators, if labelled.
+    pub frames: Option<Vec<f32>>,
+    /// Fold for cross-validation; `None`: always in training (extra data).
+    pub fold: Option<usize>,
+    /// Loss weight.
+    pub weight: f32,
+}
+
+/// Cross-validated scores of the article heads.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ArticleScores {
+    pub folds: usize,
+    pub genre_macro_f1: f64,
+    pub genre_accuracy: f64,
+    pub genre_per_label: Vec<(String, f64, usize)>,
+    pub genre_l2: f32,
+    pub frames_micro_f1: f64,
+    pub frames_macro_f1: f64,
+    pub frames_per_label: Vec<(String, f64, usize)>,
+    pub frames_l2: f32,
+    pub frame_threshold: f32,
+    /// The same metrics on one fold only (the fold the encoder never saw).
+    pub holdout_fold: usize,
+    pub holdout_genre_macro_f1: f64,
+    pub holdout_frames_micro_f1: f64,
+}
+
+fn class_weights_genre(samples: &[&Sample], k: usize) -> Vec<f32> {
+    let mut c = vec![0f32; k];
+    for s in samples {
+        if let Some(g) = s.genre {
+            c[g] += s.weight;
+        }
+    }
+    let total: f32 = c.iter().sum();
+    c.iter()
+        .map(|&n| if n > 0.0 { total / (k as f32 * n) } else { 1.0 })
+        .collect()
+}
+
+fn pos_weights(samples: &[&Sample], k: usize) -> Vec<f32> {
+    let mut pos = vec![0f32; k];
+    let mut n = 0f32;
+    for s in samples {
+        if let Some(f) = &s.frames {
+            n += 1.0;
+            for (p, v) in pos.iter_mut().zip(f) {
+                *p += v;
+            }
+        }
+    }
+    pos.iter()
+        .map(|&p| ((n - p) / p.max(1.0)).sqrt().clamp(1.0, 5.0))
+        .collect()
+}
+
+fn fit_heads(
+    train: &[&Sample],
+    genres: &[String],
+    frames: &[String],
+    genre_l2: f32,
+    frames_l2: f32,
+    frame_threshold: f32,
+) -> ArticleHeads {
+    let dense: Vec<&Vec<f32>> = train.iter().map(|s| &s.dense).collect();
+    let words: Vec<&Vec<(u32, f32)>> = train.iter().map(|s| &s.words).collect();
+    let featurizer = Featurizer::fit(&dense, &words);
+    let dim = featurizer.dim();
+    let g: Vec<&&Sample> = train.iter().filter(|s| s.genre.is_some()).collect();
+    let gx: Vec<Sparse> = g
+        .iter()
+        .map(|s| featurizer.transform(&s.dense, &s.words))
+        .collect();
+    let gy: Vec<Vec<f32>> = g
+        .iter()
+        .map(|s| {
+            (0..genres.len())
+                .map(|j| (Some(j) == s.genre) as u8 as f32)
+                .collect()
+        })
+        .collect();
+    let gw: Vec<f32> = g.iter().map(|s| s.weight).collect();
+    let gs: Vec<&Sample> = g.iter().map(|s| **s).collect();
+    let genre = fit(
+        Link::Softmax,
+        genres,
+        dim,
+        &gx,
+        &gy,
+        &gw,
+        &FitOptions {
+            l2: genre_l2,
+            iterations: 150,
+            lr: 0.05,
+            class_weights: class_weights_genre(&gs, genres.len()),
+        },
+    );
+    let f: Vec<&&Sample> = train.iter().filter(|s| s.frames.is_some()).collect();
+    let fx: Vec<Sparse> = f
+        .iter()
+        .map(|s| featurizer.transform(&s.dense, &s.words))
+        .collect();
+    let fy: Vec<Vec<f32>> = f
+        .iter()
+        .map(|s| s.frames.clone().unwrap_or_default())
+        .collect();
+    let fw: Vec<f32> = f.iter().map(|s| s.weight).collect();
+    let fs: Vec<&Sample> = f.iter().map(|s| **s).collect();
+    let frames_m = fit(
+        Link::Sigmoid,
+        frames,
+        dim,
+        &fx,
+        &fy,
+        &fw,
+        &FitOptions {
+            l2: frames_l2,
+            iterations: 150,
+            lr: 0.05,
+            class_weights: pos_weights(&fs, frames.len()),
+        },
+    );
+    ArticleHeads {
+        featurizer,
+        genre,
+        frames: frames_m,
+        frame_threshold,
+    }
+}
+
+/// Out-of-fold probabilities for every sample with a fold: `(genre probs, frame probs)`.
+fn out_of_fold(
+    samples: &[Sample],
+    folds: usize,
+    genres: &[String],
+    frames: &[String],
+    genre_l2: f32,
+    frames_l2: f32,
+) -> Vec<Option<(Vec<f32>, Vec<f32>)>> {
+    let mut out = vec![None; samples.len()];
+    for f in 0..folds {
+        let train: Vec<&Sample> = samples.iter().filter(|s| s.fold != Some(f)).collect();
+        let heads = fit_heads(&train, genres, frames, genre_l2, frames_l2, 0.5);
+        for (i, s) in samples.iter().enumerate() {
+            if s.fold == Some(f) {
+                out[i] = Some(heads.predict(&s.dense, &s.words));
+            }
+        }
+    }
+    out
+}
+
+fn genre_scores(
+    samples: &[Sample],
+    oof: &[Option<(Vec<f32>, Vec<f32>)>],
+    genres: &[String],
+    only_fold: Option<usize>,
+) -> rhetor_eval::SingleLabelScores {
+    let mut gold = std::collections::BTreeMap::new();
+    let mut pred = std::collections::BTreeMap::new();
+    for (s, o) in samples.iter().zip(oof) {
+        if only_fold.is_some() && s.fold != only_fold {
+            continue;
+        }
+        if let (Some(g), Some((gp, _))) = (s.genre, o) {
+            let best = (0..gp.len())
+                .max_by(|&a, &b| gp[a].total_cmp(&gp[b]))
+                .unwrap_or(0);
+            gold.insert(s.id.clone(), genres[g].clone());
+            pred.insert(s.id.clone(), genres[best].clone());
+        }
+    }
+    rhetor_eval::score_single_label(&gold, &pred)
+}
+
+fn frame_scores(
+    samples: &[Sample],
+    oof: &[Option<(Vec<f32>, Vec<f32>)>],
+    frames: &[String],
+    threshold: f32,
+    only_fold: Option<usize>,
+) -> rhetor_eval::MultiLabelScores {
+    let mut gold = std::collections::BTreeMap::new();
+    let mut pred = std::collections::BTreeMap::new();
+    for (s, o) in samples.iter().zip(oof) {
+        if only_fold.is_some() && s.fold != only_fold {
+            continue;
+        }
+        if let (Some(fy), Some((_, fp))) = (&s.frames, o) {
+            let g: Vec<String> = frames
+                .iter()
+                .zip(fy)
+                .filter(|(_, v)| **v > 0.5)
+                .map(|(l, _)| l.clone())
+                .collect();
+            let p = choose_frames(frames, fp, threshold)
+                .into_iter()
+                .map(|(l, _)| l)
+                .collect();
+            gold.insert(s.id.clone(), g);
+            pred.insert(s.id.clone(), p);
+        }
+    }
+    let refs: Vec<&str> = frames.iter().map(|s| s.as_str()).collect();
+    rhetor_eval::score_multilabel(&gold, &pred, &refs)
+}
+
+/// Chooses regularisation and the frame threshold by k-fold cross-validation, then fits the
+/// heads on every sample. Prints progress to stderr.
+pub fn train_heads(
+    samples: &[Sample],
+    folds: usize,
+    holdout: usize,
+    genres: &[String],
+    frames: &[String],
+) -> (ArticleHeads, ArticleScores) {
+    let grid = [1e-4f32, 1e-3, 1e-2];
+    let mut best_g = (grid[0], -1.0f64, vec![]);
+    let mut best_f = (grid[0], -1.0f64, 0.5f32, vec![]);
+    for &l2 in &grid {
+        let oof = out_of_fold(samples, folds, genres, frames, l2, l2);
+        let g = genre_scores(samples, &oof, genres, None);
+        let mut fbest = (0.5f32, -1.0f64);
+        for k in 4..17 {
+            let t = k as f32 * 0.05;
+            let f = frame_scores(samples, &oof, frames, t, None);
+            if f.micro_f1 > fbest.1 {
+                fbest = (t, f.micro_f1);
+            }
+        }
+        eprintln!(
+            "  article heads, l2 {l2:e}: genre macro-F1 {:.4}, frames micro-F1 {:.4} at {:.2}",
+            g.macro_f1, fbest.1, fbest.0
+        );
+        if g.macro_f1 > best_g.1 {
+            best_g = (l2, g.macro_f1, oof.clone());
+        }
+        if fbest.1 > best_f.1 {
+            best_f = (l2, fbest.1, fbest.0, oof);
+        }
+    }
+    let g = genre_scores(samples, &best_g.2, genres, None);
+    let f = frame_scores(samples, &best_f.3, frames, best_f.2, None);
+    let hg = genre_scores(samples, &best_g.2, genres, Some(holdout));
+    let hf = frame_scores(samples, &best_f.3, frames, best_f.2, Some(holdout));
+    let scores = ArticleScores {
+        folds,
+        genre_macro_f1: g.macro_f1,
+        genre_accuracy: g.accuracy,
+        genre_per_label: g
+            .per_label
+            .iter()
+            .map(|l| (l.label.clone(), l.f1, l.support))
+            .collect(),
+        genre_l2: best_g.0,
+        frames_micro_f1: f.micro_f1,
+        frames_macro_f1: f.macro_f1,
+        frames_per_label: f
+            .per_label
+            .iter()
+            .map(|l| (l.label.clone(), l.f1, l.support))
+            .collect(),
+        frames_l2: best_f.0,
+        frame_threshold: best_f.2,
+        holdout_fold: holdout,
+        holdout_genre_macro_f1: hg.macro_f1,
+        holdout_frames_micro_f1: hf.micro_f1,
+    };
+    let all: Vec<&Sample> = samples.iter().collect();
+    let heads = fit_heads(&all, genres, frames, best_g.0, best_f.0, best_f.2);
+    (heads, scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_hashing_is_stable_and_bounded() {
+        let a = word_counts("The council met. The council voted!");
+        let b = word_counts("the council met the council voted");
+        assert_eq!(a, b);
+        assert!(a.iter().all(|&(i, _)| (i as usize) < HASH_DIM));
+        let the = a
+            .iter()
+            .find(|&&(i, _)| i == fnv("the") % HASH_DIM as u32)
+            .unwrap();
+        assert_eq!(the.1, 2.0);
+        assert!(word_counts("").is_empty());
+    }
+
+    #[test]
+    fn featurizer_standardises_and_normalises() {
+        let d1 = vec![1.0, 10.0];
+        let d2 = vec![3.0, 10.0];
+        let w1 = vec![(1u32, 2.0)];
+        let w2 = vec![(2u32, 1.0)];
+        let f = Featurizer::fit(&[&d1, &d2], &[&w1, &w2]);
+        let x = f.transform(&d1, &w1);
+        assert_eq!(x.len(), 3);
+        assert!(x[0].1 < 0.0 && x[1].1 == 0.0);
+        assert!((x[2].1 - 1.0).abs() < 1e-5);
+        assert_eq!(x[2].0, 2 + 1);
+    }
+
+    #[test]
+    fn frames_always_include_the_best() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let got = choose_frames(&labels, &[0.1, 0.3, 0.2], 0.9);
+        assert_eq!(got, vec![("b".to_string(), 0.3)]);
+        let got = choose_frames(&labels, &[0.6, 0.3, 0.7], 0.5);
+        assert_eq!(got.len(), 2);
+    }
+}

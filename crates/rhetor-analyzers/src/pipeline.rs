@@ -1,0 +1,199 @@
+//! [`Analyzer`]: loads the shipped model once and annotates articles with techniques (spans and
+//! paragraphs), genre and frames.
+
+use std::path::{Path, PathBuf};
+
+use rhetor_doc::taxonomy::{technique, FRAMES, GENRES};
+use rhetor_doc::{
+    Article, FrameScore, GenrePrediction, LabelScore, ParagraphKind, ParagraphLabels, TechniqueSpan,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::article::{dense_features, word_counts, ArticleHeads, ArticleScores};
+use crate::techniques::{TechniqueModel, Thresholds};
+use crate::train::TechniqueScores;
+use crate::{AnalyzeError, Result};
+
+/// File next to the encoder weights with everything else the analyzer needs.
+pub const ANALYZER_FILE: &str = "analyzer.json";
+/// Version of [`AnalyzerConfig`]'s layout.
+pub const ANALYZER_FORMAT: u32 = 1;
+/// Environment variable naming the model folder.
+pub const ENV_MODEL: &str = "RHETOR_TECHNIQUES_MODEL";
+
+/// `analyzer.json`: thresholds, article heads and the scores measured when training.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnalyzerConfig {
+    pub format: u32,
+    pub thresholds: Thresholds,
+    pub article_heads: ArticleHeads,
+    pub technique_scores: TechniqueScores,
+    pub article_scores: ArticleScores,
+    /// How the model was made (options of `rhetor train`).
+    #[serde(default)]
+    pub provenance: serde_json::Value,
+}
+
+/// The folder the model is loaded from by default: `$RHETOR_TECHNIQUES_MODEL`, else
+/// `models/techniques` of the source tree this binary was built from.
+pub fn default_model_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os(ENV_MODEL).filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/techniques")
+}
+
+/// Loaded models, ready to annotate articles (share it across threads: `&self` everywhere).
+pub struct Analyzer {
+    pub model: TechniqueModel,
+    pub config: AnalyzerConfig,
+}
+
+impl Analyzer {
+    /// Loads `dir` (see [`default_model_dir`]) with `threads` encoder threads (0 = all cores).
+    pub fn load(dir: &Path, threads: usize) -> Result<Self> {
+        let cfg_path = dir.join(ANALYZER_FILE);
+        let text = std::fs::read_to_string(&cfg_path).map_err(|e| AnalyzeError::Model {
+            path: dir.display().to_string(),
+            message: format!(
+                "cannot read {}: {e} (run `rhetor train` to build the model, or set {ENV_MODEL})",
+                cfg_path.display()
+            ),
+        })?;
+        let config: AnalyzerConfig =
+            serde_json::from_str(&text).map_err(|e| AnalyzeError::Json {
+                context: format!("parsing {}", cfg_path.display()),
+                source: e,
+            })?;
+        if config.format != ANALYZER_FORMAT {
+            return Err(AnalyzeError::Model {
+                path: dir.display().to_string(),
+                message: format!(
+                    "{} has format {}, this build reads {ANALYZER_FORMAT}",
+                    cfg_path.display(),
+                    config.format
+                ),
+            });
+        }
+        let model = TechniqueModel::load(dir, threads)?;
+        Ok(Self { model, config })
+    }
+
+    /// Adds techniques (spans and per paragraph), genre and frames to `article`. Debris
+    /// paragraphs are not analysed.
+    pub fn annotate(&self, article: &mut Article) -> Result<()> {
+        let pars: Vec<(usize, usize, usize)> = article
+            .paragraphs
+            .iter()
+            .filter(|p| p.kind != ParagraphKind::Debris)
+            .map(|p| (p.index, p.start, p.end))
+            .collect();
+        let has_title = article
+            .paragraphs
+            .iter()
+            .find(|p| p.kind != ParagraphKind::Debris)
+            .is_some_and(|p| p.kind == ParagraphKind::Title);
+        let th = &self.config.thresholds;
+        let outputs = self.model.run(&article.text, &pars, th.span)?;
+        let labels = &self.model.labels;
+        article.techniques.clear();
+        article.paragraph_techniques.clear();
+        for o in &outputs {
+            let mut chosen: Vec<LabelScore> = o
+                .probs
+                .iter()
+                .zip(labels)
+                .filter(|(p, l)| **p >= th.threshold_for(l))
+                .map(|(p, l)| LabelScore {
+                    label: l.clone(),
+                    score: *p,
+                })
+                .collect();
+            for &(li, s, e, score) in &o.spans {
+                let Some(l) = labels.get(li) else { continue };
+                let category = technique(l)
+                    .map(|t| t.category.id().to_string())
+                    .unwrap_or_default();
+                article.techniques.push(TechniqueSpan {
+                    technique: l.clone(),
+                    category,
+                    start: s,
+                    end: e,
+                    score,
+                });
+                if th.spans_imply_paragraph && !chosen.iter().any(|c| &c.label == l) {
+                    chosen.push(LabelScore {
+                        label: l.clone(),
+                        score: o.probs.get(li).copied().unwrap_or(score).max(score),
+                    });
+                }
+            }
+            chosen.sort_by(|a, b| b.score.total_cmp(&a.score));
+            article.paragraph_techniques.push(ParagraphLabels {
+                paragraph: o.index,
+                techniques: chosen,
+            });
+        }
+        article
+            .techniques
+            .sort_by(|a, b| (a.start, a.end).cmp(&(b.start, b.end)));
+
+        let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
+        let heads = &self.config.article_heads;
+        let hidden = self.model.encoder.config().hidden_size;
+        let dense = dense_features(
+            &article.text,
+            &ranges,
+            has_title,
+            &outputs,
+            labels.len(),
+            hidden,
+        );
+        let body: String = {
+            let chars: Vec<char> = article.text.chars().collect();
+            ranges
+                .iter()
+                .map(|&(s, e)| {
+                    chars
+                        .get(s..e)
+                        .unwrap_or_default()
+                        .iter()
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let (gp, fp) = heads.predict(&dense, &word_counts(&body));
+        let best = (0..gp.len()).max_by(|&a, &b| gp[a].total_cmp(&gp[b]));
+        article.genre = best.and_then(|b| {
+            Some(GenrePrediction {
+                label: heads.genre.labels.get(b)?.clone(),
+                scores: heads
+                    .genre
+                    .labels
+                    .iter()
+                    .zip(&gp)
+                    .map(|(l, p)| LabelScore {
+                        label: l.clone(),
+                        score: *p,
+                    })
+                    .collect(),
+            })
+        });
+        article.frames = heads
+            .chosen_frames(&fp)
+            .into_iter()
+            .map(|(frame, score)| FrameScore { frame, score })
+            .collect();
+        article.frames.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Ok(())
+    }
+}
+
+/// Label lists in the official order (genre, frames).
+pub fn official_labels() -> (Vec<String>, Vec<String>) {
+    (
+        GENRES.iter().map(|(g, _)| g.to_string()).collect(),
+        FRAMES.iter().map(|(f, _)| f.to_string()).collect(),
+    )
+}

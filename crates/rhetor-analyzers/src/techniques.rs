@@ -1,0 +1,351 @@
+//! Persuasion techniques: one encoder pass per paragraph feeds a paragraph head (subtask 3,
+//! one sigmoid per technique over the mean of the paragraph's token states) and a token head
+//! (B/I/O per technique and token) whose runs become character spans.
+//!
+//! Inference runs on [`FastEncoder`] (packed, no padding); the heads are two small matrices
+//! applied here in plain Rust, so the same code serves `rhetor analyze` and the training
+//! recipe's held-out evaluation.
+
+use std::path::Path;
+
+use rhetor_models::tokenize::Window;
+use rhetor_models::train::{HeadKind, TrainedModel};
+use rhetor_models::{FastEncoder, TextTokenizer};
+use serde::{Deserialize, Serialize};
+
+use crate::{AnalyzeError, Result};
+
+/// Tokens per encoder input (specials included) the model is trained and run with.
+pub const MAX_LEN: usize = 128;
+/// Tokens shared by consecutive windows of a long paragraph.
+pub const STRIDE: usize = 32;
+
+/// Decision thresholds chosen on held-out data by the training recipe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// A paragraph gets a technique when its probability reaches this.
+    pub paragraph: f32,
+    /// Per-technique paragraph thresholds overriding `paragraph` (label → threshold).
+    #[serde(default)]
+    pub paragraph_per_label: Vec<(String, f32)>,
+    /// A token belongs to a technique span when `1 - P(O)` reaches this.
+    pub span: f32,
+    /// Also give a paragraph every technique one of its spans has.
+    #[serde(default)]
+    pub spans_imply_paragraph: bool,
+}
+
+impl Thresholds {
+    /// The paragraph threshold of `label`.
+    pub fn threshold_for(&self, label: &str) -> f32 {
+        self.paragraph_per_label
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, t)| *t)
+            .unwrap_or(self.paragraph)
+    }
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            paragraph: 0.5,
+            paragraph_per_label: vec![],
+            span: 0.5,
+            spans_imply_paragraph: false,
+        }
+    }
+}
+
+/// A linear layer as plain numbers: `weight` is `[outputs, hidden]` row-major.
+#[derive(Debug, Clone)]
+pub struct LinearHead {
+    pub labels: Vec<String>,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub hidden: usize,
+}
+
+impl LinearHead {
+    fn from_head(h: &rhetor_models::train::Head) -> Result<Self> {
+        let hidden = h.weight.dim(1)?;
+        Ok(Self {
+            labels: h.spec.labels.clone(),
+            weight: h.weight.flatten_all()?.to_vec1::<f32>()?,
+            bias: h.bias.to_vec1::<f32>()?,
+            hidden,
+        })
+    }
+
+    /// `W x + b`.
+    pub fn apply(&self, x: &[f32]) -> Vec<f32> {
+        self.weight
+            .chunks_exact(self.hidden.max(1))
+            .zip(&self.bias)
+            .map(|(row, b)| row.iter().zip(x).map(|(w, v)| w * v).sum::<f32>() + b)
+            .collect()
+    }
+}
+
+/// What the model says about one paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParagraphOutput {
+    /// SemEval paragraph number (line number).
+    pub index: usize,
+    /// Code points of the paragraph in the article text.
+    pub start: usize,
+    pub end: usize,
+    /// Token offsets relative to `start`.
+    pub offsets: Vec<(usize, usize)>,
+    /// Per token, `[label][O, B, I]` probabilities.
+    pub token_probs: Vec<Vec<[f32; 3]>>,
+    /// Probability per technique (model label order).
+    pub probs: Vec<f32>,
+    /// Spans `(label, start, end, score)`, code points into the article text.
+    pub spans: Vec<(usize, usize, usize, f32)>,
+    /// Mean of the paragraph's token states (window means averaged): the article heads' input.
+    pub pooled: Vec<f32>,
+    /// Tokens in the paragraph.
+    pub n_tokens: usize,
+}
+
+/// The fine-tuned encoder and its two technique heads.
+pub struct TechniqueModel {
+    pub encoder: FastEncoder,
+    pub tokenizer: TextTokenizer,
+    pub paragraph_head: LinearHead,
+    pub span_head: LinearHead,
+    pub labels: Vec<String>,
+}
+
+/// Per-token probabilities from the token head: `[labels][3]` softmax for each token.
+fn bio_probs(head: &LinearHead, state: &[f32]) -> Vec<[f32; 3]> {
+    let logits = head.apply(state);
+    logits
+        .chunks_exact(3)
+        .map(|c| {
+            let m = c[0].max(c[1]).max(c[2]);
+            let e = [(c[0] - m).exp(), (c[1] - m).exp(), (c[2] - m).exp()];
+            let s = e[0] + e[1] + e[2];
+            [e[0] / s, e[1] / s, e[2] / s]
+        })
+        .collect()
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl TechniqueModel {
+    /// Loads a model folder written by the training recipe (`rhetor-model.json`,
+    /// `model.safetensors`, `tokenizer.json`), using `threads` worker threads (0 = all cores).
+    pub fn load(dir: &Path, threads: usize) -> Result<Self> {
+        let m = TrainedModel::load(dir).map_err(|e| AnalyzeError::Model {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_trained(&m, threads)
+    }
+
+    /// Builds from a loaded (or just trained) model.
+    pub fn from_trained(m: &TrainedModel, threads: usize) -> Result<Self> {
+        let encoder = FastEncoder::from_encoder(&m.encoder, threads)?;
+        let find = |kind: fn(&HeadKind) -> bool, what: &str| {
+            m.heads
+                .iter()
+                .find(|h| kind(&h.spec.kind))
+                .ok_or_else(|| AnalyzeError::Model {
+                    path: "trained model".into(),
+                    message: format!("no {what} head"),
+                })
+        };
+        let ph = find(|k| matches!(k, HeadKind::MultiLabel { .. }), "multi-label")?;
+        let sh = find(|k| matches!(k, HeadKind::TokenBio), "token")?;
+        if ph.spec.labels != sh.spec.labels {
+            return Err(AnalyzeError::Model {
+                path: "trained model".into(),
+                message: "paragraph and span heads have different labels".into(),
+            });
+        }
+        Ok(Self {
+            encoder,
+            tokenizer: m.tokenizer.clone(),
+            paragraph_head: LinearHead::from_head(ph)?,
+            span_head: LinearHead::from_head(sh)?,
+            labels: ph.spec.labels.clone(),
+        })
+    }
+
+    /// Runs the model over the paragraphs `(index, start, end)` (code points into `text`).
+    /// `span_threshold`: minimum `1 - P(O)` for a token to be inside a span.
+    pub fn run(
+        &self,
+        text: &str,
+        paragraphs: &[(usize, usize, usize)],
+        span_threshold: f32,
+    ) -> Result<Vec<ParagraphOutput>> {
+        let chars: Vec<char> = text.chars().collect();
+        struct Prep {
+            index: usize,
+            start: usize,
+            end: usize,
+            offsets: Vec<(usize, usize)>,
+            windows: Vec<Window>,
+        }
+        let mut preps = Vec::with_capacity(paragraphs.len());
+        let mut seqs: Vec<Vec<u32>> = vec![];
+        for &(index, start, end) in paragraphs {
+            let slice: String = chars.get(start..end).unwrap_or_default().iter().collect();
+            let tokens = self.tokenizer.tokens(&slice)?;
+            let windows = self.tokenizer.windows(&tokens, MAX_LEN, STRIDE)?;
+            for w in &windows {
+                seqs.push(w.ids.clone());
+            }
+            preps.push(Prep {
+                index,
+                start,
+                end,
+                offsets: tokens.offsets,
+                windows,
+            });
+        }
+        let states = self.encoder.forward(&seqs)?;
+        let hidden = self.encoder.config().hidden_size;
+        let n_labels = self.labels.len();
+        let mut out = Vec::with_capacity(preps.len());
+        let mut seq_i = 0usize;
+        for p in preps {
+            let mut probs = vec![0f32; n_labels];
+            let mut pooled = vec![0f32; hidden];
+            // Per token: [labels][3] probabilities.
+            let mut tok: Vec<Vec<[f32; 3]>> = vec![vec![]; p.offsets.len()];
+            let n_windows = p.windows.len().max(1);
+            for w in &p.windows {
+                let st = states.sequence(seq_i).unwrap_or_default();
+                seq_i += 1;
+                let rows: Vec<&[f32]> = st.chunks_exact(hidden).collect();
+                let mut mean = vec![0f32; hidden];
+                for r in &rows {
+                    for (a, b) in mean.iter_mut().zip(r.iter()) {
+                        *a += *b;
+                    }
+                }
+                let inv = 1.0 / rows.len().max(1) as f32;
+                mean.iter_mut().for_each(|a| *a *= inv);
+                for (a, b) in pooled.iter_mut().zip(&mean) {
+                    *a += b / n_windows as f32;
+                }
+                let logits = self.paragraph_head.apply(&mean);
+                for (p_, l) in probs.iter_mut().zip(logits) {
+                    *p_ = p_.max(sigmoid(l));
+                }
+                for t in w.own_start..w.own_end {
+                    let row = t - w.start + 1; // +1: [CLS]
+                    if let (Some(r), Some(slot)) = (rows.get(row), tok.get_mut(t)) {
+                        *slot = bio_probs(&self.span_head, r);
+                    }
+                }
+            }
+            let spans = decode_spans(&tok, &p.offsets, p.start, n_labels, span_threshold);
+            out.push(ParagraphOutput {
+                index: p.index,
+                start: p.start,
+                end: p.end,
+                n_tokens: p.offsets.len(),
+                offsets: p.offsets,
+                token_probs: tok,
+                probs,
+                spans,
+                pooled,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Spans from per-token B/I/O probabilities: a token is inside a span of a label when
+/// `1 - P(O) >= threshold`; a run of such tokens is one span, cut where a token is more likely
+/// a beginning than an inside. Offsets: `[first token start, last token end)` shifted by `base`.
+pub fn decode_spans(
+    tok: &[Vec<[f32; 3]>],
+    offsets: &[(usize, usize)],
+    base: usize,
+    n_labels: usize,
+    threshold: f32,
+) -> Vec<(usize, usize, usize, f32)> {
+    let mut out = vec![];
+    for label in 0..n_labels {
+        let mut run: Option<(usize, usize, f32)> = None; // first, last, sum
+        let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<_>| {
+            if let Some((f, l, sum)) = run.take() {
+                if let (Some(a), Some(b)) = (offsets.get(f), offsets.get(l)) {
+                    if b.1 > a.0 {
+                        out.push((label, base + a.0, base + b.1, sum / (l - f + 1) as f32));
+                    }
+                }
+            }
+        };
+        for (t, probs) in tok.iter().enumerate() {
+            let Some(p) = probs.get(label) else {
+                flush(&mut run, &mut out);
+                continue;
+            };
+            let inside = 1.0 - p[0];
+            if inside >= threshold {
+                let begins = p[1] > p[2];
+                match run.as_mut() {
+                    Some(r) if !begins => {
+                        r.1 = t;
+                        r.2 += inside;
+                    }
+                    _ => {
+                        flush(&mut run, &mut out);
+                        run = Some((t, t, inside));
+                    }
+                }
+            } else {
+                flush(&mut run, &mut out);
+            }
+        }
+        flush(&mut run, &mut out);
+    }
+    out.sort_by(|a, b| (a.1, a.2, a.0).cmp(&(b.1, b.2, b.0)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_decode_from_token_probabilities() {
+        // Tokens "aa bb cc dd" (char offsets); label 0 inside for bb..cc, label 1 on dd, and a
+        // second label-0 span beginning at dd (B more likely than I).
+        let offsets = [(0, 2), (3, 5), (6, 8), (9, 11)];
+        let o = [0.9, 0.05, 0.05];
+        let b = [0.1, 0.8, 0.1];
+        let i = [0.1, 0.1, 0.8];
+        let tok = vec![vec![o, o], vec![b, o], vec![i, o], vec![b, b]];
+        let spans = decode_spans(&tok, &offsets, 100, 2, 0.5);
+        assert_eq!(spans.len(), 3);
+        assert_eq!((spans[0].0, spans[0].1, spans[0].2), (0, 103, 108));
+        assert!((spans[0].3 - 0.9).abs() < 1e-6);
+        assert_eq!((spans[1].0, spans[1].1, spans[1].2), (0, 109, 111));
+        assert_eq!((spans[2].0, spans[2].1, spans[2].2), (1, 109, 111));
+        // A high threshold keeps nothing.
+        assert!(decode_spans(&tok, &offsets, 0, 2, 0.95).is_empty());
+        // Ragged input (fewer label rows than labels) does not panic.
+        assert!(decode_spans(&[vec![]], &[(0, 1)], 0, 2, 0.1).is_empty());
+    }
+
+    #[test]
+    fn linear_head_applies_rows() {
+        let h = LinearHead {
+            labels: vec!["a".into(), "b".into()],
+            weight: vec![1.0, 0.0, 0.5, 2.0],
+            bias: vec![0.0, 1.0],
+            hidden: 2,
+        };
+        assert_eq!(h.apply(&[2.0, 3.0]), vec![2.0, 8.0]);
+    }
+}

@@ -1,0 +1,693 @@
+//! The training recipe behind `rhetor train`: reproduces `models/techniques/` from the SemEval-2023
+//! English training data.
+//!
+//! 1. **Fine-tune** the encoder with two heads at once (one pass per paragraph window): a
+//!    multi-label paragraph head (subtask 3) and a per-technique B/I/O token head (spans), on the
+//!    articles outside the held-out fold. Resumable from checkpoints in the work folder.
+//! 2. **Choose thresholds** on the held-out fold (articles the encoder never saw): the paragraph
+//!    threshold that maximises subtask-3 micro-F1 and the token threshold that maximises span F1.
+//! 3. **Article heads** (genre, frames): linear models over the fine-tuned encoder's paragraph
+//!    states, the paragraphs' technique profile, style features and hashed words; k-fold
+//!    cross-validated on all training articles (see [`crate::article`]).
+//! 4. **Export** the encoder and heads in f16 plus `analyzer.json` (thresholds, article heads,
+//!    scores) to the output folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, Tensor};
+use rhetor_doc::taxonomy::TECHNIQUES;
+use rhetor_eval::semeval::{load_language, SemevalArticle, Split};
+use rhetor_eval::{score_multilabel, score_spans, GoldSpan};
+use rhetor_models::encoder::Encoder;
+use rhetor_models::train::export::{save_trained, ModelConfig, StoreDType, FORMAT_VERSION};
+use rhetor_models::train::{
+    Batch, Decay, Head, HeadKind, HeadSpec, Pooling, Target, Task, TrainConfig, Trainer,
+};
+use rhetor_models::weights;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{assign_folds, build_items, labelled_paragraphs, Item};
+use crate::techniques::{decode_spans, TechniqueModel, Thresholds, MAX_LEN};
+use crate::{AnalyzeError, Result};
+
+/// Settings of `rhetor train`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainOptions {
+    /// SemEval language folder (`…/semeval2023/en`).
+    pub data_dir: PathBuf,
+    /// Checkpoints and intermediate models.
+    pub work_dir: PathBuf,
+    /// Where the finished model goes (`models/techniques`).
+    pub out_dir: PathBuf,
+    /// Number of folds for cross-validation.
+    pub folds: usize,
+    /// The fold held out from fine-tuning to choose thresholds on.
+    pub holdout: usize,
+    /// Passes over the training paragraphs.
+    pub epochs: u64,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Paragraph windows per update.
+    pub batch_size: usize,
+    /// Seed of everything.
+    pub seed: u64,
+    /// Worker threads for inference (0 = all cores); training uses the global pool.
+    pub threads: usize,
+    /// Extra news reports (a folder of `.txt` articles, e.g. PolNeAR's) added to the genre
+    /// training data as `reporting`, to counter the 88% opinion share of the English training set.
+    pub extra_reporting: Option<PathBuf>,
+    /// How many of those to use at most.
+    pub extra_reporting_max: usize,
+    /// Use only the first this many articles (smoke tests of the recipe).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("../shared/data/semeval2023/en"),
+            work_dir: PathBuf::from("target/rhetor-train"),
+            out_dir: PathBuf::from("models/techniques"),
+            folds: 5,
+            holdout: 0,
+            epochs: 3,
+            lr: 1e-4,
+            batch_size: 16,
+            seed: 13,
+            threads: 0,
+            extra_reporting: None,
+            extra_reporting_max: 300,
+            limit: None,
+        }
+    }
+}
+
+fn technique_labels() -> Vec<&'static str> {
+    TECHNIQUES.iter().map(|t| t.label).collect()
+}
+
+fn batch_from(items: &[&Item], n_labels: usize, pad: u32) -> candle_core::Result<Batch> {
+    let dev = Device::Cpu;
+    let b = items.len();
+    let s = items.iter().map(|i| i.ids.len()).max().unwrap_or(0);
+    let mut ids = Vec::with_capacity(b * s);
+    let mut mask = Vec::with_capacity(b * s);
+    let mut tags = Vec::with_capacity(b * s * n_labels);
+    let mut tmask = Vec::with_capacity(b * s);
+    let mut labels = Vec::with_capacity(b * n_labels);
+    for it in items {
+        let len = it.ids.len();
+        ids.extend_from_slice(&it.ids);
+        ids.extend(std::iter::repeat_n(pad, s - len));
+        mask.extend(std::iter::repeat_n(1u32, len));
+        mask.extend(std::iter::repeat_n(0u32, s - len));
+        tags.extend_from_slice(&it.tags);
+        tags.extend(std::iter::repeat_n(0u32, (s - len) * n_labels));
+        for t in 0..s {
+            tmask.push(if t > 0 && t + 1 < len { 1f32 } else { 0f32 });
+        }
+        labels.extend_from_slice(&it.labels);
+    }
+    Ok(Batch {
+        input_ids: Tensor::from_vec(ids, (b, s), &dev)?,
+        attention_mask: Tensor::from_vec(mask, (b, s), &dev)?,
+        targets: vec![
+            Some(Target::MultiLabel {
+                labels: Tensor::from_vec(labels, (b, n_labels), &dev)?,
+                mask: None,
+            }),
+            Some(Target::TokenBio {
+                tags: Tensor::from_vec(tags, (b, s, n_labels), &dev)?,
+                mask: Tensor::from_vec(tmask, (b, s), &dev)?,
+            }),
+        ],
+    })
+}
+
+/// Stage 1: fine-tunes on every fold but `holdout` and saves the model to
+/// `work_dir/finetune-h{holdout}/model` (skipped when that exists). Returns the folder.
+pub fn finetune(opts: &TrainOptions, articles: &[SemevalArticle]) -> Result<PathBuf> {
+    let run_dir = opts.work_dir.join(format!(
+        "finetune-h{}-k{}-s{}",
+        opts.holdout, opts.folds, opts.seed
+    ));
+    let model_dir = run_dir.join("model");
+    if model_dir.join("model.safetensors").exists() {
+        eprintln!("fine-tuned model found in {}", model_dir.display());
+        return Ok(model_dir);
+    }
+    let root = weights::cache_root()?;
+    let files = weights::ensure_model(&root)?;
+    let tok = rhetor_models::TextTokenizer::from_file(&files.tokenizer())?;
+    let labels = technique_labels();
+    let n = labels.len();
+    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
+    let folds = assign_folds(&ids, opts.folds, opts.seed);
+    let train: Vec<&SemevalArticle> = articles
+        .iter()
+        .filter(|a| a.paragraph_labels.is_some() && folds.get(&a.id) != Some(&opts.holdout))
+        .collect();
+    let items = build_items(&train, &tok, &labels)?;
+    let n_tokens: usize = items.iter().map(|i| i.ids.len()).sum();
+    eprintln!(
+        "fine-tuning on {} articles, {} paragraph windows, {} tokens per epoch",
+        train.len(),
+        items.len(),
+        n_tokens
+    );
+    // Positive weight per technique: sqrt(negatives / positives), within [1, 10].
+    let mut pos = vec![0f32; n];
+    for it in &items {
+        for (p, l) in pos.iter_mut().zip(&it.labels) {
+            *p += l;
+        }
+    }
+    let total = items.len() as f32;
+    let pw: Vec<f32> = pos
+        .iter()
+        .map(|&p| ((total - p) / p.max(1.0)).sqrt().clamp(1.0, 10.0))
+        .collect();
+
+    let (encoder, varmap) = Encoder::load_trainable(&files)?;
+    let hidden = encoder.config.hidden_size;
+    let par_spec = HeadSpec {
+        name: "techniques".into(),
+        kind: HeadKind::MultiLabel {
+            pooling: Pooling::Mean,
+        },
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        dropout: 0.1,
+    };
+    let span_spec = HeadSpec {
+        name: "spans".into(),
+        kind: HeadKind::TokenBio,
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        dropout: 0.1,
+    };
+    let dev = Device::Cpu;
+    let tasks = vec![
+        Task {
+            head: Head::init_seeded(&varmap, par_spec.clone(), hidden, opts.seed)?,
+            weight: 1.0,
+            class_weights: Some(Tensor::from_vec(pw, n, &dev)?),
+        },
+        Task {
+            head: Head::init_seeded(&varmap, span_spec.clone(), hidden, opts.seed + 1)?,
+            weight: 2.0,
+            class_weights: Some(Tensor::new(&[1f32, 3.0, 3.0], &dev)?),
+        },
+    ];
+    let cfg = TrainConfig {
+        seed: opts.seed,
+        epochs: opts.epochs,
+        batch_size: opts.batch_size,
+        lr: opts.lr,
+        warmup_ratio: 0.06,
+        decay: Decay::Linear,
+        freeze_word_embeddings: true,
+        encoder_dropout: false,
+        checkpoint_dir: Some(run_dir.join("checkpoints")),
+        checkpoint_every: 100,
+        keep_checkpoints: 1,
+        log_every: 25,
+        progress: true,
+        ..Default::default()
+    };
+    let steps_per_epoch = items.len().div_ceil(opts.batch_size.max(1)) as u64;
+    let mut trainer = Trainer::new(encoder, varmap, tasks, cfg, steps_per_epoch)?;
+    let lengths: Vec<usize> = items.iter().map(|i| i.ids.len()).collect();
+    let pad = tok.pad_id();
+    let t0 = Instant::now();
+    let report = trainer.fit(
+        items.len(),
+        Some(&lengths),
+        |idx| {
+            let batch: Vec<&Item> = idx.iter().filter_map(|&i| items.get(i)).collect();
+            Ok(batch_from(&batch, n, pad)?)
+        },
+        |s| {
+            if s.step % 25 == 0 {
+                let tl: Vec<String> = s
+                    .task_losses
+                    .iter()
+                    .map(|l| l.map(|v| format!("{v:.4}")).unwrap_or_default())
+                    .collect();
+                eprintln!(
+                    "step {} loss {:.4} [{}] lr {:.2e} {:.2}s/step elapsed {:.0}s",
+                    s.step,
+                    s.loss,
+                    tl.join(" "),
+                    s.lr,
+                    s.seconds,
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        },
+    )?;
+    eprintln!(
+        "fine-tuning done: {} steps in this call, {:.0} s; loss history {:?}",
+        report.steps_run, report.seconds, report.loss_history
+    );
+    let (encoder, varmap, tasks) = trainer.into_parts();
+    let config = ModelConfig {
+        format: FORMAT_VERSION,
+        encoder: encoder.config.clone(),
+        max_len: MAX_LEN,
+        heads: tasks.iter().map(|t| t.head.spec.clone()).collect(),
+        dtype: StoreDType::F16,
+        notes: serde_json::json!({
+            "data": "SemEval-2023 Task 3 English training articles (subtask 3 labels and spans)",
+            "holdout_fold": opts.holdout,
+            "folds": opts.folds,
+            "seed": opts.seed,
+            "epochs": opts.epochs,
+            "lr": opts.lr,
+            "batch_size": opts.batch_size,
+            "train_articles": train.len(),
+            "train_windows": items.len(),
+            "train_seconds": report.seconds,
+        }),
+    };
+    save_trained(&model_dir, &varmap, &config, &files.tokenizer())?;
+    Ok(model_dir)
+}
+
+/// Model outputs for the held-out articles, kept for threshold search.
+pub struct HeldOut {
+    /// Per article: paragraph outputs (with token probabilities).
+    pub outputs: Vec<(String, Vec<crate::techniques::ParagraphOutput>)>,
+    /// Gold subtask-3 labels `(id, paragraph) → techniques`.
+    pub gold_paragraphs: BTreeMap<(String, usize), Vec<String>>,
+    /// Gold spans.
+    pub gold_spans: Vec<GoldSpan>,
+}
+
+/// Scores of the technique heads on the held-out fold at the chosen thresholds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TechniqueScores {
+    pub articles: usize,
+    pub st3_micro_f1: f64,
+    pub st3_micro_precision: f64,
+    pub st3_micro_recall: f64,
+    pub st3_macro_f1: f64,
+    pub spans_f1: f64,
+    pub spans_precision: f64,
+    pub spans_recall: f64,
+    /// Per technique: (label, st3 F1, st3 support, span F1, gold spans).
+    pub per_technique: Vec<(String, f64, usize, f64, usize)>,
+}
+
+/// Runs the model over the held-out fold.
+pub fn predict_holdout(
+    model: &TechniqueModel,
+    opts: &TrainOptions,
+    articles: &[SemevalArticle],
+) -> Result<HeldOut> {
+    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
+    let folds = assign_folds(&ids, opts.folds, opts.seed);
+    let mut outputs = vec![];
+    let mut gold_paragraphs = BTreeMap::new();
+    let mut gold_spans = vec![];
+    let held: Vec<&SemevalArticle> = articles
+        .iter()
+        .filter(|a| a.paragraph_labels.is_some() && folds.get(&a.id) == Some(&opts.holdout))
+        .collect();
+    let pb = indicatif::ProgressBar::new(held.len() as u64);
+    for a in held {
+        let pars = labelled_paragraphs(a);
+        let out = model.run(&a.text, &pars, 1.0)?;
+        for (idx, labs) in a.paragraph_labels.iter().flatten() {
+            let labs = labs
+                .iter()
+                .map(|l| {
+                    rhetor_doc::taxonomy::technique(l)
+                        .map(|t| t.label.to_string())
+                        .unwrap_or_else(|| l.clone())
+                })
+                .collect();
+            gold_paragraphs.insert((a.id.clone(), *idx), labs);
+        }
+        for s in a.spans.iter().flatten() {
+            let mut s = s.clone();
+            if let Some(t) = rhetor_doc::taxonomy::technique(&s.technique) {
+                s.technique = t.label.to_string();
+            }
+            gold_spans.push(s);
+        }
+        outputs.push((a.id.clone(), out));
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    Ok(HeldOut {
+        outputs,
+        gold_paragraphs,
+        gold_spans,
+    })
+}
+
+fn paragraph_predictions(
+    held: &HeldOut,
+    labels: &[String],
+    th: &Thresholds,
+    spans: Option<&[GoldSpan]>,
+) -> BTreeMap<(String, usize), Vec<String>> {
+    let mut pred = BTreeMap::new();
+    for (id, outs) in &held.outputs {
+        for o in outs {
+            let mut ls: Vec<String> = o
+                .probs
+                .iter()
+                .zip(labels)
+                .filter(|(p, l)| **p >= th.threshold_for(l))
+                .map(|(_, l)| l.clone())
+                .collect();
+            if let Some(sp) = spans {
+                for s in sp.iter().filter(|s| &s.id == id) {
+                    if s.start < o.end && s.end > o.start && !ls.contains(&s.technique) {
+                        ls.push(s.technique.clone());
+                    }
+                }
+            }
+            pred.insert((id.clone(), o.index), ls);
+        }
+    }
+    pred
+}
+
+fn span_predictions(held: &HeldOut, labels: &[String], threshold: f32) -> Vec<GoldSpan> {
+    let mut out = vec![];
+    for (id, outs) in &held.outputs {
+        for o in outs {
+            for (l, s, e, _) in
+                decode_spans(&o.token_probs, &o.offsets, o.start, labels.len(), threshold)
+            {
+                if let Some(t) = labels.get(l) {
+                    out.push(GoldSpan {
+                        id: id.clone(),
+                        technique: t.clone(),
+                        start: s,
+                        end: e,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Stage 2: thresholds that maximise the held-out scores, and the scores at them.
+pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, TechniqueScores) {
+    let refs: Vec<&str> = labels.iter().map(|s| s.as_str()).collect();
+    // Spans first (the paragraph rule may use them).
+    let mut best_span = (0.5f32, -1.0f64);
+    for k in 2..19 {
+        let t = k as f32 * 0.05;
+        let sc = score_spans(&held.gold_spans, &span_predictions(held, labels, t));
+        eprintln!(
+            "  span threshold {t:.2}: F1 {:.4} P {:.4} R {:.4}",
+            sc.f1, sc.precision, sc.recall
+        );
+        if sc.f1 > best_span.1 {
+            best_span = (t, sc.f1);
+        }
+    }
+    let spans = span_predictions(held, labels, best_span.0);
+    let mut best = (Thresholds::default(), -1.0f64);
+    for imply in [false, true] {
+        for k in 2..37 {
+            let t = k as f32 * 0.025;
+            let th = Thresholds {
+                paragraph: t,
+                paragraph_per_label: vec![],
+                span: best_span.0,
+                spans_imply_paragraph: imply,
+            };
+            let pred = paragraph_predictions(held, labels, &th, imply.then_some(&spans[..]));
+            let sc = score_multilabel(&held.gold_paragraphs, &pred, &refs);
+            if k % 4 == 0 {
+                eprintln!(
+                    "  paragraph threshold {t:.3} (spans imply: {imply}): micro-F1 {:.4}",
+                    sc.micro_f1
+                );
+            }
+            if sc.micro_f1 > best.1 {
+                best = (th, sc.micro_f1);
+            }
+        }
+    }
+    let th = best.0;
+    let pred = paragraph_predictions(
+        held,
+        labels,
+        &th,
+        th.spans_imply_paragraph.then_some(&spans[..]),
+    );
+    let st3 = score_multilabel(&held.gold_paragraphs, &pred, &refs);
+    let sp = score_spans(&held.gold_spans, &spans);
+    let per_technique = st3
+        .per_label
+        .iter()
+        .map(|l| {
+            let s = sp.per_technique.iter().find(|x| x.label == l.label);
+            (
+                l.label.clone(),
+                l.f1,
+                l.support,
+                s.map(|x| x.f1).unwrap_or(0.0),
+                s.map(|x| x.support).unwrap_or(0),
+            )
+        })
+        .collect();
+    let scores = TechniqueScores {
+        articles: held.outputs.len(),
+        st3_micro_f1: st3.micro_f1,
+        st3_micro_precision: st3.micro_precision,
+        st3_micro_recall: st3.micro_recall,
+        st3_macro_f1: st3.macro_f1,
+        spans_f1: sp.f1,
+        spans_precision: sp.precision,
+        spans_recall: sp.recall,
+        per_technique,
+    };
+    (th, scores)
+}
+
+/// Loads the training articles of `opts.data_dir`.
+pub fn load_articles(opts: &TrainOptions) -> Result<Vec<SemevalArticle>> {
+    if !opts.data_dir.is_dir() {
+        return Err(AnalyzeError::Data(format!(
+            "{} is not a folder: point --data at a SemEval-2023 language folder (e.g. ../shared/data/semeval2023/en)",
+            opts.data_dir.display()
+        )));
+    }
+    let mut articles = load_language(&opts.data_dir, Split::Train)?;
+    if let Some(n) = opts.limit {
+        articles.truncate(n);
+    }
+    Ok(articles)
+}
+
+/// Path helper for callers that print where things went.
+pub fn describe(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Article-level samples: every SemEval article with genre or frames, plus extra reports.
+fn article_samples(
+    model: &TechniqueModel,
+    opts: &TrainOptions,
+    articles: &[SemevalArticle],
+    genres: &[String],
+    frames: &[String],
+) -> Result<Vec<crate::article::Sample>> {
+    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
+    let folds = assign_folds(&ids, opts.folds, opts.seed);
+    let mut inputs: Vec<(
+        String,
+        String,
+        Option<usize>,
+        Option<Vec<f32>>,
+        Option<usize>,
+        f32,
+    )> = vec![];
+    for a in articles {
+        if a.genre.is_none() && a.frames.is_none() {
+            continue;
+        }
+        let genre = a
+            .genre
+            .as_ref()
+            .and_then(|g| genres.iter().position(|x| x == g));
+        let fr = a.frames.as_ref().map(|fs| {
+            frames
+                .iter()
+                .map(|f| fs.iter().any(|x| x == f) as u8 as f32)
+                .collect()
+        });
+        inputs.push((
+            a.id.clone(),
+            a.text.clone(),
+            genre,
+            fr,
+            folds.get(&a.id).copied(),
+            1.0,
+        ));
+    }
+    if let Some(dir) = &opts.extra_reporting {
+        let reporting = genres.iter().position(|g| g == "reporting");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| AnalyzeError::Io {
+                context: format!("reading {}", dir.display()),
+                source: e,
+            })?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        // Spread the picks over the folder (its order is by outlet and date).
+        let step = (files.len() / opts.extra_reporting_max.max(1)).max(1);
+        for p in files.iter().step_by(step).take(opts.extra_reporting_max) {
+            let text = std::fs::read_to_string(p).map_err(|e| AnalyzeError::Io {
+                context: format!("reading {}", p.display()),
+                source: e,
+            })?;
+            let id = format!("extra:{}", p.display());
+            inputs.push((id, text, reporting, None, None, 0.5));
+        }
+    }
+    let pb = indicatif::ProgressBar::new(inputs.len() as u64);
+    let hidden = model.encoder.config().hidden_size;
+    let mut out = vec![];
+    for (id, text, genre, fr, fold, weight) in inputs {
+        let pars: Vec<(usize, usize, usize)> = rhetor_text::paragraphs(&text)
+            .into_iter()
+            .map(|p| (p.index, p.start, p.end))
+            .collect();
+        let outputs = model.run(&text, &pars, 1.0)?;
+        let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
+        // SemEval files and the extra reports both start with the title line.
+        let dense = crate::article::dense_features(
+            &text,
+            &ranges,
+            true,
+            &outputs,
+            model.labels.len(),
+            hidden,
+        );
+        let chars: Vec<char> = text.chars().collect();
+        let body: String = ranges
+            .iter()
+            .map(|&(s, e)| {
+                chars
+                    .get(s..e)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push(crate::article::Sample {
+            id,
+            dense,
+            words: crate::article::word_counts(&body),
+            genre,
+            frames: fr,
+            fold,
+            weight,
+        });
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
+/// Stages 2–4: thresholds on the held-out fold, article heads, export. Returns a printable report.
+pub fn finish(
+    opts: &TrainOptions,
+    articles: &[SemevalArticle],
+    model_dir: &Path,
+) -> Result<String> {
+    let model = TechniqueModel::load(model_dir, opts.threads)?;
+    let labels = model.labels.clone();
+    eprintln!("predicting the held-out fold {}", opts.holdout);
+    let held = predict_holdout(&model, opts, articles)?;
+    let (th, scores) = choose_thresholds(&held, &labels);
+    let mut report = format!(
+        "held-out fold {} ({} articles): subtask 3 micro-F1 {:.4} (P {:.4} R {:.4}, macro {:.4}) at paragraph threshold {:.3}{}; spans F1 {:.4} (P {:.4} R {:.4}) at token threshold {:.2}\n",
+        opts.holdout,
+        scores.articles,
+        scores.st3_micro_f1,
+        scores.st3_micro_precision,
+        scores.st3_micro_recall,
+        scores.st3_macro_f1,
+        th.paragraph,
+        if th.spans_imply_paragraph { " + span labels" } else { "" },
+        scores.spans_f1,
+        scores.spans_precision,
+        scores.spans_recall,
+        th.span
+    );
+    for (l, f, n, sf, sn) in &scores.per_technique {
+        report.push_str(&format!(
+            "  {l:<40} st3 F1 {f:.3} ({n:>3})  spans F1 {sf:.3} ({sn:>3})\n"
+        ));
+    }
+    let (genres, frames) = crate::pipeline::official_labels();
+    eprintln!("computing article features");
+    let samples = article_samples(&model, opts, articles, &genres, &frames)?;
+    let (heads, ascores) =
+        crate::article::train_heads(&samples, opts.folds, opts.holdout, &genres, &frames);
+    report.push_str(&format!(
+        "article heads, {}-fold cross-validation: genre macro-F1 {:.4} (accuracy {:.4}), frames micro-F1 {:.4} (macro {:.4}) at threshold {:.2}; on the held-out fold only: genre {:.4}, frames {:.4}\n",
+        ascores.folds,
+        ascores.genre_macro_f1,
+        ascores.genre_accuracy,
+        ascores.frames_micro_f1,
+        ascores.frames_macro_f1,
+        ascores.frame_threshold,
+        ascores.holdout_genre_macro_f1,
+        ascores.holdout_frames_micro_f1
+    ));
+    for (l, f, n) in ascores
+        .genre_per_label
+        .iter()
+        .chain(&ascores.frames_per_label)
+    {
+        report.push_str(&format!("  {l:<40} F1 {f:.3} ({n:>3})\n"));
+    }
+    let config = crate::pipeline::AnalyzerConfig {
+        format: crate::pipeline::ANALYZER_FORMAT,
+        thresholds: th,
+        article_heads: heads,
+        technique_scores: scores,
+        article_scores: ascores,
+        provenance: serde_json::to_value(opts).unwrap_or_default(),
+    };
+    // Export: the fine-tuned weights as trained, plus analyzer.json.
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| AnalyzeError::Io {
+        context: format!("creating {}", opts.out_dir.display()),
+        source: e,
+    })?;
+    for f in ["model.safetensors", "rhetor-model.json", "tokenizer.json"] {
+        std::fs::copy(model_dir.join(f), opts.out_dir.join(f)).map_err(|e| AnalyzeError::Io {
+            context: format!("copying {f} to {}", opts.out_dir.display()),
+            source: e,
+        })?;
+    }
+    let json = serde_json::to_string(&config).map_err(|e| AnalyzeError::Json {
+        context: "encoding analyzer.json".into(),
+        source: e,
+    })?;
+    std::fs::write(opts.out_dir.join(crate::pipeline::ANALYZER_FILE), json).map_err(|e| {
+        AnalyzeError::Io {
+            context: format!("writing {}", opts.out_dir.display()),
+            source: e,
+        }
+    })?;
+    report.push_str(&format!("model written to {}\n", opts.out_dir.display()));
+    Ok(report)
+}
