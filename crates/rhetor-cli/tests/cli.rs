@@ -66,7 +66,7 @@ fn analyzes_every_sample_format() {
     // 3 text files, 2 HTML pages, 2 + 1 feed items, 2 JSONL lines, 2 WARC HTML responses.
     assert_eq!(arts.len(), 12, "{arts:#?}");
     for a in &arts {
-        assert_eq!(a["schema_version"], "1.0");
+        assert_eq!(a["schema_version"], rhetor_doc::SCHEMA_VERSION);
         check_offsets(a);
         assert!(
             !a["clean_text"].as_str().unwrap().is_empty(),

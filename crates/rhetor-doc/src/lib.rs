@@ -21,7 +21,7 @@ pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
 /// anything that changes or removes a field.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// One news article with its stand-off annotations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -62,6 +62,9 @@ pub struct Article {
     /// Quotes: who said what.
     #[serde(default)]
     pub quotes: Vec<Quote>,
+    /// The people and bodies quoted, with how often each is named and quoted (schema 1.1).
+    #[serde(default)]
+    pub speakers: Vec<Speaker>,
     /// Non-fatal problems met while reading this article (e.g. invalid UTF-8 replaced).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -89,6 +92,7 @@ impl Article {
             genre: None,
             frames: Vec::new(),
             quotes: Vec::new(),
+            speakers: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -241,6 +245,18 @@ pub struct Quote {
     pub score: f32,
 }
 
+/// A speaker of an article: one entry per resolved name (the fullest name found in the article).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Speaker {
+    /// Fullest name found in the article ("Vladimir Putin"), or the description when no name was
+    /// found ("officials").
+    pub name: String,
+    /// How many times the article names the speaker (full name or surname).
+    pub mentions: usize,
+    /// How many entries of `quotes` are attributed to the speaker.
+    pub quotes: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,11 +273,25 @@ mod tests {
             reason: None,
         });
         a.metadata.language = Some("en".into());
+        a.speakers.push(Speaker {
+            name: "Jane Doe".into(),
+            mentions: 2,
+            quotes: 1,
+        });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.0\""));
+        assert!(json.contains("\"schema_version\":\"1.1\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
+    }
+
+    #[test]
+    fn schema_1_0_articles_without_speakers_still_read() {
+        let a = Article::new("1", "-", "x");
+        let mut v = serde_json::to_value(&a).unwrap();
+        v.as_object_mut().unwrap().remove("speakers");
+        let back: Article = serde_json::from_value(v).unwrap();
+        assert!(back.speakers.is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 mod files;
 mod metrics;
+pub mod quotes;
 pub mod semeval;
 
 pub use files::{

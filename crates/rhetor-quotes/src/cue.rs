@@ -1,0 +1,245 @@
+//! The cue model: logistic regression over sparse word features that says, for every token of a
+//! sentence, whether it is part of an attribution cue ("said", "according to", "told", "denied",
+//! "believes"…). Trained on PolNeAR (`examples/train_quotes.rs`), stored as a plain-text table of
+//! feature weights (`models/quotes/cue_model.tsv`).
+
+use std::collections::HashMap;
+
+use crate::tokens::Tok;
+use crate::QuoteError;
+
+/// First line of a model file.
+const HEADER: &str = "# rhetor-quotes cue model v1";
+
+/// Feature weights of the logistic regression.
+#[derive(Debug, Clone, Default)]
+pub struct CueModel {
+    weights: HashMap<String, f32>,
+    bias: f32,
+}
+
+fn stem(w: &str) -> &str {
+    for suf in ["ing", "ed", "es", "s"] {
+        if let Some(s) = w.strip_suffix(suf) {
+            if s.chars().count() >= 3 {
+                return s;
+            }
+        }
+    }
+    w
+}
+
+/// The features of token `i` of `toks`; `in_quote[i]` says whether it lies inside quotation marks.
+pub fn features(toks: &[Tok], in_quote: &[bool], i: usize) -> Vec<String> {
+    let w = |j: isize| -> &str {
+        if j < 0 {
+            "<s>"
+        } else {
+            toks.get(j as usize).map_or("</s>", |t| t.lower.as_str())
+        }
+    };
+    let i_ = i as isize;
+    let t = &toks[i];
+    let mut f = vec![
+        format!("w={}", t.lower),
+        format!("s={}", stem(&t.lower)),
+        format!("p={}", w(i_ - 1)),
+        format!("n={}", w(i_ + 1)),
+        format!("p2={}", w(i_ - 2)),
+        format!("n2={}", w(i_ + 2)),
+        format!("pw={}|{}", w(i_ - 1), t.lower),
+        format!("wn={}|{}", t.lower, w(i_ + 1)),
+        format!("sn={}|{}", stem(&t.lower), w(i_ + 1)),
+    ];
+    if in_quote.get(i).copied().unwrap_or(false) {
+        f.push("inq".into());
+        f.push(format!("inq|s={}", stem(&t.lower)));
+    }
+    if i > 0 && t.is_cap() {
+        f.push("cap".into());
+    }
+    if i == 0 {
+        f.push("first".into());
+    }
+    if i > 0 && toks[i - 1].is_cap() {
+        f.push("pcap".into());
+    }
+    if in_quote.iter().any(|&q| q) {
+        f.push("sq".into());
+    }
+    let near_quote = (i.saturating_sub(3)..(i + 4).min(toks.len()))
+        .any(|j| j != i && in_quote.get(j).copied().unwrap_or(false));
+    if near_quote {
+        f.push(format!("nq|s={}", stem(&t.lower)));
+    }
+    f
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl CueModel {
+    /// Parse a model file (`HEADER`, a `bias` line, then `feature<TAB>weight` lines).
+    pub fn parse(src: &str) -> Result<Self, QuoteError> {
+        let mut lines = src.lines();
+        if lines.next().map(str::trim) != Some(HEADER) {
+            return Err(QuoteError::Model("missing cue model header".into()));
+        }
+        let mut m = CueModel::default();
+        for (n, line) in lines.enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let bad = || QuoteError::Model(format!("cue model line {}: {line:?}", n + 2));
+            let (k, v) = line.rsplit_once('\t').ok_or_else(bad)?;
+            let v: f32 = v.parse().map_err(|_| bad())?;
+            if k == "bias" {
+                m.bias = v;
+            } else {
+                m.weights.insert(k.to_string(), v);
+            }
+        }
+        if m.weights.is_empty() {
+            return Err(QuoteError::Model("cue model has no weights".into()));
+        }
+        Ok(m)
+    }
+
+    /// Drop the weights smaller than `min_abs` in magnitude (a smaller file; the scores barely move).
+    pub fn prune(&mut self, min_abs: f32) {
+        self.weights.retain(|_, w| w.abs() >= min_abs);
+    }
+
+    /// Number of feature weights.
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Whether the model has no feature weights.
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+
+    /// The model file text (features sorted, weights with 4 decimals).
+    pub fn serialise(&self) -> String {
+        let mut keys: Vec<&String> = self.weights.keys().collect();
+        keys.sort();
+        let mut s = format!("{HEADER}\nbias\t{:.4}\n", self.bias);
+        for k in keys {
+            s.push_str(&format!("{k}\t{:.3}\n", self.weights[k]));
+        }
+        s
+    }
+
+    /// Probability that token `i` is (part of) a cue.
+    pub fn prob(&self, toks: &[Tok], in_quote: &[bool], i: usize) -> f32 {
+        let z: f32 = self.bias
+            + features(toks, in_quote, i)
+                .iter()
+                .filter_map(|f| self.weights.get(f))
+                .sum::<f32>();
+        sigmoid(z)
+    }
+
+    /// Train on sentences `(tokens, in_quote, is_cue)` with SGD on the log loss, L2 regularised;
+    /// features seen fewer than `min_count` times are dropped. Deterministic (fixed order).
+    pub fn train(
+        sentences: &[(Vec<Tok>, Vec<bool>, Vec<bool>)],
+        epochs: usize,
+        min_count: usize,
+    ) -> Self {
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut counts: Vec<usize> = Vec::new();
+        let mut rows: Vec<(Vec<usize>, bool)> = Vec::new();
+        for (toks, inq, gold) in sentences {
+            for i in 0..toks.len() {
+                let mut fi = Vec::new();
+                for f in features(toks, inq, i) {
+                    let next = ids.len();
+                    let id = *ids.entry(f).or_insert(next);
+                    if id == counts.len() {
+                        counts.push(0);
+                    }
+                    counts[id] += 1;
+                    fi.push(id);
+                }
+                rows.push((fi, gold.get(i).copied().unwrap_or(false)));
+            }
+        }
+        let keep: Vec<bool> = counts.iter().map(|&c| c >= min_count).collect();
+        for (fi, _) in &mut rows {
+            fi.retain(|&id| keep[id]);
+        }
+        let mut w = vec![0f32; ids.len()];
+        let mut bias = 0f32;
+        let l2 = 1e-6f32;
+        // A fixed permutation (multiplicative stride) instead of a random shuffle.
+        let n = rows.len();
+        let stride = (0..)
+            .map(|k| 7919 + 2 * k)
+            .find(|s| gcd(*s, n.max(1)) == 1)
+            .unwrap_or(1);
+        for epoch in 0..epochs {
+            let lr = 0.2 / (1.0 + epoch as f32);
+            for k in 0..n {
+                let (fi, y) = &rows[(k * stride + epoch) % n];
+                let z: f32 = bias + fi.iter().map(|&j| w[j]).sum::<f32>();
+                let g = sigmoid(z) - if *y { 1.0 } else { 0.0 };
+                bias -= lr * g;
+                for &j in fi {
+                    w[j] -= lr * (g + l2 * w[j]);
+                }
+            }
+        }
+        let weights = ids
+            .into_iter()
+            .filter(|(_, id)| keep[*id] && w[*id].abs() >= 1e-3)
+            .map(|(f, id)| (f, w[id]))
+            .collect();
+        CueModel { weights, bias }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::tokenize;
+
+    fn sent(s: &str, cues: &[&str]) -> (Vec<Tok>, Vec<bool>, Vec<bool>) {
+        let chars: Vec<char> = s.chars().collect();
+        let toks = tokenize(&chars, 0, chars.len());
+        let inq = vec![false; toks.len()];
+        let gold = toks
+            .iter()
+            .map(|t| cues.contains(&t.lower.as_str()))
+            .collect();
+        (toks, inq, gold)
+    }
+
+    #[test]
+    fn learns_a_cue_and_round_trips() {
+        let data = vec![
+            sent("The mayor said the roads were closed .", &["said"]),
+            sent("Critics said taxes went up .", &["said"]),
+            sent("The roads were closed on Monday .", &[]),
+            sent("Taxes went up and the mayor left .", &[]),
+        ];
+        let m = CueModel::train(&data, 20, 1);
+        let (t, q, _) = sent("Officials said prices fell .", &[]);
+        assert!(m.prob(&t, &q, 1) > 2.0 * m.prob(&t, &q, 2));
+        assert!(m.prob(&t, &q, 2) < 0.5);
+        let back = CueModel::parse(&m.serialise()).unwrap();
+        assert!((back.prob(&t, &q, 1) - m.prob(&t, &q, 1)).abs() < 1e-2);
+        assert!(CueModel::parse("nonsense").is_err());
+        assert!(CueModel::parse(&format!("{HEADER}\nw=x\tnot-a-number\n")).is_err());
+    }
+}

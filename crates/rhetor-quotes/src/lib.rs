@@ -1,0 +1,1220 @@
+//! Who said what: direct, indirect and mixed quotes, their cues and speakers.
+//!
+//! # Use
+//! ```no_run
+//! use rhetor_quotes::QuoteAnalyzer;
+//! # fn demo(article: &mut rhetor_doc::Article) -> Result<(), rhetor_quotes::QuoteError> {
+//! let analyzer = QuoteAnalyzer::load()?;        // the bundled cue model; cheap, load once
+//! analyzer.annotate(article);                    // fills article.quotes and article.speakers
+//! print!("{}", rhetor_quotes::format_who_said_what(article));
+//! # Ok(()) }
+//! ```
+//! [`annotate`] does the same with a process-wide analyzer. `annotate` replaces `article.quotes`
+//! and `article.speakers`; it reads `article.paragraphs` (debris is skipped) and
+//! `article.sentences`, and computes both from `text` when they are empty. It never panics on any
+//! text and is deterministic.
+//!
+//! # What it finds
+//! - **Direct quotes** ([`QuoteKind::Direct`]): text between quotation marks (straight, curly,
+//!   guillemets, `„…“`; single quotes outside double ones; quotes inside quotes stay in the outer one)
+//!   attributed through a cue next to it (`“…,” he said`, `X said: “…”`). A quote split around its
+//!   attribution (`“…,” he said, “…”`) gives two quotes sharing the same cue span; a quote running
+//!   over several paragraphs (each opening with a mark) is one quote; an unclosed mark ends with its
+//!   paragraph. A short quoted phrase in Title Case without a cue, or after "series", "book",
+//!   "titled"… is a title, not speech.
+//! - **Indirect and mixed speech**: a cue model ([`cue`], logistic regression trained on PolNeAR,
+//!   `models/quotes/`) marks cue words ("said", "according to", "denied", "believes"…); rules take
+//!   the reported clause ("X said (that) …" → what follows; "…, X said." → what precedes;
+//!   "according to X, …") as the content. Content holding a quoted phrase is `mixed`.
+//! - **Speakers**: the mention next to the cue (subject, inverted "said X", apposition skipped);
+//!   pronouns go to the latest speaker or person named before, roles ("the spokesman") to the name
+//!   introduced with that role, surnames and first names to the fullest name in the article.
+//!   `speaker_start`/`speaker_end` point at the mention, `speaker` is the resolved fullest name.
+//!
+//! Offsets are code points into `article.text` (the `rhetor_doc` contract).
+
+use std::sync::OnceLock;
+
+use rhetor_doc::{Article, ParagraphKind, Quote, QuoteKind, Speaker};
+
+pub mod cue;
+mod marks;
+pub mod speakers;
+pub mod tokens;
+
+pub use cue::CueModel;
+pub use marks::{find_quotes, Quoted};
+
+use speakers::{is_role, mention_kind, MentionKind, Names};
+use tokens::{is_pronoun, tokenize, Tok};
+
+/// The bundled cue model (`models/quotes/cue_model.tsv`).
+const BUNDLED_MODEL: &str = include_str!("../../../models/quotes/cue_model.tsv");
+
+/// Default probability above which a token is a cue for indirect speech.
+pub const DEFAULT_THRESHOLD: f32 = 0.5;
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    /// A cue model file is malformed.
+    #[error("quote model: {0}")]
+    Model(String),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The quote analyzer: a cue model plus the rules.
+#[derive(Debug, Clone)]
+pub struct QuoteAnalyzer {
+    model: CueModel,
+    /// Cue probability needed for indirect speech.
+    pub threshold: f32,
+    /// Cue probability needed next to a quotation.
+    pub quote_threshold: f32,
+}
+
+/// Annotate with a process-wide analyzer built from the bundled model (see [`QuoteAnalyzer`]).
+pub fn annotate(article: &mut Article) {
+    static DEFAULT: OnceLock<Option<QuoteAnalyzer>> = OnceLock::new();
+    if let Some(a) = DEFAULT.get_or_init(|| QuoteAnalyzer::load().ok()) {
+        a.annotate(article);
+    }
+}
+
+impl QuoteAnalyzer {
+    /// The analyzer with the bundled cue model (compiled into the binary).
+    pub fn load() -> Result<Self, QuoteError> {
+        Self::from_model_text(BUNDLED_MODEL)
+    }
+
+    /// An analyzer with a cue model read from a file written by [`CueModel::serialise`].
+    pub fn from_file(path: &std::path::Path) -> Result<Self, QuoteError> {
+        let src = std::fs::read_to_string(path).map_err(|source| QuoteError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_model_text(&src)
+    }
+
+    /// An analyzer with a cue model given as text.
+    pub fn from_model_text(src: &str) -> Result<Self, QuoteError> {
+        Ok(Self::with_model(CueModel::parse(src)?))
+    }
+
+    /// An analyzer with the given cue model and the default thresholds.
+    pub fn with_model(model: CueModel) -> Self {
+        QuoteAnalyzer {
+            model,
+            threshold: DEFAULT_THRESHOLD,
+            quote_threshold: 0.25,
+        }
+    }
+
+    /// Fill `article.quotes` and `article.speakers` (replacing what was there).
+    pub fn annotate(&self, article: &mut Article) {
+        let (quotes, speakers) = self.analyse(article);
+        article.quotes = quotes;
+        article.speakers = speakers;
+    }
+
+    /// The quotes and speakers of an article, without changing it.
+    pub fn analyse(&self, article: &Article) -> (Vec<Quote>, Vec<Speaker>) {
+        let doc = Doc::new(article, Some(&self.model));
+        let mut state = State::default();
+        self.direct(&doc, &mut state);
+        self.indirect(&doc, &mut state);
+        state.found.sort_by_key(|f| (f.start, f.end));
+        finish(&doc, state.found)
+    }
+}
+
+/// The article prepared for the rules: tokens of every sentence of the kept paragraphs.
+struct Doc {
+    chars: Vec<char>,
+    toks: Vec<Tok>,
+    /// Sentence index of each token.
+    sent: Vec<usize>,
+    /// Paragraph index of each token.
+    para: Vec<usize>,
+    /// Whether each token is inside quotation marks (marks included).
+    inq: Vec<bool>,
+    /// Cue probability of each token.
+    prob: Vec<f32>,
+    /// Token range of each sentence.
+    sents: Vec<(usize, usize)>,
+    paras: Vec<(usize, usize)>,
+    quotes: Vec<Quoted>,
+    names: Names,
+}
+
+impl Doc {
+    fn new(article: &Article, model: Option<&CueModel>) -> Self {
+        let text = &article.text;
+        let chars: Vec<char> = text.chars().collect();
+        let computed;
+        let paragraphs = if article.paragraphs.is_empty() {
+            computed = rhetor_text::paragraphs(text);
+            &computed
+        } else {
+            &article.paragraphs
+        };
+        let kept: Vec<rhetor_doc::Paragraph> = paragraphs
+            .iter()
+            .filter(|p| p.kind != ParagraphKind::Debris)
+            .cloned()
+            .collect();
+        let paras: Vec<(usize, usize)> = kept
+            .iter()
+            .map(|p| (p.start.min(chars.len()), p.end.min(chars.len())))
+            .collect();
+        let sentence_spans: Vec<(usize, usize)> = if article.sentences.is_empty() {
+            rhetor_text::sentences(text, &kept)
+                .iter()
+                .map(|s| (s.start, s.end))
+                .collect()
+        } else {
+            article
+                .sentences
+                .iter()
+                .filter(|s| paras.iter().any(|&(a, b)| s.start >= a && s.end <= b))
+                .map(|s| (s.start, s.end))
+                .collect()
+        };
+        let quotes = find_quotes(&chars, &paras);
+        let mut d = Doc {
+            chars,
+            toks: Vec::new(),
+            sent: Vec::new(),
+            para: Vec::new(),
+            inq: Vec::new(),
+            prob: Vec::new(),
+            sents: Vec::new(),
+            paras,
+            quotes,
+            names: Names::default(),
+        };
+        let mut qi = 0;
+        for (si, &(s, e)) in sentence_spans.iter().enumerate() {
+            let toks = tokenize(&d.chars, s, e);
+            let first = d.toks.len();
+            let pi = d
+                .paras
+                .iter()
+                .position(|&(a, b)| s >= a && s < b)
+                .unwrap_or(0);
+            for t in &toks {
+                while qi < d.quotes.len() && d.quotes[qi].end <= t.start {
+                    qi += 1;
+                }
+                let inside = d.quotes[qi..]
+                    .iter()
+                    .take_while(|q| q.start <= t.start)
+                    .any(|q| t.start >= q.start && t.end <= q.end);
+                d.inq.push(inside);
+                d.sent.push(si);
+                d.para.push(pi);
+            }
+            d.toks.extend(toks);
+            d.sents.push((first, d.toks.len()));
+        }
+        d.prob = vec![0.0; d.toks.len()];
+        if let Some(model) = model {
+            for &(a, b) in &d.sents {
+                for i in a..b {
+                    d.prob[i] = model.prob(&d.toks[a..b], &d.inq[a..b], i - a);
+                }
+            }
+        }
+        d.names = Names::build(&d.toks);
+        d
+    }
+
+    /// Token range `[a, b)` covering the code points `start..end`.
+    fn tok_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let a = self.toks.partition_point(|t| t.start < start);
+        let b = self.toks.partition_point(|t| t.end <= end);
+        (a, b.max(a))
+    }
+
+    fn is_punct(&self, i: usize, set: &[&str]) -> bool {
+        self.toks
+            .get(i)
+            .is_some_and(|t| !t.is_word && set.contains(&t.text.as_str()))
+    }
+
+    /// A sentence-ending mark (not the period of "(D-Mo.)").
+    fn sentence_end(&self, i: usize) -> bool {
+        self.is_punct(i, &[".", "!", "?"]) && !self.is_punct(i + 1, &[")"])
+    }
+}
+
+/// One attribution found, before speakers are resolved.
+#[derive(Debug, Clone)]
+struct Found {
+    start: usize,
+    end: usize,
+    kind: QuoteKind,
+    /// Cue token range.
+    cue: Option<(usize, usize)>,
+    /// Speaker mention token range.
+    source: Option<(usize, usize)>,
+    /// A speaker inherited from an earlier attribution (no mention of its own).
+    inherited: Option<usize>,
+    score: f32,
+}
+
+#[derive(Default)]
+struct State {
+    found: Vec<Found>,
+    /// Cue tokens already used.
+    used: Vec<(usize, usize)>,
+}
+
+const ADVERBS: &[&str] = &[
+    "also",
+    "has",
+    "have",
+    "had",
+    "was",
+    "is",
+    "were",
+    "are",
+    "then",
+    "later",
+    "previously",
+    "again",
+    "once",
+    "repeatedly",
+    "already",
+    "recently",
+    "reportedly",
+    "would",
+    "will",
+    "could",
+    "may",
+    "might",
+    "did",
+    "does",
+    "do",
+    "publicly",
+    "privately",
+    "earlier",
+    "simply",
+    "flatly",
+    "not",
+    "never",
+    "often",
+    "frequently",
+    "still",
+    "quickly",
+    "just",
+    "even",
+    "first",
+    "last",
+    "further",
+    "openly",
+    "ultimately",
+    "initially",
+    "subsequently",
+    "has",
+    "been",
+    "continued",
+    "to",
+    "allegedly",
+    "apparently",
+];
+
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "his", "her", "their", "its", "some", "many", "several", "two", "three",
+    "other", "most", "few", "one", "our", "this", "these", "those", "both", "all", "another",
+    "senior", "top",
+];
+
+const STOPS: &[&str] = &[
+    "that", "and", "but", "which", "when", "while", "as", "because", "if", "so", "where", "what",
+    "than", "whether", "or", "since", "after", "before", "to", "for", "of", "in", "on", "at", "by",
+    "with", "from", "about", "said", "says", "told",
+];
+
+/// Words that, after a comma, open a clause that is no longer the reported content.
+const CLAUSE_BREAKS: &[&str] = &[
+    "which",
+    "who",
+    "where",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "as",
+    "but",
+    "because",
+    "prompting",
+    "adding",
+    "saying",
+    "noting",
+    "according",
+];
+
+const TITLE_CUES: &[&str] = &[
+    "series",
+    "book",
+    "film",
+    "movie",
+    "show",
+    "song",
+    "album",
+    "documentary",
+    "article",
+    "column",
+    "op-ed",
+    "titled",
+    "entitled",
+    "headlined",
+    "headline",
+    "program",
+    "programme",
+    "slogan",
+    "hashtag",
+    "segment",
+    "episode",
+    "memoir",
+    "report",
+    "magazine",
+    "newspaper",
+    "podcast",
+    "website",
+    "blog",
+    "play",
+    "novel",
+];
+
+impl QuoteAnalyzer {
+    /// Cue runs (maximal runs of tokens over `min`) in token range `a..b`, outside quotes.
+    fn cue_runs(&self, d: &Doc, a: usize, b: usize, min: f32) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = a;
+        while i < b {
+            if d.prob[i] >= min && !d.inq[i] {
+                let s = i;
+                while i < b && d.prob[i] >= min && !d.inq[i] && d.sent[i] == d.sent[s] {
+                    i += 1;
+                }
+                // Runs start and end on words (":" alone is a cue).
+                let (mut rs, mut re) = (s, i);
+                while rs < re && !d.toks[rs].is_word {
+                    rs += 1;
+                }
+                while re > rs && !d.toks[re - 1].is_word {
+                    re -= 1;
+                }
+                if rs < re {
+                    out.push((rs, re));
+                } else if d.toks[s].text == ":" {
+                    out.push((s, s + 1));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn best_run(&self, d: &Doc, runs: &[(usize, usize)]) -> Option<(usize, usize)> {
+        runs.iter().copied().max_by(|x, y| {
+            let px = d.prob[x.0..x.1].iter().cloned().fold(0.0f32, f32::max);
+            let py = d.prob[y.0..y.1].iter().cloned().fold(0.0f32, f32::max);
+            px.total_cmp(&py)
+        })
+    }
+
+    /// Direct quotes and the cues and mentions next to them.
+    fn direct(&self, d: &Doc, st: &mut State) {
+        let mut pending: Vec<usize> = Vec::new();
+        for (k, q) in d.quotes.iter().enumerate() {
+            let (qa, qb) = d.tok_range(q.start, q.end);
+            if qa >= qb {
+                continue;
+            }
+            let words = d.toks[qa..qb].iter().filter(|t| t.is_word).count();
+            let pq = d.para[qa];
+            let pq_end = d.para[qb - 1];
+            // Tail: after the closing mark, to the sentence end or the next quote.
+            let mut tail_end = qb;
+            while tail_end < d.toks.len()
+                && tail_end < qb + 25
+                && d.para[tail_end] == pq_end
+                && !d.inq[tail_end]
+                && !d.sentence_end(tail_end)
+            {
+                tail_end += 1;
+            }
+            // Head: from the sentence start (or the previous quote) to the opening mark.
+            let mut head_start = qa;
+            while head_start > 0
+                && head_start + 14 > qa
+                && d.para[head_start - 1] == pq
+                && !d.inq[head_start - 1]
+                && !d.sentence_end(head_start - 1)
+            {
+                head_start -= 1;
+            }
+            let inner_comma = d.toks[qb - 1].text == ","
+                || d.toks
+                    .get(qb.wrapping_sub(2))
+                    .is_some_and(|t| t.text == ",");
+            let adjacent_tail = d.is_punct(qb, &[","]) || inner_comma;
+            // "“…” ― Jane Doe": a dash then the name.
+            if d.is_punct(qb, &["―", "—"]) && d.toks.get(qb + 1).is_some_and(|t| t.is_cap()) {
+                if let Some(np) = self.np_after(d, qb + 1, tail_end.max(qb + 2)) {
+                    if words >= 3 {
+                        st.used.push((qb, qb + 1));
+                        st.found.push(Found {
+                            start: q.start,
+                            end: q.end,
+                            kind: QuoteKind::Direct,
+                            cue: Some((qb, qb + 1)),
+                            source: Some(np),
+                            inherited: None,
+                            score: 0.8,
+                        });
+                        continue;
+                    }
+                }
+            }
+            let tail_runs = self.cue_runs(d, qb, tail_end, self.quote_threshold);
+            let reach = if adjacent_tail || d.toks[qb - 2.min(qb)].text == "." {
+                20
+            } else {
+                6
+            };
+            let tail_cue = tail_runs.first().copied().filter(|r| r.0 <= qb + reach);
+            let head_runs = self.cue_runs(d, head_start, qa, self.quote_threshold);
+            let head_cue = self.best_run(d, &head_runs);
+            let title_like = self.title_like(d, qa, qb, head_start);
+            let (cue, head_side) = match (tail_cue, head_cue) {
+                (Some(t), _) if adjacent_tail || head_cue.is_none() => (Some(t), false),
+                (_, Some(h)) => (Some(h), true),
+                (Some(t), None) => (Some(t), false),
+                (None, None) => (None, false),
+            };
+            if let Some(c) = cue {
+                if title_like && words < 8 {
+                    continue;
+                }
+                // The cue of the first half of a split quote ("“…,” he said, pointing, “…”").
+                if head_side {
+                    if let Some(f) = st
+                        .found
+                        .iter()
+                        .rev()
+                        .find(|f| f.cue == Some(c) && f.kind == QuoteKind::Direct)
+                        .cloned()
+                    {
+                        st.found.push(Found {
+                            start: q.start,
+                            end: q.end,
+                            ..f
+                        });
+                        continue;
+                    }
+                }
+                let lead_punct = qa > 0 && d.is_punct(qa - 1, &[",", ":"]);
+                if head_side && !lead_punct {
+                    // Words between the cue and the opening mark ("X said the plan was “…”")
+                    // make it mixed speech, unless they are the addressee of "told".
+                    let between: Vec<&Tok> = d.toks[c.1..qa].iter().filter(|t| t.is_word).collect();
+                    let only_that = between.iter().all(|t| t.lower == "that");
+                    if !only_that && between.len() >= 2 && !self.addressee(d, c, qa) {
+                        continue; // left to the indirect pass, which makes it mixed
+                    }
+                }
+                // Short quoted phrases are speech only as "“…,” she said" or "X said: “…”".
+                let speech_like = if head_side { lead_punct } else { inner_comma };
+                if words < 4 && !speech_like {
+                    continue;
+                }
+                let source = self.source_for(d, c);
+                let p = d.prob[c.0..c.1].iter().cloned().fold(0.0f32, f32::max);
+                st.used.push(c);
+                st.found.push(Found {
+                    start: q.start,
+                    end: q.end,
+                    kind: QuoteKind::Direct,
+                    cue: Some(c),
+                    source,
+                    inherited: None,
+                    score: 0.5 + 0.5 * p,
+                });
+                continue;
+            }
+            if title_like || words < 4 {
+                continue;
+            }
+            // A quote opening a paragraph after "X continued:" or "X said:".
+            let para_start = d.paras.get(pq).map_or(0, |p| p.0);
+            let opens_para = d
+                .chars
+                .get(para_start..q.start)
+                .is_some_and(|s| s.iter().all(|c| c.is_whitespace()));
+            if opens_para && qa > 0 && d.toks[qa - 1].text == ":" && d.para[qa - 1] + 1 == pq {
+                let s = d.sent[qa - 1];
+                let (sa, _) = d.sents[s];
+                let runs = self.cue_runs(d, sa, qa, 0.1);
+                let c = runs.last().copied().unwrap_or((qa - 1, qa));
+                let source = self.source_for(d, c);
+                st.used.push(c);
+                st.found.push(Found {
+                    start: q.start,
+                    end: q.end,
+                    kind: QuoteKind::Direct,
+                    cue: Some(c),
+                    source,
+                    inherited: None,
+                    score: 0.7,
+                });
+                continue;
+            }
+            // Otherwise: share the attribution of a neighbouring quote of the same paragraph.
+            pending.push(k);
+        }
+        for k in pending {
+            let q = d.quotes[k];
+            let (qa, _) = d.tok_range(q.start, q.end);
+            let pq = d.para[qa];
+            let same_para = |f: &Found| {
+                let (fa, _) = d.tok_range(f.start, f.end);
+                fa < d.toks.len() && d.para[fa] == pq
+            };
+            let prev = st
+                .found
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.kind == QuoteKind::Direct && f.end <= q.start)
+                .filter(|(_, f)| same_para(f) && q.start - f.end <= 120)
+                .max_by_key(|(_, f)| f.end)
+                .map(|(i, _)| i);
+            let next = st
+                .found
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.kind == QuoteKind::Direct && f.start >= q.end)
+                .filter(|(_, f)| same_para(f) && f.start - q.end <= 40)
+                .min_by_key(|(_, f)| f.start)
+                .map(|(i, _)| i);
+            if let Some(i) = prev.or(next) {
+                let f = st.found[i].clone();
+                st.found.push(Found {
+                    start: q.start,
+                    end: q.end,
+                    score: f.score * 0.9,
+                    ..f
+                });
+                continue;
+            }
+            // A quote standing alone: the latest direct speaker, within two paragraphs.
+            let earlier = st
+                .found
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.end <= q.start)
+                .filter(|(_, f)| {
+                    let (fa, _) = d.tok_range(f.start, f.end);
+                    fa < d.toks.len() && pq.saturating_sub(d.para[fa]) <= 2
+                })
+                .max_by_key(|(_, f)| f.end)
+                .map(|(i, _)| i);
+            st.found.push(Found {
+                start: q.start,
+                end: q.end,
+                kind: QuoteKind::Direct,
+                cue: None,
+                source: None,
+                inherited: earlier,
+                score: 0.4,
+            });
+        }
+    }
+
+    /// Whether the words between a cue and `until` are the addressee of "told"/"asked" etc.
+    fn addressee(&self, d: &Doc, c: (usize, usize), until: usize) -> bool {
+        let verb = d.toks[c.1 - 1].lower.as_str();
+        let tells = matches!(
+            verb,
+            "told"
+                | "tells"
+                | "telling"
+                | "tell"
+                | "asked"
+                | "asks"
+                | "informed"
+                | "assured"
+                | "warned"
+                | "reminded"
+                | "urged"
+        );
+        let n = d.toks[c.1..until.max(c.1)]
+            .iter()
+            .filter(|t| t.is_word)
+            .count();
+        tells && n <= 6
+    }
+
+    /// A short Title Case phrase in quotes, or one after "series", "book", "titled"…
+    fn title_like(&self, d: &Doc, qa: usize, qb: usize, head_start: usize) -> bool {
+        let words: Vec<&Tok> = d.toks[qa..qb].iter().filter(|t| t.is_word).collect();
+        let small = |w: &str| {
+            matches!(
+                w,
+                "of" | "the"
+                    | "a"
+                    | "an"
+                    | "and"
+                    | "in"
+                    | "on"
+                    | "for"
+                    | "to"
+                    | "with"
+                    | "at"
+                    | "by"
+                    | "or"
+            )
+        };
+        let title_case = words.len() >= 2
+            && words.len() <= 8
+            && words.iter().all(|t| t.is_cap() || small(&t.lower));
+        let named = d.toks[head_start.max(qa.saturating_sub(3))..qa]
+            .iter()
+            .any(|t| TITLE_CUES.contains(&t.lower.as_str()));
+        title_case || named
+    }
+
+    /// The speaker mention of a cue: "X said", "said X", "X, a …, said", "according to X".
+    fn source_for(&self, d: &Doc, c: (usize, usize)) -> Option<(usize, usize)> {
+        let s = d.sent[c.0];
+        let (sa, sb) = d.sents[s];
+        let first = d.toks[c.0].lower.as_str();
+        if first == "according" {
+            let mut a = c.1;
+            if d.toks.get(a).is_some_and(|t| t.lower == "to") {
+                a += 1;
+            }
+            return self.np_after(d, a, sb).or_else(|| self.np_loose(d, a, sb));
+        }
+        let inverted = c.0 == sa
+            || d.inq[c.0 - 1]
+            || d.is_punct(c.0 - 1, &[",", "—", "–", "-", "("])
+            || d.toks[c.0 - 1].lower == "as";
+        if inverted {
+            if let Some(np) = self.np_after(d, c.1, sb) {
+                return Some(np);
+            }
+        }
+        self.np_before(d, c.0, sa)
+            .or_else(|| self.np_after(d, c.1, sb))
+    }
+
+    fn np_after(&self, d: &Doc, from: usize, limit: usize) -> Option<(usize, usize)> {
+        let t = d.toks.get(from)?;
+        if from >= limit || !t.is_word || d.inq[from] {
+            return None;
+        }
+        if is_pronoun(&t.lower) {
+            let subject = matches!(t.lower.as_str(), "he" | "she" | "they" | "i" | "we");
+            return subject.then_some((from, from + 1));
+        }
+        // A name, or a description opening with a determiner ("the spokesman").
+        if !(t.is_cap() || DETERMINERS.contains(&t.lower.as_str()))
+            || STOPS.contains(&t.lower.as_str())
+        {
+            return None;
+        }
+        let mut j = from;
+        let mut seen_cap = false;
+        while j < limit && j < from + 7 && d.toks[j].is_word && !d.inq[j] {
+            let w = &d.toks[j];
+            if j > from && STOPS.contains(&w.lower.as_str()) && !(seen_cap && w.lower == "of") {
+                break;
+            }
+            if seen_cap && !w.is_cap() {
+                break;
+            }
+            seen_cap |= w.is_cap();
+            j += 1;
+        }
+        (j > from).then_some((from, j))
+    }
+
+    /// Words up to the next comma or stop word ("according to local officials, …").
+    fn np_loose(&self, d: &Doc, from: usize, limit: usize) -> Option<(usize, usize)> {
+        let mut j = from;
+        while j < limit && j < from + 6 && d.toks[j].is_word && !d.inq[j] {
+            if j > from && STOPS.contains(&d.toks[j].lower.as_str()) {
+                break;
+            }
+            j += 1;
+        }
+        (j > from).then_some((from, j))
+    }
+
+    fn np_before(&self, d: &Doc, before: usize, floor: usize) -> Option<(usize, usize)> {
+        let mut j = before;
+        // Adverbs, auxiliaries, "on Tuesday".
+        loop {
+            if j > floor && ADVERBS.contains(&d.toks[j - 1].lower.as_str()) {
+                j -= 1;
+            } else if j >= floor + 2
+                && d.toks[j - 2].lower == "on"
+                && d.toks[j - 1].is_cap()
+                && d.toks[j - 1].lower.ends_with("day")
+            {
+                j -= 2;
+            } else {
+                break;
+            }
+        }
+        if j <= floor || d.inq[j - 1] {
+            return None;
+        }
+        // Apposition: "X, a longtime pollster, said".
+        if d.toks[j - 1].text == "," {
+            let mut k = j - 1;
+            while k > floor && k + 15 > j && d.toks[k - 1].text != "," && !d.inq[k - 1] {
+                k -= 1;
+            }
+            if k > floor && d.toks[k - 1].text == "," {
+                return self.np_before(d, k - 1, floor);
+            }
+            return None;
+        }
+        let t = &d.toks[j - 1];
+        if !t.is_word {
+            return None;
+        }
+        if is_pronoun(&t.lower) {
+            return Some((j - 1, j));
+        }
+        let mut a = j - 1;
+        if t.is_cap() {
+            while a > floor {
+                let p = &d.toks[a - 1];
+                let joins = p.is_word && (p.is_cap() || tokens::is_title_word(&p.lower));
+                if !joins || d.inq[a - 1] {
+                    break;
+                }
+                a -= 1;
+            }
+            while a < j - 1 && tokens::is_not_name(&d.toks[a].lower) {
+                a += 1;
+            }
+            return Some((a, j));
+        }
+        if STOPS.contains(&t.lower.as_str()) {
+            return None;
+        }
+        // A description: back to its determiner, at most 5 words.
+        let mut k = j - 1;
+        while k > floor && k + 5 > j {
+            let p = &d.toks[k - 1];
+            if !p.is_word || d.inq[k - 1] || STOPS.contains(&p.lower.as_str()) {
+                break;
+            }
+            k -= 1;
+            if DETERMINERS.contains(&p.lower.as_str()) || p.lower.ends_with("'s") {
+                a = k;
+                // Possessor: "Clinton's campaign", "the Trump campaign".
+                break;
+            }
+        }
+        if a == j - 1 && k < j - 1 {
+            // No determiner: a bare plural ("officials", "Republican leaders").
+            let mut b = j - 1;
+            while b > k && d.toks[b - 1].is_cap() {
+                b -= 1;
+            }
+            a = b;
+        }
+        Some((a, j))
+    }
+
+    /// Indirect and mixed speech from the cue model.
+    fn indirect(&self, d: &Doc, st: &mut State) {
+        for &(sa, sb) in &d.sents {
+            for c in self.cue_runs(d, sa, sb, self.threshold) {
+                if st.used.iter().any(|u| u.0 < c.1 && c.0 < u.1) {
+                    continue;
+                }
+                let cs = d.toks[c.0].start;
+                if st.found.iter().any(|f| cs >= f.start && cs < f.end) {
+                    continue;
+                }
+                let Some((a, b)) = self.content_for(d, c, sa, sb) else {
+                    continue;
+                };
+                let (start, end) = (d.toks[a].start, d.toks[b - 1].end);
+                if st
+                    .found
+                    .iter()
+                    .any(|f| f.start < end && start < f.end && f.kind == QuoteKind::Direct)
+                {
+                    // Overlaps a direct quote: keep it only when it holds more than the quote.
+                    let covered: usize = st
+                        .found
+                        .iter()
+                        .filter(|f| f.start < end && start < f.end)
+                        .map(|f| f.end.min(end) - f.start.max(start))
+                        .sum();
+                    if covered * 2 >= end - start {
+                        continue;
+                    }
+                    st.found
+                        .retain(|f| !(f.start >= start && f.end <= end && f.cue.is_none()));
+                }
+                let mixed = d.inq[a..b].iter().any(|&q| q);
+                let source = self.source_for(d, c);
+                let p = d.prob[c.0..c.1].iter().cloned().fold(0.0f32, f32::max);
+                st.used.push(c);
+                st.found.push(Found {
+                    start,
+                    end,
+                    kind: if mixed {
+                        QuoteKind::Mixed
+                    } else {
+                        QuoteKind::Indirect
+                    },
+                    cue: Some(c),
+                    source,
+                    inherited: None,
+                    score: p,
+                });
+            }
+        }
+    }
+
+    /// The reported clause of cue `c` in sentence tokens `sa..sb`, as a token range.
+    fn content_for(
+        &self,
+        d: &Doc,
+        c: (usize, usize),
+        sa: usize,
+        sb: usize,
+    ) -> Option<(usize, usize)> {
+        let mut end = sb;
+        while end > sa && !d.toks[end - 1].is_word && !d.inq[end - 1] {
+            end -= 1;
+        }
+        let trim = |mut a: usize, mut b: usize| -> Option<(usize, usize)> {
+            b = b.min(d.toks.len());
+            if a >= b {
+                return None;
+            }
+            while a < b && !d.toks[a].is_word && !d.inq[a] {
+                a += 1;
+            }
+            while b > a && !d.toks[b - 1].is_word && !d.inq[b - 1] {
+                b -= 1;
+            }
+            let words = d.toks[a..b].iter().filter(|t| t.is_word).count();
+            (words >= 2).then_some((a, b))
+        };
+        let first = d.toks[c.0].lower.as_str();
+        if first == "according" {
+            let from = c.1 + usize::from(d.toks.get(c.1).is_some_and(|t| t.lower == "to"));
+            let np = self
+                .np_after(d, from, sb)
+                .or_else(|| self.np_loose(d, from, sb));
+            let np_end = np.map_or(c.1, |n| n.1);
+            if c.0 <= sa + 1 {
+                let mut k = np_end;
+                while k < end && d.toks[k].text != "," {
+                    k += 1;
+                }
+                return trim(k + 1, end);
+            }
+            return trim(sa, c.0);
+        }
+        // "…, X said." / "…, said X.": the content precedes.
+        let tail_words = d.toks[c.1..end.max(c.1)]
+            .iter()
+            .filter(|t| t.is_word)
+            .count();
+        let comma_before = (sa..c.0).rev().take(7).find(|&i| d.toks[i].text == ",");
+        if let Some(k) = comma_before {
+            let inverted = k + 1 == c.0 && self.np_after(d, c.1, end).is_some();
+            if (tail_words <= 6 || inverted) && k > sa {
+                let after_cue = trim(c.1, end);
+                if inverted || after_cue.is_none_or(|(a, b)| b - a <= 6) {
+                    return trim(sa, k);
+                }
+            }
+        }
+        // "X said (that) …": what follows, past the addressee of "told".
+        let mut a = c.1;
+        if self.addressee(d, c, end)
+            || matches!(
+                d.toks[c.1 - 1].lower.as_str(),
+                "told"
+                    | "tells"
+                    | "telling"
+                    | "asked"
+                    | "warned"
+                    | "urged"
+                    | "reminded"
+                    | "assured"
+            )
+        {
+            let mut k = a;
+            while k < end
+                && k < a + 6
+                && d.toks[k].is_word
+                && d.toks[k].lower != "that"
+                && !d.inq[k]
+            {
+                k += 1;
+            }
+            if k < end
+                && (d.toks[k].lower == "that"
+                    || d.toks[k].text == ":"
+                    || d.toks[k].text == ","
+                    || d.inq[k])
+            {
+                a = k;
+            }
+        }
+        while a < end
+            && (d.toks[a].lower == "that" || d.toks[a].text == ":" || d.toks[a].text == ",")
+        {
+            a += 1;
+        }
+        // The clause ends before ", saying …", ", which …", ", where …".
+        let mut stop = end;
+        for k in a + 2..end {
+            if d.toks[k].text == "," && !d.inq[k] {
+                if let Some(n) = d.toks.get(k + 1) {
+                    if n.lower.ends_with("ing") && n.lower.len() > 5
+                        || CLAUSE_BREAKS.contains(&n.lower.as_str())
+                    {
+                        stop = k;
+                        break;
+                    }
+                }
+            }
+        }
+        // …and before the next attribution in the sentence ("X denied A and said B"), unless
+        // that leaves too little (a nested report: "X said Y wants Z").
+        if let Some(n) = self
+            .cue_runs(d, a + 1, stop, self.threshold)
+            .first()
+            .map(|r| r.0)
+        {
+            let mut k = self.np_before(d, n, a).map_or(n, |np| np.0);
+            while k > a
+                && (d.is_punct(k - 1, &[",", ";"])
+                    || matches!(d.toks[k - 1].lower.as_str(), "and" | "but"))
+            {
+                k -= 1;
+            }
+            let words = d.toks[a..k].iter().filter(|t| t.is_word).count();
+            if words >= 3 {
+                stop = k;
+            }
+        }
+        let end = stop;
+        if let Some(r) = trim(a, end) {
+            return Some(r);
+        }
+        trim(sa, c.0)
+    }
+}
+
+/// Training rows for the cue model from one article: per sentence its tokens, whether each lies
+/// inside quotation marks, and whether each overlaps one of `cue_spans` (code points), tokenised
+/// exactly as [`QuoteAnalyzer::annotate`] sees them.
+pub fn training_sentences(
+    article: &Article,
+    cue_spans: &[(usize, usize)],
+) -> Vec<(Vec<Tok>, Vec<bool>, Vec<bool>)> {
+    let d = Doc::new(article, None);
+    d.sents
+        .iter()
+        .map(|&(a, b)| {
+            let toks = d.toks[a..b].to_vec();
+            let gold = toks
+                .iter()
+                .map(|t| cue_spans.iter().any(|&(s, e)| t.start < e && s < t.end))
+                .collect();
+            (toks, d.inq[a..b].to_vec(), gold)
+        })
+        .collect()
+}
+
+/// Turn what was found into quotes with resolved speakers, and the speaker list.
+fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
+    let mut names: Vec<Option<String>> = Vec::with_capacity(found.len());
+    let mut quotes = Vec::with_capacity(found.len());
+    // Latest resolved speaker (name, position) for pronouns and roles.
+    let mut latest: Vec<(usize, String)> = Vec::new();
+    // `found` is sorted by start; inherited indices point into the pre-sort order, so resolve
+    // them by position: the latest speaker before the quote.
+    for f in &found {
+        let (mut speaker, mut span) = (None, None);
+        if let Some((a, b)) = f.source {
+            let toks = &d.toks[a..b];
+            span = Some((d.toks[a].start, d.toks[b - 1].end));
+            let pos = d.toks[a].start;
+            let (kind, words) = mention_kind(toks);
+            let recent = latest
+                .iter()
+                .rev()
+                .find(|(p, _)| *p <= pos && pos - p <= 1500)
+                .map(|(_, n)| n.clone());
+            speaker = match kind {
+                MentionKind::Name => Some(d.names.fullest(&words)),
+                MentionKind::Pronoun => match words[0].as_str() {
+                    "he" | "she" | "his" | "her" | "i" => {
+                        recent.or_else(|| d.names.last_before(pos, 3000))
+                    }
+                    "who" => d.names.last_before(pos, 200).or(recent),
+                    _ => Some(
+                        d.chars[span.map_or(0, |s| s.0)..span.map_or(0, |s| s.1)]
+                            .iter()
+                            .collect(),
+                    ),
+                },
+                MentionKind::Description => {
+                    let head = words.last().cloned().unwrap_or_default();
+                    let text: String = d.chars[d.toks[a].start..d.toks[b - 1].end].iter().collect();
+                    if words.len() >= 2 && is_role(&head) {
+                        d.names.with_role(&head, pos).or(Some(text))
+                    } else {
+                        Some(text)
+                    }
+                }
+            };
+        } else if f.inherited.is_some() || f.cue.is_none() {
+            speaker = latest
+                .iter()
+                .rev()
+                .find(|(p, _)| *p <= f.start && f.start - p <= 2500)
+                .map(|(_, n)| n.clone());
+        }
+        if let Some(s) = &speaker {
+            let pos = span.map_or(f.start, |s| s.0);
+            let is_person = f.source.is_some_and(|(a, b)| {
+                matches!(
+                    mention_kind(&d.toks[a..b]).0,
+                    MentionKind::Name | MentionKind::Pronoun
+                )
+            }) || f.source.is_none();
+            if is_person {
+                latest.push((pos, s.clone()));
+                latest.sort_by_key(|(p, _)| *p);
+            }
+        }
+        let (cue, cue_start, cue_end) = match f.cue {
+            Some((a, b)) => {
+                let (s, e) = (d.toks[a].start, d.toks[b - 1].end);
+                (
+                    Some(d.chars[s..e].iter().collect::<String>()),
+                    Some(s),
+                    Some(e),
+                )
+            }
+            None => (None, None, None),
+        };
+        names.push(speaker.clone());
+        quotes.push(Quote {
+            start: f.start,
+            end: f.end,
+            kind: f.kind,
+            cue,
+            cue_start,
+            cue_end,
+            speaker,
+            speaker_start: span.map(|s| s.0),
+            speaker_end: span.map(|s| s.1),
+            score: f.score.clamp(0.0, 1.0),
+        });
+    }
+    let mut speakers: Vec<Speaker> = Vec::new();
+    for n in names.into_iter().flatten() {
+        match speakers.iter_mut().find(|s| s.name == n) {
+            Some(s) => s.quotes += 1,
+            None => speakers.push(Speaker {
+                mentions: count_mentions(d, &n),
+                name: n,
+                quotes: 1,
+            }),
+        }
+    }
+    speakers.sort_by(|a, b| b.quotes.cmp(&a.quotes).then(b.mentions.cmp(&a.mentions)));
+    (quotes, speakers)
+}
+
+/// How often the article names a speaker: mentions of the full name or its last word.
+fn count_mentions(d: &Doc, name: &str) -> usize {
+    let last = name.split(' ').next_back().unwrap_or(name).to_lowercase();
+    let n = d
+        .names
+        .mentions
+        .iter()
+        .filter(|m| m.words.last().is_some_and(|w| w.to_lowercase() == last))
+        .count();
+    n.max(1)
+}
+
+/// "Who said what" as text, one line per speaker then their quotes (for `--format text`).
+pub fn format_who_said_what(article: &Article) -> String {
+    let idx = rhetor_doc::CharIndex::new(&article.text);
+    let mut out = String::new();
+    for s in &article.speakers {
+        out.push_str(&format!(
+            "{} ({} quote{}, {} mention{})\n",
+            s.name,
+            s.quotes,
+            if s.quotes == 1 { "" } else { "s" },
+            s.mentions,
+            if s.mentions == 1 { "" } else { "s" }
+        ));
+        for q in article
+            .quotes
+            .iter()
+            .filter(|q| q.speaker.as_deref() == Some(&s.name))
+        {
+            let text = idx.slice(&article.text, q.start, q.end).unwrap_or("");
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = if text.chars().count() > 160 {
+                format!("{}…", text.chars().take(159).collect::<String>())
+            } else {
+                text
+            };
+            let kind = match q.kind {
+                QuoteKind::Direct => "direct",
+                QuoteKind::Indirect => "indirect",
+                QuoteKind::Mixed => "mixed",
+            };
+            out.push_str(&format!(
+                "  [{kind}{}] {short}\n",
+                q.cue
+                    .as_deref()
+                    .map(|c| format!(", {c}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    let unattributed = article
+        .quotes
+        .iter()
+        .filter(|q| q.speaker.is_none())
+        .count();
+    if unattributed > 0 {
+        out.push_str(&format!("(no speaker: {unattributed} quote(s))\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,333 @@
+//! Names in an article and coreference of speaker mentions to the fullest name: "Putin", "he",
+//! "the Russian president" and "Vladimir Putin" become one speaker.
+
+use std::collections::HashMap;
+
+use crate::tokens::{is_not_name, is_pronoun, is_title_word, Tok};
+
+/// A person-like name mention: capitalised words, titles stripped.
+#[derive(Debug, Clone)]
+pub struct NameMention {
+    pub start: usize,
+    pub end: usize,
+    /// The name words, e.g. `["Vladimir", "Putin"]`.
+    pub words: Vec<String>,
+    /// Lower-case words right before the name (its title or role: "russian president").
+    pub before: Vec<String>,
+    /// Lower-case words of an apposition right after it (", the Russian president,").
+    pub after: Vec<String>,
+}
+
+/// The names of one article.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub mentions: Vec<NameMention>,
+    /// Lower-case last word → fullest name (most words; the first such in the text).
+    by_last: HashMap<String, String>,
+    /// Lower-case first word of a full name → that name ("Hillary" → "Hillary Clinton").
+    by_first: HashMap<String, String>,
+}
+
+fn strip_possessive(w: &str) -> &str {
+    w.strip_suffix("'s")
+        .or_else(|| w.strip_suffix("’s"))
+        .unwrap_or(w)
+}
+
+/// Words that are capitalised but say "organisation or place", not "person", when they end a name.
+fn is_org_word(lower: &str) -> bool {
+    matches!(
+        lower,
+        "news"
+            | "post"
+            | "times"
+            | "party"
+            | "house"
+            | "department"
+            | "committee"
+            | "campaign"
+            | "foundation"
+            | "university"
+            | "association"
+            | "institute"
+            | "center"
+            | "council"
+            | "court"
+            | "states"
+            | "street"
+            | "journal"
+            | "network"
+            | "daily"
+            | "today"
+            | "press"
+            | "club"
+            | "agency"
+            | "bureau"
+            | "office"
+            | "county"
+            | "city"
+            | "republicans"
+            | "democrats"
+            | "america"
+            | "congress"
+    )
+}
+
+impl Names {
+    /// Collect name mentions from the tokens of the article (in text order).
+    pub fn build(toks: &[Tok]) -> Self {
+        let mut names = Names::default();
+        let mut i = 0;
+        while i < toks.len() {
+            if !(toks[i].is_word && toks[i].is_cap()) {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < toks.len()
+                && toks[i].is_word
+                && toks[i].is_cap()
+                && (i == s || toks[i].start <= toks[i - 1].end + 1)
+            {
+                i += 1;
+            }
+            let mut a = s;
+            while a < i && (is_not_name(&toks[a].lower) || is_title_word(&toks[a].lower)) {
+                a += 1;
+            }
+            // "Russian President Vladimir Putin": the name starts after the last title word.
+            if let Some(k) = (a..i).rev().find(|&k| is_title_word(&toks[k].lower)) {
+                if k + 1 < i {
+                    a = k + 1;
+                }
+            }
+            if a >= i {
+                continue;
+            }
+            let words: Vec<String> = toks[a..i]
+                .iter()
+                .map(|t| strip_possessive(&t.text).to_string())
+                .collect();
+            if words.last().is_some_and(|w| is_org_word(&w.to_lowercase())) {
+                continue;
+            }
+            let before: Vec<String> = toks[s.saturating_sub(4)..a]
+                .iter()
+                .filter(|t| t.is_word)
+                .map(|t| t.lower.clone())
+                .collect();
+            let mut after = Vec::new();
+            if toks.get(i).is_some_and(|t| t.text == ",") {
+                after = toks[i + 1..(i + 7).min(toks.len())]
+                    .iter()
+                    .take_while(|t| t.is_word)
+                    .map(|t| t.lower.clone())
+                    .collect();
+            }
+            names.mentions.push(NameMention {
+                start: toks[a].start,
+                end: toks[i - 1].end,
+                words,
+                before,
+                after,
+            });
+        }
+        for m in &names.mentions {
+            if m.words.len() < 2 || m.words.len() > 4 {
+                continue;
+            }
+            let full = m.words.join(" ");
+            let n = m.words.len();
+            for (key, map) in [
+                (m.words[n - 1].to_lowercase(), &mut names.by_last),
+                (m.words[0].to_lowercase(), &mut names.by_first),
+            ] {
+                let better = map.get(&key).is_none_or(|old| old.split(' ').count() < n);
+                if better {
+                    map.insert(key, full.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// The fullest name for a name written `words` (titles already stripped).
+    pub fn fullest(&self, words: &[String]) -> String {
+        let Some(last) = words.last() else {
+            return String::new();
+        };
+        let key = strip_possessive(last).to_lowercase();
+        if let Some(full) = self.by_last.get(&key) {
+            if full.split(' ').count() >= words.len() {
+                return full.clone();
+            }
+        }
+        if words.len() == 1 {
+            if let Some(full) = self.by_first.get(&key) {
+                return full.clone();
+            }
+        }
+        words
+            .iter()
+            .map(|w| strip_possessive(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The most recent person name mentioned before `pos`, as its fullest form.
+    pub fn last_before(&self, pos: usize, within: usize) -> Option<String> {
+        self.mentions
+            .iter()
+            .rev()
+            .filter(|m| m.end <= pos && pos - m.end <= within)
+            .find(|m| m.words.len() >= 2 || self.by_last.contains_key(&m.words[0].to_lowercase()))
+            .map(|m| self.fullest(&m.words))
+    }
+
+    /// A name introduced with the role `head` ("spokesman Jason Miller", "Jason Miller, the
+    /// campaign's spokesman") before `pos`: the latest such.
+    pub fn with_role(&self, head: &str, pos: usize) -> Option<String> {
+        self.mentions
+            .iter()
+            .rev()
+            .filter(|m| m.start < pos)
+            .find(|m| m.before.iter().any(|w| w == head) || m.after.iter().any(|w| w == head))
+            .map(|m| self.fullest(&m.words))
+    }
+}
+
+/// How a speaker mention refers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MentionKind {
+    Pronoun,
+    Name,
+    /// A description: "the spokesman", "officials".
+    Description,
+}
+
+/// Classify a mention and give the words that matter (titles stripped for names).
+pub fn mention_kind(toks: &[Tok]) -> (MentionKind, Vec<String>) {
+    let words: Vec<&Tok> = toks.iter().filter(|t| t.is_word).collect();
+    if words.len() == 1 && is_pronoun(&words[0].lower) {
+        return (MentionKind::Pronoun, vec![words[0].lower.clone()]);
+    }
+    // A name: the capitalised tail after titles ("Sen. Ted Cruz", "longtime pollster Pat Caddell").
+    let mut tail: Vec<String> = Vec::new();
+    for t in words.iter().rev() {
+        if t.is_cap() && !is_title_word(&t.lower) && !is_not_name(&t.lower) {
+            tail.push(strip_possessive(&t.text).to_string());
+        } else {
+            break;
+        }
+    }
+    tail.reverse();
+    let possessive_org = words
+        .last()
+        .is_some_and(|t| !t.is_cap() && words.iter().any(|w| w.lower.ends_with("'s")));
+    if !tail.is_empty() && !possessive_org {
+        if tail.last().is_some_and(|w| is_org_word(&w.to_lowercase())) {
+            return (MentionKind::Description, tail);
+        }
+        return (MentionKind::Name, tail);
+    }
+    (
+        MentionKind::Description,
+        words.iter().map(|t| t.lower.clone()).collect(),
+    )
+}
+
+/// Roles a description can refer to a named person by.
+pub fn is_role(head: &str) -> bool {
+    matches!(
+        head,
+        "spokesman"
+            | "spokeswoman"
+            | "spokesperson"
+            | "president"
+            | "candidate"
+            | "nominee"
+            | "senator"
+            | "governor"
+            | "chairman"
+            | "chairwoman"
+            | "secretary"
+            | "mogul"
+            | "billionaire"
+            | "businessman"
+            | "frontrunner"
+            | "front-runner"
+            | "congressman"
+            | "congresswoman"
+            | "mayor"
+            | "leader"
+            | "director"
+            | "ceo"
+            | "chief"
+            | "manager"
+            | "pollster"
+            | "host"
+            | "author"
+            | "lawyer"
+            | "attorney"
+            | "aide"
+            | "adviser"
+            | "advisor"
+            | "strategist"
+            | "minister"
+            | "speaker"
+            | "official"
+            | "judge"
+            | "sheriff"
+            | "founder"
+            | "analyst"
+            | "economist"
+            | "professor"
+            | "woman"
+            | "man"
+            | "democrat"
+            | "republican"
+            | "veteran"
+            | "activist"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::tokenize;
+
+    fn toks(s: &str) -> Vec<Tok> {
+        let c: Vec<char> = s.chars().collect();
+        tokenize(&c, 0, c.len())
+    }
+
+    #[test]
+    fn surnames_map_to_the_fullest_name() {
+        let t =
+            toks("Russian President Vladimir Putin spoke. Later Putin left. The Kremlin agreed.");
+        let n = Names::build(&t);
+        assert_eq!(n.fullest(&["Putin".to_string()]), "Vladimir Putin");
+        assert_eq!(n.fullest(&["Vladimir".to_string()]), "Vladimir Putin");
+        assert_eq!(
+            n.with_role("president", 100).as_deref(),
+            Some("Vladimir Putin")
+        );
+        assert_eq!(n.last_before(60, 1000).as_deref(), Some("Vladimir Putin"));
+    }
+
+    #[test]
+    fn mention_kinds() {
+        assert_eq!(mention_kind(&toks("he")).0, MentionKind::Pronoun);
+        let (k, w) = mention_kind(&toks("Sen. Ted Cruz"));
+        assert_eq!(k, MentionKind::Name);
+        assert_eq!(w, ["Ted", "Cruz"]);
+        assert_eq!(
+            mention_kind(&toks("the spokesman")).0,
+            MentionKind::Description
+        );
+        assert_eq!(
+            mention_kind(&toks("Clinton's campaign")).0,
+            MentionKind::Description
+        );
+    }
+}

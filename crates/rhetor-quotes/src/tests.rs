@@ -1,0 +1,146 @@
+//! Tests on small invented texts.
+
+use super::*;
+
+fn analyzer() -> &'static QuoteAnalyzer {
+    static A: OnceLock<QuoteAnalyzer> = OnceLock::new();
+    A.get_or_init(|| QuoteAnalyzer::load().expect("bundled model"))
+}
+
+fn analyse(text: &str) -> Article {
+    let mut a = Article::new("t", "-", text);
+    analyzer().annotate(&mut a);
+    a
+}
+
+fn content<'a>(a: &'a Article, q: &Quote) -> &'a str {
+    a.slice(q.start, q.end).unwrap()
+}
+
+#[test]
+fn direct_quote_with_trailing_attribution() {
+    let a = analyse("Budget fight\n\nMayor Jane Holloway spoke on Monday.\n\n“We will not raise taxes this year,” Holloway said.");
+    assert_eq!(a.quotes.len(), 1, "{:?}", a.quotes);
+    let q = &a.quotes[0];
+    assert_eq!(q.kind, QuoteKind::Direct);
+    assert_eq!(content(&a, q), "“We will not raise taxes this year,”");
+    assert_eq!(q.cue.as_deref(), Some("said"));
+    assert_eq!(q.speaker.as_deref(), Some("Jane Holloway"));
+    assert_eq!(
+        a.slice(q.speaker_start.unwrap(), q.speaker_end.unwrap()),
+        Some("Holloway")
+    );
+    assert_eq!(a.speakers[0].name, "Jane Holloway");
+    assert_eq!(a.speakers[0].quotes, 1);
+}
+
+#[test]
+fn split_quote_shares_the_cue_and_pronoun_resolves() {
+    let a = analyse("Senator Tom Briggs arrived late.\n\n\"The plan is dead,\" he said, \"and nobody will revive it soon.\"");
+    let direct: Vec<&Quote> = a
+        .quotes
+        .iter()
+        .filter(|q| q.kind == QuoteKind::Direct)
+        .collect();
+    assert_eq!(direct.len(), 2, "{:?}", a.quotes);
+    assert_eq!(direct[0].cue_start, direct[1].cue_start);
+    assert!(direct
+        .iter()
+        .all(|q| q.speaker.as_deref() == Some("Tom Briggs")));
+}
+
+#[test]
+fn titles_in_quotes_are_not_speech() {
+    let a = analyse("The network aired a series called “The Harbour Interviews” last year.");
+    assert!(
+        a.quotes.iter().all(|q| q.kind != QuoteKind::Direct),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn guillemets_and_colon_before_quote() {
+    let a =
+        analyse("Anna Berg told the committee: «We have no money left for the bridge project.»");
+    let q = a
+        .quotes
+        .iter()
+        .find(|q| q.kind == QuoteKind::Direct)
+        .expect("a direct quote");
+    assert!(content(&a, q).starts_with('«'));
+    assert_eq!(q.speaker.as_deref(), Some("Anna Berg"));
+}
+
+#[test]
+fn multi_paragraph_quote_is_one() {
+    let a = analyse("Coach Lee Park said:\n\n“We trained hard all winter long.\n\n“And we will keep going until the final game is over.”");
+    let direct: Vec<&Quote> = a
+        .quotes
+        .iter()
+        .filter(|q| q.kind == QuoteKind::Direct)
+        .collect();
+    assert_eq!(direct.len(), 1, "{:?}", a.quotes);
+    assert!(content(&a, direct[0]).ends_with("over.”"));
+}
+
+#[test]
+fn indirect_speech_and_according_to() {
+    let a = analyse("The minister said that the bridge would reopen in May. According to local officials, repairs cost two million.");
+    let ind: Vec<&Quote> = a
+        .quotes
+        .iter()
+        .filter(|q| q.kind == QuoteKind::Indirect)
+        .collect();
+    assert_eq!(ind.len(), 2, "{:?}", a.quotes);
+    assert_eq!(content(&a, ind[0]), "the bridge would reopen in May");
+    assert_eq!(
+        a.slice(ind[0].speaker_start.unwrap(), ind[0].speaker_end.unwrap()),
+        Some("The minister")
+    );
+    assert_eq!(content(&a, ind[1]), "repairs cost two million");
+    assert_eq!(ind[1].speaker.as_deref(), Some("local officials"));
+}
+
+#[test]
+fn partial_quote_makes_mixed_speech() {
+    let a =
+        analyse("Ruth Adler said the proposal was “a gift to landlords” and should be dropped.");
+    assert_eq!(a.quotes.len(), 1, "{:?}", a.quotes);
+    assert_eq!(a.quotes[0].kind, QuoteKind::Mixed);
+    assert!(content(&a, &a.quotes[0]).starts_with("the proposal"));
+}
+
+#[test]
+fn unbalanced_mark_and_odd_text_do_not_panic() {
+    for t in [
+        "“",
+        "\"",
+        "said",
+        "“a,” said",
+        ", said “",
+        "«»",
+        "He said: “Unclosed quote runs on and on",
+        "according to",
+    ] {
+        let a = analyse(t);
+        for q in &a.quotes {
+            assert!(q.start <= q.end && q.end <= t.chars().count());
+        }
+    }
+    let a = analyse("He said: “Unclosed quote runs on and on\n\nNext paragraph.");
+    assert!(a.quotes.iter().any(|q| q.kind == QuoteKind::Direct));
+}
+
+#[test]
+fn who_said_what_lists_speakers() {
+    let a = analyse(
+        "Mayor Jane Holloway spoke.\n\n“We will not raise taxes this year,” Holloway said.",
+    );
+    let s = format_who_said_what(&a);
+    assert!(s.starts_with("Jane Holloway (1 quote"), "{s}");
+    assert!(
+        s.contains("[direct, said] “We will not raise taxes this year,”"),
+        "{s}"
+    );
+}
