@@ -1,4 +1,5 @@
-//! `rhetor eval`: the official SemEval-2023 Task 3 metrics on gold and predicted label files.
+//! `rhetor eval`: the official SemEval-2023 Task 3 metrics on gold and predicted label files, and
+//! quote attribution scores on PolNeAR-layout gold.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,10 @@ pub enum Task {
     /// Technique spans: P/R/F1 with partial-overlap credit (files or folders of
     /// `ID<TAB>Technique<TAB>start<TAB>end`).
     Spans,
+    /// Quotes: direct-quote P/R/F1, speaker accuracy and all-attribution P/R/F1 (gold: a
+    /// PolNeAR-layout folder with text/ and attributions/; predictions: JSONL articles with
+    /// `quotes`, as `rhetor analyze --format jsonl` writes them).
+    Quotes,
 }
 
 #[derive(clap::Args)]
@@ -25,6 +30,10 @@ pub enum Task {
 Examples:
   rhetor eval --task st3 --gold gold/train-labels-subtask-3.txt --pred pred-st3.txt
   rhetor eval --task spans --gold gold/train-labels-subtask-3-spans/ --pred pred-spans.txt --json
+  rhetor eval --task quotes --gold ../shared/data/polnear/data/dev --pred quotes.jsonl
+
+Quotes: articles are matched by id = file stem of text/NAME.txt; a predicted and a gold content
+match when their overlap covers at least half of each; quotes sharing a cue span count as one.
 
 Labels must be official SemEval-2023 labels; an unknown label is an error naming the file and line.
 Gold rows without a prediction count as empty predictions.")]
@@ -43,6 +52,9 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<i32> {
+    if args.task == Task::Quotes {
+        return quotes(&args);
+    }
     let techniques: Vec<&str> = TECHNIQUES.iter().map(|t| t.label).collect();
     let frames: Vec<&str> = FRAMES.iter().map(|(f, _)| *f).collect();
     let genres: Vec<&str> = GENRES.iter().map(|(g, _)| *g).collect();
@@ -86,6 +98,7 @@ pub fn run(args: EvalArgs) -> Result<i32> {
                 serde_json::to_value(&s)?,
             )
         }
+        Task::Quotes => unreachable!("handled above"),
         Task::Spans => {
             let g = rhetor_eval::read_spans(&args.gold, &techniques)?;
             let p = rhetor_eval::read_spans(&args.pred, &techniques)?;
@@ -106,6 +119,40 @@ pub fn run(args: EvalArgs) -> Result<i32> {
         println!("{headline}\n");
         print_table(&table);
     }
+    Ok(0)
+}
+
+fn quotes(args: &EvalArgs) -> Result<i32> {
+    let gold = rhetor_eval::quotes::read_polnear(&args.gold)?;
+    let pred = rhetor_eval::quotes::read_quote_predictions(&args.pred)?;
+    let s = rhetor_eval::quotes::score_quotes(&gold, &pred);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(0);
+    }
+    println!(
+        "quotes: {} articles ({} without prediction)\n",
+        s.articles, s.articles_without_prediction
+    );
+    println!(
+        "{:<44} {:>6} {:>6} {:>6} {:>7} {:>7}",
+        "", "P", "R", "F1", "gold", "pred"
+    );
+    for (name, p) in [
+        ("direct quotes (4+ words, >=50% overlap)", &s.direct),
+        ("all attributions (>=50% overlap)", &s.all),
+    ] {
+        println!(
+            "{:<44} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>7}",
+            name, p.precision, p.recall, p.f1, p.gold, p.predicted
+        );
+    }
+    println!(
+        "\nspeaker right for {:.1}% of the direct quotes found ({} of {} with an annotated source)",
+        100.0 * s.speaker_accuracy,
+        s.speaker_right,
+        s.speaker_judged
+    );
     Ok(0)
 }
 
