@@ -134,9 +134,7 @@ impl Analyzer {
                 techniques: chosen,
             });
         }
-        article
-            .techniques
-            .sort_by(|a, b| (a.start, a.end).cmp(&(b.start, b.end)));
+        article.techniques.sort_by_key(|t| (t.start, t.end));
 
         let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
         let heads = &self.config.article_heads;
@@ -164,7 +162,7 @@ impl Analyzer {
                 .join("\n")
         };
         let (gp, fp) = heads.predict(&dense, &word_counts(&body));
-        let best = (0..gp.len()).max_by(|&a, &b| gp[a].total_cmp(&gp[b]));
+        let best = crate::article::choose_genre(&heads.genre.labels, &gp);
         article.genre = best.and_then(|b| {
             Some(GenrePrediction {
                 label: heads.genre.labels.get(b)?.clone(),

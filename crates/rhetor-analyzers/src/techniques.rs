@@ -309,7 +309,7 @@ pub fn decode_spans(
         }
         flush(&mut run, &mut out);
     }
-    out.sort_by(|a, b| (a.1, a.2, a.0).cmp(&(b.1, b.2, b.0)));
+    out.sort_by_key(|a| (a.1, a.2, a.0));
     out
 }
 

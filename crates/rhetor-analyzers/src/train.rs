@@ -60,6 +60,10 @@ pub struct TrainOptions {
     pub extra_reporting: Option<PathBuf>,
     /// How many of those to use at most.
     pub extra_reporting_max: usize,
+    /// Only extra files whose names start with one of these (e.g. the wire-style outlets of
+    /// PolNeAR: `nyt`, `politico`, `usa-today`, `wash-post`); empty = all.
+    #[serde(default)]
+    pub extra_reporting_prefixes: Vec<String>,
     /// Use only the first this many articles (smoke tests of the recipe).
     #[serde(default)]
     pub limit: Option<usize>,
@@ -80,6 +84,7 @@ impl Default for TrainOptions {
             threads: 0,
             extra_reporting: None,
             extra_reporting_max: 300,
+            extra_reporting_prefixes: vec![],
             limit: None,
         }
     }
@@ -495,6 +500,16 @@ pub fn describe(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// `(id, text, genre, frames, fold, weight)` of one article for the article heads.
+type ArticleInput = (
+    String,
+    String,
+    Option<usize>,
+    Option<Vec<f32>>,
+    Option<usize>,
+    f32,
+);
+
 /// Article-level samples: every SemEval article with genre or frames, plus extra reports.
 fn article_samples(
     model: &TechniqueModel,
@@ -505,14 +520,7 @@ fn article_samples(
 ) -> Result<Vec<crate::article::Sample>> {
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
     let folds = assign_folds(&ids, opts.folds, opts.seed);
-    let mut inputs: Vec<(
-        String,
-        String,
-        Option<usize>,
-        Option<Vec<f32>>,
-        Option<usize>,
-        f32,
-    )> = vec![];
+    let mut inputs: Vec<ArticleInput> = vec![];
     for a in articles {
         if a.genre.is_none() && a.frames.is_none() {
             continue;
@@ -546,6 +554,14 @@ fn article_samples(
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                opts.extra_reporting_prefixes.is_empty()
+                    || opts
+                        .extra_reporting_prefixes
+                        .iter()
+                        .any(|x| name.starts_with(x.as_str()))
+            })
             .collect();
         files.sort();
         // Spread the picks over the folder (its order is by outlet and date).

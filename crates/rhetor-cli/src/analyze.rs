@@ -118,6 +118,11 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
         )?;
         Some(a)
     };
+    let quotes = if args.no_models {
+        None
+    } else {
+        Some(rhetor_quotes::QuoteAnalyzer::load().context("cannot load the quote model")?)
+    };
     if args.format.is_semeval() && analyzer.is_none() {
         anyhow::bail!(
             "--format {:?} needs the model: drop --no-models",
@@ -155,7 +160,12 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             }
             let item = match (item, &analyzer) {
                 (Ok(mut article), Some(a)) => match a.annotate(&mut article) {
-                    Ok(()) => Ok(article),
+                    Ok(()) => {
+                        if let Some(q) = &quotes {
+                            q.annotate(&mut article);
+                        }
+                        Ok(article)
+                    }
                     Err(e) => Err(Failure {
                         source: article.source.clone(),
                         error: rhetor_ingest::IngestError::Analysis(e.to_string()),
@@ -423,6 +433,12 @@ pub fn render_text(a: &Article, color: bool) -> String {
         s.push_str(&format!("warning: {w}\n"));
     }
     s.push_str(&render_analysis(a, color));
+    if !a.quotes.is_empty() {
+        s.push_str(&format!(
+            "{bold}Who said what{reset}\n{}",
+            rhetor_quotes::format_who_said_what(a)
+        ));
+    }
     let preview: String = a.clean_text.chars().take(240).collect();
     if !preview.is_empty() && a.techniques.is_empty() {
         let ellipsis = if a.clean_text.chars().count() > 240 {

@@ -15,6 +15,7 @@ Examples:
   rhetor bench ingest ../shared/data/article-extraction-benchmark/html --threads 1,2
   rhetor bench encoder --python
   rhetor bench train --threads 1,2
+  rhetor bench analyze --threads 1,2
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
 process's peak resident set (VmHWM) at the end of the run.")]
@@ -44,6 +45,21 @@ pub enum BenchWhat {
         /// Also time PyTorch + sentence-transformers from .venv/bin/python on the same texts.
         #[arg(long)]
         python: bool,
+    },
+    /// End-to-end analysis speed (read, segment, techniques, genre, frames) of one article:
+    /// by default an ~800-word article built from the bundled samples.
+    Analyze {
+        /// Article file to analyse instead of the built-in one.
+        path: Option<PathBuf>,
+        /// Thread counts to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Timed repetitions per thread count (after one warm-up); the median is reported.
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// Model folder (default: models/techniques of this build).
+        #[arg(long, value_name = "DIR")]
+        models: Option<PathBuf>,
     },
     /// Seconds per training step (encoder + multi-label head, AdamW), per thread count.
     Train {
@@ -78,6 +94,12 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             crate::bench_encoder::run_encoder_bench(&threads, python)?;
             Ok(0)
         }
+        BenchWhat::Analyze {
+            path,
+            threads,
+            runs,
+            models,
+        } => bench_analyze(path, &threads, runs.max(1), models),
         BenchWhat::Train {
             threads,
             steps,
@@ -148,6 +170,73 @@ fn bench_ingest(paths: &[PathBuf], threads: &[usize], runs: usize) -> Result<i32
             med,
             articles as f64 / med,
             bytes as f64 / 1e6 / med
+        );
+    }
+    println!("peak RSS: {:.1} MB", peak_rss_mb().unwrap_or(f64::NAN));
+    Ok(0)
+}
+
+/// An invented article of about 800 words: the bundled sample texts, repeated.
+fn built_in_article() -> Vec<u8> {
+    let parts = [
+        include_str!("../../../samples/text/article900000001.txt"),
+        include_str!("../../../samples/text/opinion-wind-farms.txt"),
+    ];
+    let mut text = String::from("Benchmark article built from the bundled samples\n\n");
+    let mut i = 0;
+    while text.split_whitespace().count() < 800 {
+        for line in parts[i % parts.len()].lines().skip(1) {
+            if !line.trim().is_empty() {
+                text.push_str(line.trim());
+                text.push_str("\n\n");
+            }
+        }
+        i += 1;
+    }
+    text.into_bytes()
+}
+
+fn bench_analyze(
+    path: Option<PathBuf>,
+    threads: &[usize],
+    runs: usize,
+    models: Option<PathBuf>,
+) -> Result<i32> {
+    let (name, bytes) = match &path {
+        Some(p) => (
+            p.display().to_string(),
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        ),
+        None => ("built-in.txt".to_string(), built_in_article()),
+    };
+    let dir = models.unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
+    let opts = read::Options::default();
+    let words = String::from_utf8_lossy(&bytes).split_whitespace().count();
+    println!("analysis benchmark: one article ({name}, {words} words), {runs} timed runs after 1 warm-up, model {}", dir.display());
+    for &t in threads {
+        let t0 = Instant::now();
+        let analyzer = rhetor_analyzers::Analyzer::load(&dir, t.max(1))
+            .with_context(|| format!("cannot load the model from {}", dir.display()))?;
+        let load = t0.elapsed().as_secs_f64();
+        let mut times = Vec::new();
+        let mut spans = 0;
+        for r in 0..=runs {
+            let start = Instant::now();
+            for item in read::read_bytes(&bytes, &name, &opts) {
+                let mut a = item.map_err(|f| anyhow::anyhow!("{}: {}", f.source, f.error))?;
+                analyzer.annotate(&mut a)?;
+                spans = a.techniques.len();
+            }
+            if r > 0 {
+                times.push(start.elapsed().as_secs_f64());
+            }
+        }
+        let med = median(&mut times);
+        println!(
+            "threads {t}: {:.1} ms per article median → {:.2} articles/s ({spans} spans); model load {:.2} s",
+            med * 1e3,
+            1.0 / med,
+            load
         );
     }
     println!("peak RSS: {:.1} MB", peak_rss_mb().unwrap_or(f64::NAN));

@@ -15,7 +15,7 @@ What it does (each stage resumes or is skipped when its output exists in --work)
   3. trains the article heads (genre, frames) with k-fold cross-validation and prints their scores;
   4. writes the model to --out (f16 weights, analyzer.json with thresholds and scores).
 
-Example (about 45 minutes on 2 cores):
+Example (about 70 minutes on 2 cores; the extra reports are PolNeAR's wire-style outlets):
   rhetor train --data ../shared/data/semeval2023/en --extra-reporting ../shared/data/polnear/data/train/text
 
 The training data is for research only and is never copied into the model folder.")]
@@ -65,6 +65,13 @@ pub struct TrainArgs {
     /// Use at most this many extra reports.
     #[arg(long, default_value_t = 300)]
     pub extra_reporting_max: usize,
+    /// Only extra reports whose file names start with one of these, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "nyt,politico,usa-today,wash-post"
+    )]
+    pub extra_reporting_prefixes: Vec<String>,
 }
 
 pub fn run(args: TrainArgs) -> Result<i32> {
@@ -81,6 +88,7 @@ pub fn run(args: TrainArgs) -> Result<i32> {
         threads: 0,
         extra_reporting: args.extra_reporting,
         extra_reporting_max: args.extra_reporting_max,
+        extra_reporting_prefixes: args.extra_reporting_prefixes,
         limit: args.limit,
     };
     if opts.holdout >= opts.folds {

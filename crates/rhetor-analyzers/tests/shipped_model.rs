@@ -1,0 +1,119 @@
+//! The shipped model (models/techniques) on articles we wrote ourselves: it loads, every
+//! annotation points at real words, and the heads react to what the texts are.
+
+use rhetor_analyzers::pipeline::default_model_dir;
+use rhetor_analyzers::Analyzer;
+use rhetor_doc::taxonomy::{technique, FRAMES, GENRES};
+use rhetor_doc::{Article, ParagraphKind};
+
+const OPINION: &str = "This reckless council will bankrupt us all\n\n\
+These so-called leaders are nothing but a gang of arrogant clowns who laugh at hard-working families.\n\n\
+Wake up, people! If we do not stop this insane spending spree now, our children will inherit nothing but ruins.\n\n\
+Either you stand with the taxpayers or you stand with the crooks. There is no middle ground.\n\n\
+Everyone knows the truth. Enough is enough!\n";
+
+const REPORT: &str = "Council approves budget for library repairs\n\n\
+The city council on Tuesday approved a budget of 2.4 million euros for repairs to the central library, the mayor's office said in a statement.\n\n\
+The vote passed seven to two. Two councillors said they wanted more time to review the engineering report.\n\n\
+Work is scheduled to begin in March and to last about six months, according to the city's planning department.\n";
+
+fn analyzer() -> Analyzer {
+    let dir = default_model_dir();
+    Analyzer::load(&dir, 2).unwrap_or_else(|e| {
+        panic!(
+            "the shipped model must load from {} (rebuild it with `rhetor train`): {e}",
+            dir.display()
+        )
+    })
+}
+
+fn article(id: &str, text: &str) -> Article {
+    let mut out =
+        rhetor_ingest::read_bytes(text.as_bytes(), &format!("{id}.txt"), &Default::default());
+    out.remove(0).expect("the invented article reads")
+}
+
+#[test]
+fn annotations_are_consistent_and_point_at_words() {
+    let a = analyzer();
+    for (id, text) in [("opinion", OPINION), ("report", REPORT)] {
+        let mut art = article(id, text);
+        a.annotate(&mut art).unwrap();
+        let n = art.text.chars().count();
+        let chars: Vec<char> = art.text.chars().collect();
+        for t in &art.techniques {
+            assert!(
+                t.start < t.end && t.end <= n,
+                "{id}: span {}..{} of {n}",
+                t.start,
+                t.end
+            );
+            assert!(
+                technique(&t.technique).is_some(),
+                "{id}: unknown {}",
+                t.technique
+            );
+            assert!((0.0..=1.0).contains(&t.score));
+            // Spans start and end on non-space characters inside one paragraph.
+            assert!(!chars[t.start].is_whitespace() && !chars[t.end - 1].is_whitespace());
+            assert!(art
+                .paragraphs
+                .iter()
+                .any(|p| p.start <= t.start && t.end <= p.end));
+        }
+        let analysed = art
+            .paragraphs
+            .iter()
+            .filter(|p| p.kind != ParagraphKind::Debris)
+            .count();
+        assert_eq!(art.paragraph_techniques.len(), analysed, "{id}");
+        let g = art.genre.as_ref().expect("a genre");
+        assert!(GENRES.iter().any(|(x, _)| *x == g.label));
+        let total: f32 = g.scores.iter().map(|s| s.score).sum();
+        assert!(
+            (total - 1.0).abs() < 1e-3,
+            "{id}: genre scores sum to {total}"
+        );
+        assert!(!art.frames.is_empty(), "{id}: at least one frame");
+        assert!(art
+            .frames
+            .iter()
+            .all(|f| FRAMES.iter().any(|(x, _)| *x == f.frame)));
+    }
+}
+
+#[test]
+fn heads_react_to_the_text() {
+    let a = analyzer();
+    let mut op = article("opinion", OPINION);
+    let mut rep = article("report", REPORT);
+    a.annotate(&mut op).unwrap();
+    a.annotate(&mut rep).unwrap();
+    // The insult-laden opinion piece has technique spans, more than the dry report.
+    assert!(
+        !op.techniques.is_empty(),
+        "no technique found in the opinion text"
+    );
+    assert!(op.techniques.len() > rep.techniques.len());
+    let labels: Vec<&str> = op.techniques.iter().map(|t| t.technique.as_str()).collect();
+    assert!(
+        labels
+            .iter()
+            .any(|l| ["Loaded_Language", "Name_Calling-Labeling"].contains(l)),
+        "{labels:?}"
+    );
+    // The report is more "reporting" than the opinion piece.
+    let p = |art: &Article| {
+        art.genre
+            .as_ref()
+            .and_then(|g| g.scores.iter().find(|s| s.label == "reporting"))
+            .map(|s| s.score)
+            .unwrap_or(0.0)
+    };
+    assert!(
+        p(&rep) > p(&op),
+        "reporting: report {} vs opinion {}",
+        p(&rep),
+        p(&op)
+    );
+}
