@@ -1,18 +1,18 @@
 //! Train the cue model on PolNeAR and measure the quote analyzer.
 //!
 //! ```sh
-//! # train on PolNeAR train, write the bundled model, score on dev
-//! cargo run --release -p rhetor-quotes --example train_quotes -- --out models/quotes/cue_model.tsv
+//! # train on PolNeAR train, write the bundled models (cue model and attribution filter), score on dev
+//! cargo run --release -p rhetor-quotes --example train_quotes -- --out models/quotes
 //! # 5-fold cross-validation over train+dev (nothing written)
 //! cargo run --release -p rhetor-quotes --example train_quotes -- --folds 5
 //! # speed of the analyzer alone on dev (bundled model), median of 3
 //! cargo run --release -p rhetor-quotes --example train_quotes -- --bench
 //! ```
 //! Options: `--data DIR` (default `../shared/data/polnear/data`), `--epochs N` (5), `--min-count N`
-//! (2), `--prune W` (0.05: drop smaller weights), `--threshold P`, `--pred FILE` (write dev predictions as JSONL for `rhetor eval --task
+//! (2), `--prune W` (0.05: drop smaller weights), `--threshold P` (cue), `--filter-threshold P`, `--no-filter`, `--pred FILE` (write dev predictions as JSONL for `rhetor eval --task
 //! quotes`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -30,6 +30,8 @@ struct Args {
     min_count: usize,
     prune: f32,
     threshold: Option<f32>,
+    filter_threshold: Option<f32>,
+    no_filter: bool,
     pred: Option<PathBuf>,
     bench: bool,
 }
@@ -46,6 +48,8 @@ fn args() -> Result<Args> {
         min_count: 2,
         prune: 0.05,
         threshold: None,
+        filter_threshold: None,
+        no_filter: false,
         pred: None,
         bench: false,
     };
@@ -60,6 +64,8 @@ fn args() -> Result<Args> {
             "--min-count" => a.min_count = v()?.parse()?,
             "--prune" => a.prune = v()?.parse()?,
             "--threshold" => a.threshold = Some(v()?.parse()?),
+            "--filter-threshold" => a.filter_threshold = Some(v()?.parse()?),
+            "--no-filter" => a.no_filter = true,
             "--pred" => a.pred = Some(v()?.into()),
             "--bench" => a.bench = true,
             _ => bail!("unknown argument {k}"),
@@ -93,6 +99,58 @@ fn train(
     let mut m = CueModel::train(&rows, epochs, min);
     m.prune(prune);
     m
+}
+
+/// Code points of `ranges` that are not white space (as the scorer counts them).
+fn char_set(chars: &[char], ranges: &[(usize, usize)]) -> HashSet<usize> {
+    ranges
+        .iter()
+        .flat_map(|&(a, b)| a..b.min(chars.len()))
+        .filter(|&i| !chars[i].is_whitespace())
+        .collect()
+}
+
+/// The cue model and the attribution filter. The filter learns from candidates that cue models
+/// trained on the other half of the articles produce (cross-fitting, so its inputs look like
+/// unseen text), labelled by whether they match a gold content (the scorer's rule).
+fn train_full(
+    golds: &[&GoldQuoteArticle],
+    arts: &[&Article],
+    args: &Args,
+    with_filter: bool,
+) -> QuoteAnalyzer {
+    let cue = train(golds, arts, args.epochs, args.min_count, args.prune);
+    if !with_filter {
+        return QuoteAnalyzer::with_model(cue);
+    }
+    let mut rows: Vec<(Vec<String>, bool)> = Vec::new();
+    for half in 0..2 {
+        let (tg, ta): (Vec<_>, Vec<_>) = (0..golds.len())
+            .filter(|i| i % 2 != half)
+            .map(|i| (golds[i], arts[i]))
+            .unzip();
+        let mut an =
+            QuoteAnalyzer::with_model(train(&tg, &ta, args.epochs, args.min_count, args.prune));
+        an.threshold = rhetor_quotes::FILTERED_THRESHOLD;
+        for i in (0..golds.len()).filter(|i| i % 2 == half) {
+            let chars: Vec<char> = golds[i].text.chars().collect();
+            let gold: Vec<HashSet<usize>> = golds[i]
+                .attributions
+                .iter()
+                .map(|a| char_set(&chars, &a.content))
+                .collect();
+            for (s, e, feats) in an.candidates(arts[i]) {
+                let p = char_set(&chars, &[(s, e)]);
+                let hit = gold.iter().any(|g| {
+                    let inter = p.intersection(g).count();
+                    !p.is_empty() && 2 * inter >= p.len().max(g.len())
+                });
+                rows.push((feats, hit));
+            }
+        }
+    }
+    let filter = CueModel::fit(rows, 10, 2);
+    QuoteAnalyzer::with_model(cue).with_filter(filter)
 }
 
 fn predict(
@@ -163,6 +221,9 @@ fn main() -> Result<()> {
         if let Some(t) = args.threshold {
             an.threshold = t;
         }
+        if let Some(t) = args.filter_threshold {
+            an.filter_threshold = t;
+        }
     };
     if args.folds >= 2 {
         let golds: Vec<&GoldQuoteArticle> = train_gold.iter().chain(&dev).collect();
@@ -202,18 +263,22 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let tg: Vec<&GoldQuoteArticle> = train_gold.iter().collect();
     let ta: Vec<&Article> = train_arts.iter().collect();
-    let model = train(&tg, &ta, args.epochs, args.min_count, args.prune);
+    let mut an = train_full(&tg, &ta, &args, !args.no_filter);
     eprintln!(
-        "trained on {} articles in {:.1} s ({} weights)",
+        "trained on {} articles in {:.1} s",
         tg.len(),
-        t.elapsed().as_secs_f64(),
-        model.len()
+        t.elapsed().as_secs_f64()
     );
     if let Some(out) = &args.out {
-        std::fs::write(out, model.serialise()).with_context(|| format!("{}", out.display()))?;
+        let (cue, filter) = an.models();
+        std::fs::write(out.join("cue_model.tsv"), cue.serialise())
+            .with_context(|| format!("{}", out.display()))?;
+        if let Some(f) = filter {
+            std::fs::write(out.join("filter_model.tsv"), f.serialise())
+                .with_context(|| format!("{}", out.display()))?;
+        }
         eprintln!("wrote {}", out.display());
     }
-    let mut an = QuoteAnalyzer::with_model(model);
     set_threshold(&mut an);
     let mut pred = BTreeMap::new();
     let mut jsonl = String::new();

@@ -142,6 +142,16 @@ impl CueModel {
         sigmoid(z)
     }
 
+    /// Probability for an arbitrary feature list (the attribution filter uses this).
+    pub fn prob_of(&self, features: &[String]) -> f32 {
+        let z: f32 = self.bias
+            + features
+                .iter()
+                .filter_map(|f| self.weights.get(f))
+                .sum::<f32>();
+        sigmoid(z)
+    }
+
     /// Train on sentences `(tokens, in_quote, is_cue)` with SGD on the log loss, L2 regularised;
     /// features seen fewer than `min_count` times are dropped. Deterministic (fixed order).
     pub fn train(
@@ -149,28 +159,44 @@ impl CueModel {
         epochs: usize,
         min_count: usize,
     ) -> Self {
+        let rows = sentences.iter().flat_map(|(toks, inq, gold)| {
+            (0..toks.len()).map(move |i| {
+                (
+                    features(toks, inq, i),
+                    gold.get(i).copied().unwrap_or(false),
+                )
+            })
+        });
+        Self::fit(rows, epochs, min_count)
+    }
+
+    /// Logistic regression on rows of `(features, label)` (see [`CueModel::train`]).
+    pub fn fit(
+        rows: impl IntoIterator<Item = (Vec<String>, bool)>,
+        epochs: usize,
+        min_count: usize,
+    ) -> Self {
         let mut ids: HashMap<String, usize> = HashMap::new();
         let mut counts: Vec<usize> = Vec::new();
-        let mut rows: Vec<(Vec<usize>, bool)> = Vec::new();
-        for (toks, inq, gold) in sentences {
-            for i in 0..toks.len() {
-                let mut fi = Vec::new();
-                for f in features(toks, inq, i) {
-                    let next = ids.len();
-                    let id = *ids.entry(f).or_insert(next);
-                    if id == counts.len() {
-                        counts.push(0);
-                    }
-                    counts[id] += 1;
-                    fi.push(id);
+        let mut data: Vec<(Vec<usize>, bool)> = Vec::new();
+        for (feats, y) in rows {
+            let mut fi = Vec::with_capacity(feats.len());
+            for f in feats {
+                let next = ids.len();
+                let id = *ids.entry(f).or_insert(next);
+                if id == counts.len() {
+                    counts.push(0);
                 }
-                rows.push((fi, gold.get(i).copied().unwrap_or(false)));
+                counts[id] += 1;
+                fi.push(id);
             }
+            data.push((fi, y));
         }
         let keep: Vec<bool> = counts.iter().map(|&c| c >= min_count).collect();
-        for (fi, _) in &mut rows {
+        for (fi, _) in &mut data {
             fi.retain(|&id| keep[id]);
         }
+        let rows = data;
         let mut w = vec![0f32; ids.len()];
         let mut bias = 0f32;
         let l2 = 1e-6f32;

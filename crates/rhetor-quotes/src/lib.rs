@@ -50,9 +50,15 @@ use tokens::{is_pronoun, tokenize, Tok};
 
 /// The bundled cue model (`models/quotes/cue_model.tsv`).
 const BUNDLED_MODEL: &str = include_str!("../../../models/quotes/cue_model.tsv");
+/// The bundled attribution filter (`models/quotes/filter_model.tsv`).
+const BUNDLED_FILTER: &str = include_str!("../../../models/quotes/filter_model.tsv");
 
 /// Default probability above which a token is a cue for indirect speech.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
+/// The cue threshold when the attribution filter decides (more candidates, the filter prunes).
+pub const FILTERED_THRESHOLD: f32 = 0.3;
+/// The attribution filter's probability needed to keep an indirect or mixed attribution.
+pub const FILTER_THRESHOLD: f32 = 0.4;
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +77,13 @@ pub enum QuoteError {
 #[derive(Debug, Clone)]
 pub struct QuoteAnalyzer {
     model: CueModel,
+    /// Second stage: keeps or drops each indirect/mixed candidate (same logistic form, features
+    /// of the cue, content and mention: [`candidate_features`]).
+    filter: Option<CueModel>,
+    /// Filter probability needed to keep an indirect or mixed attribution.
+    pub filter_threshold: f32,
+    /// Try several content spans per cue (on when a filter chooses, and for training it).
+    variants: bool,
     /// Cue probability needed for indirect speech.
     pub threshold: f32,
     /// Cue probability needed next to a quotation.
@@ -86,9 +99,38 @@ pub fn annotate(article: &mut Article) {
 }
 
 impl QuoteAnalyzer {
-    /// The analyzer with the bundled cue model (compiled into the binary).
+    /// The analyzer with the bundled cue model and attribution filter (compiled into the binary).
     pub fn load() -> Result<Self, QuoteError> {
-        Self::from_model_text(BUNDLED_MODEL)
+        Ok(Self::from_model_text(BUNDLED_MODEL)?.with_filter(CueModel::parse(BUNDLED_FILTER)?))
+    }
+
+    /// Use `filter` as the attribution filter (with [`FILTERED_THRESHOLD`] as cue threshold and
+    /// [`FILTER_THRESHOLD`] as the filter's).
+    pub fn with_filter(mut self, filter: CueModel) -> Self {
+        self.filter = Some(filter);
+        self.threshold = FILTERED_THRESHOLD;
+        self.filter_threshold = FILTER_THRESHOLD;
+        self
+    }
+
+    /// The cue model and the attribution filter.
+    pub fn models(&self) -> (&CueModel, Option<&CueModel>) {
+        (&self.model, self.filter.as_ref())
+    }
+
+    /// Indirect and mixed candidates before the filter: content span (code points) and the
+    /// filter's features. For training the filter.
+    pub fn candidates(&self, article: &Article) -> Vec<(usize, usize, Vec<String>)> {
+        let doc = Doc::new(article, Some(&self.model));
+        let mut state = State::default();
+        let unfiltered = QuoteAnalyzer {
+            filter: None,
+            variants: true,
+            ..self.clone()
+        };
+        unfiltered.direct(&doc, &mut state);
+        unfiltered.indirect(&doc, &mut state);
+        state.candidates
     }
 
     /// An analyzer with a cue model read from a file written by [`CueModel::serialise`].
@@ -109,6 +151,9 @@ impl QuoteAnalyzer {
     pub fn with_model(model: CueModel) -> Self {
         QuoteAnalyzer {
             model,
+            filter: None,
+            filter_threshold: 0.5,
+            variants: false,
             threshold: DEFAULT_THRESHOLD,
             quote_threshold: 0.25,
         }
@@ -270,6 +315,8 @@ struct Found {
 #[derive(Default)]
 struct State {
     found: Vec<Found>,
+    /// Indirect/mixed candidates with their filter features (for training the filter).
+    candidates: Vec<(usize, usize, Vec<String>)>,
     /// Cue tokens already used.
     used: Vec<(usize, usize)>,
 }
@@ -851,31 +898,75 @@ impl QuoteAnalyzer {
                 if st.found.iter().any(|f| cs >= f.start && cs < f.end) {
                     continue;
                 }
-                let Some((a, b)) = self.content_for(d, c, sa, sb) else {
-                    continue;
-                };
-                let (start, end) = (d.toks[a].start, d.toks[b - 1].end);
-                if st
-                    .found
-                    .iter()
-                    .any(|f| f.start < end && start < f.end && f.kind == QuoteKind::Direct)
-                {
-                    // Overlaps a direct quote: keep it only when it holds more than the quote.
+                let mut variants: Vec<((usize, usize), &str)> = Vec::new();
+                if let Some(r) = self.content_for(d, c, sa, sb) {
+                    variants.push((r, "primary"));
+                }
+                if self.filter.is_some() || self.variants {
+                    let mut a = c.1;
+                    while a < sb && matches!(d.toks[a].lower.as_str(), "that" | ":" | ",") {
+                        a += 1;
+                    }
+                    if let Some(r) = trim_span(d, a, sb) {
+                        variants.push((r, "after"));
+                    }
+                    let k = (sa..c.0)
+                        .rev()
+                        .take(8)
+                        .find(|&i| d.toks[i].text == ",")
+                        .unwrap_or(c.0);
+                    if let Some(r) = trim_span(d, sa, k) {
+                        variants.push((r, "before"));
+                    }
+                }
+                let source = self.source_for(d, c);
+                let p0 = d.prob[c.0..c.1].iter().cloned().fold(0.0f32, f32::max);
+                let mut best: Option<((usize, usize), f32)> = None;
+                let mut seen: Vec<(usize, usize)> = Vec::new();
+                for ((a, b), name) in variants {
+                    if seen.contains(&(a, b)) {
+                        continue;
+                    }
+                    seen.push((a, b));
+                    let (start, end) = (d.toks[a].start, d.toks[b - 1].end);
+                    // Mostly a direct quote already found: not a new attribution.
                     let covered: usize = st
                         .found
                         .iter()
-                        .filter(|f| f.start < end && start < f.end)
+                        .filter(|f| f.kind == QuoteKind::Direct && f.start < end && start < f.end)
                         .map(|f| f.end.min(end) - f.start.max(start))
                         .sum();
                     if covered * 2 >= end - start {
                         continue;
                     }
-                    st.found
-                        .retain(|f| !(f.start >= start && f.end <= end && f.cue.is_none()));
+                    let mut feats = candidate_features(d, c, (a, b), source, (sa, sb), p0);
+                    feats.push(format!("var={name}"));
+                    feats.push(format!("var|cl={name}|{}", d.toks[c.1 - 1].lower));
+                    let p = match &self.filter {
+                        Some(filter) => filter.prob_of(&feats),
+                        None if name == "primary" => p0,
+                        None => -1.0,
+                    };
+                    st.candidates.push((start, end, feats));
+                    if best.is_none_or(|(_, bp)| p > bp) {
+                        best = Some(((a, b), p));
+                    }
                 }
+                let Some(((a, b), p)) = best else {
+                    continue;
+                };
+                let threshold = if self.filter.is_some() {
+                    self.filter_threshold
+                } else {
+                    0.0
+                };
+                if p < threshold {
+                    continue;
+                }
+                let (start, end) = (d.toks[a].start, d.toks[b - 1].end);
+                st.found
+                    .retain(|f| !(f.start >= start && f.end <= end && f.cue.is_none()));
                 let mixed = d.inq[a..b].iter().any(|&q| q);
-                let source = self.source_for(d, c);
-                let p = d.prob[c.0..c.1].iter().cloned().fold(0.0f32, f32::max);
                 st.used.push(c);
                 st.found.push(Found {
                     start,
@@ -1028,6 +1119,92 @@ impl QuoteAnalyzer {
         }
         trim(sa, c.0)
     }
+}
+
+/// `a..b` without punctuation at either end (quotation marks kept); `None` under 2 words.
+fn trim_span(d: &Doc, mut a: usize, mut b: usize) -> Option<(usize, usize)> {
+    b = b.min(d.toks.len());
+    if a >= b {
+        return None;
+    }
+    while a < b && !d.toks[a].is_word && !d.inq[a] {
+        a += 1;
+    }
+    while b > a && !d.toks[b - 1].is_word && !d.inq[b - 1] {
+        b -= 1;
+    }
+    let words = d.toks[a..b].iter().filter(|t| t.is_word).count();
+    (words >= 2).then_some((a, b))
+}
+
+fn bucket(n: usize) -> &'static str {
+    match n {
+        0..=2 => "2",
+        3..=4 => "4",
+        5..=8 => "8",
+        9..=16 => "16",
+        17..=32 => "32",
+        _ => "more",
+    }
+}
+
+/// Features of an indirect/mixed candidate for the attribution filter: the cue (words, model
+/// probability), the content (length, first and last words, side of the cue, quoted or not), the
+/// speaker mention (kind) and the sentence.
+fn candidate_features(
+    d: &Doc,
+    c: (usize, usize),
+    content: (usize, usize),
+    source: Option<(usize, usize)>,
+    sentence: (usize, usize),
+    p: f32,
+) -> Vec<String> {
+    let (a, b) = content;
+    let cue: Vec<&str> = d.toks[c.0..c.1].iter().map(|t| t.lower.as_str()).collect();
+    let cue = cue.join(" ");
+    let last = d.toks[c.1 - 1].lower.as_str();
+    let words = d.toks[a..b].iter().filter(|t| t.is_word).count();
+    let side = if a >= c.1 { "after" } else { "before" };
+    let src = match source {
+        None => "none",
+        Some((x, y)) => match mention_kind(&d.toks[x..y]).0 {
+            MentionKind::Name => "name",
+            MentionKind::Pronoun => "pronoun",
+            MentionKind::Description => "desc",
+        },
+    };
+    let at = |i: usize| d.toks.get(i).map_or("</s>", |t| t.lower.as_str());
+    let before = if c.0 > sentence.0 { at(c.0 - 1) } else { "<s>" };
+    let mut f = vec![
+        format!("cue={cue}"),
+        format!("cl={last}"),
+        format!("p={}", (p * 10.0) as u32),
+        format!("side={side}"),
+        format!("len={}", bucket(words)),
+        format!("src={src}"),
+        format!("f={}", at(a)),
+        format!("l={}", at(b - 1)),
+        format!("prev={before}"),
+        format!("next={}", at(c.1)),
+        format!("cl|side={last}|{side}"),
+        format!("cl|src={last}|{src}"),
+        format!("cl|len={last}|{}", bucket(words)),
+        format!("side|src={side}|{src}"),
+        format!("slen={}", bucket(sentence.1 - sentence.0)),
+    ];
+    if d.inq[a..b].iter().any(|&q| q) {
+        f.push("quoted".into());
+    }
+    if a > sentence.0 && at(a - 1) == "that" {
+        f.push("that".into());
+    }
+    if a == sentence.0 {
+        f.push("from_start".into());
+    }
+    if b + 1 >= sentence.1 {
+        f.push("to_end".into());
+    }
+    f
 }
 
 /// Training rows for the cue model from one article: per sentence its tokens, whether each lies
