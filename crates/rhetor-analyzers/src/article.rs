@@ -170,6 +170,14 @@ pub struct ArticleHeads {
     pub frames: LinearModel,
     /// A frame is predicted when its probability reaches this (and the best frame always is).
     pub frame_threshold: f32,
+    /// Whether the genre head sees the word block (cross-validation decides: words tie genre to
+    /// the training topics, style and technique features travel better across the genre shift).
+    #[serde(default = "yes")]
+    pub genre_words: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Satire is chosen only at this probability or more. It is rare (10 of 433 English training
@@ -188,7 +196,12 @@ impl ArticleHeads {
     /// Genre probabilities and frame probabilities of one article.
     pub fn predict(&self, dense: &[f32], words: &[(u32, f32)]) -> (Vec<f32>, Vec<f32>) {
         let x = self.featurizer.transform(dense, words);
-        (self.genre.probs(&x), self.frames.probs(&x))
+        let g = if self.genre_words {
+            self.genre.probs(&x)
+        } else {
+            self.genre.probs(&self.featurizer.transform(dense, &[]))
+        };
+        (g, self.frames.probs(&x))
     }
 
     /// Frames above the threshold (at least the most likely one), with probabilities.
@@ -280,6 +293,7 @@ fn fit_heads(
     genre_l2: f32,
     frames_l2: f32,
     frame_threshold: f32,
+    genre_words: bool,
 ) -> ArticleHeads {
     let dense: Vec<&Vec<f32>> = train.iter().map(|s| &s.dense).collect();
     let words: Vec<&Vec<(u32, f32)>> = train.iter().map(|s| &s.words).collect();
@@ -288,7 +302,7 @@ fn fit_heads(
     let g: Vec<&&Sample> = train.iter().filter(|s| s.genre.is_some()).collect();
     let gx: Vec<Sparse> = g
         .iter()
-        .map(|s| featurizer.transform(&s.dense, &s.words))
+        .map(|s| featurizer.transform(&s.dense, if genre_words { &s.words } else { &[] }))
         .collect();
     let gy: Vec<Vec<f32>> = g
         .iter()
@@ -344,6 +358,7 @@ fn fit_heads(
         genre,
         frames: frames_m,
         frame_threshold,
+        genre_words,
     }
 }
 
@@ -355,11 +370,20 @@ fn out_of_fold(
     frames: &[String],
     genre_l2: f32,
     frames_l2: f32,
+    genre_words: bool,
 ) -> Vec<Option<(Vec<f32>, Vec<f32>)>> {
     let mut out = vec![None; samples.len()];
     for f in 0..folds {
         let train: Vec<&Sample> = samples.iter().filter(|s| s.fold != Some(f)).collect();
-        let heads = fit_heads(&train, genres, frames, genre_l2, frames_l2, 0.5);
+        let heads = fit_heads(
+            &train,
+            genres,
+            frames,
+            genre_l2,
+            frames_l2,
+            0.5,
+            genre_words,
+        );
         for (i, s) in samples.iter().enumerate() {
             if s.fold == Some(f) {
                 out[i] = Some(heads.predict(&s.dense, &s.words));
@@ -432,10 +456,10 @@ pub fn train_heads(
     frames: &[String],
 ) -> (ArticleHeads, ArticleScores) {
     let grid = [1e-4f32, 1e-3, 1e-2];
-    let mut best_g = (grid[0], -1.0f64, vec![]);
+    let mut best_g = (grid[0], -1.0f64, vec![], true);
     let mut best_f = (grid[0], -1.0f64, 0.5f32, vec![]);
-    for &l2 in &grid {
-        let oof = out_of_fold(samples, folds, genres, frames, l2, l2);
+    for (l2, gwords) in grid.iter().flat_map(|&l| [(l, true), (l, false)]) {
+        let oof = out_of_fold(samples, folds, genres, frames, l2, l2, gwords);
         let g = genre_scores(samples, &oof, genres, None);
         let mut fbest = (0.5f32, -1.0f64);
         for k in 4..17 {
@@ -446,13 +470,13 @@ pub fn train_heads(
             }
         }
         eprintln!(
-            "  article heads, l2 {l2:e}: genre macro-F1 {:.4}, frames micro-F1 {:.4} at {:.2}",
+            "  article heads, l2 {l2:e}, genre sees words: {gwords}: genre macro-F1 {:.4}, frames micro-F1 {:.4} at {:.2}",
             g.macro_f1, fbest.1, fbest.0
         );
         if g.macro_f1 > best_g.1 {
-            best_g = (l2, g.macro_f1, oof.clone());
+            best_g = (l2, g.macro_f1, oof.clone(), gwords);
         }
-        if fbest.1 > best_f.1 {
+        if gwords && fbest.1 > best_f.1 {
             best_f = (l2, fbest.1, fbest.0, oof);
         }
     }
@@ -484,7 +508,7 @@ pub fn train_heads(
         holdout_frames_micro_f1: hf.micro_f1,
     };
     let all: Vec<&Sample> = samples.iter().collect();
-    let heads = fit_heads(&all, genres, frames, best_g.0, best_f.0, best_f.2);
+    let heads = fit_heads(&all, genres, frames, best_g.0, best_f.0, best_f.2, best_g.3);
     (heads, scores)
 }
 

@@ -109,7 +109,7 @@ impl Analyzer {
                     score: *p,
                 })
                 .collect();
-            for &(li, s, e, score) in &o.spans {
+            for (li, s, e, score) in crate::techniques::paragraph_spans(o, labels, th) {
                 let Some(l) = labels.get(li) else { continue };
                 let category = technique(l)
                     .map(|t| t.category.id().to_string())

@@ -33,9 +33,38 @@ pub struct Thresholds {
     /// Also give a paragraph every technique one of its spans has.
     #[serde(default)]
     pub spans_imply_paragraph: bool,
+    /// How each technique's spans are made (label → rule); techniques not listed use token runs
+    /// at `span`.
+    #[serde(default)]
+    pub span_rules: Vec<(String, SpanRule)>,
+}
+
+/// How the spans of one technique are made.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum SpanRule {
+    /// Runs of tokens whose `1 - P(O)` reaches the threshold (short techniques: loaded language,
+    /// name calling).
+    Tokens { threshold: f32 },
+    /// The whole paragraph when the paragraph head's probability reaches the threshold (long
+    /// techniques whose spans are usually a whole sentence, which a SemEval paragraph mostly is).
+    Paragraph { threshold: f32 },
+    /// No spans.
+    Off,
 }
 
 impl Thresholds {
+    /// The span rule of `label`.
+    pub fn span_rule(&self, label: &str) -> SpanRule {
+        self.span_rules
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, r)| *r)
+            .unwrap_or(SpanRule::Tokens {
+                threshold: self.span,
+            })
+    }
+
     /// The paragraph threshold of `label`.
     pub fn threshold_for(&self, label: &str) -> f32 {
         self.paragraph_per_label
@@ -53,6 +82,7 @@ impl Default for Thresholds {
             paragraph_per_label: vec![],
             span: 0.5,
             spans_imply_paragraph: false,
+            span_rules: vec![],
         }
     }
 }
@@ -261,6 +291,47 @@ impl TechniqueModel {
         }
         Ok(out)
     }
+}
+
+/// The spans of one technique in one analysed paragraph under `rule`:
+/// `(label, start, end, score)`, code points into the article text.
+pub fn spans_of(
+    o: &ParagraphOutput,
+    label: usize,
+    rule: SpanRule,
+) -> Vec<(usize, usize, usize, f32)> {
+    match rule {
+        SpanRule::Off => vec![],
+        SpanRule::Tokens { threshold } => {
+            let mut v = decode_spans(&o.token_probs, &o.offsets, o.start, label + 1, threshold);
+            v.retain(|s| s.0 == label);
+            v
+        }
+        SpanRule::Paragraph { threshold } => {
+            let p = o.probs.get(label).copied().unwrap_or(0.0);
+            match (o.offsets.first(), o.offsets.last()) {
+                (Some(a), Some(b)) if p >= threshold && b.1 > a.0 => {
+                    vec![(label, o.start + a.0, o.start + b.1, p)]
+                }
+                _ => vec![],
+            }
+        }
+    }
+}
+
+/// All spans of one analysed paragraph under the thresholds' rules.
+pub fn paragraph_spans(
+    o: &ParagraphOutput,
+    labels: &[String],
+    th: &Thresholds,
+) -> Vec<(usize, usize, usize, f32)> {
+    let mut out: Vec<_> = labels
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| spans_of(o, i, th.span_rule(l)))
+        .collect();
+    out.sort_by_key(|a| (a.1, a.2, a.0));
+    out
 }
 
 /// Spans from per-token B/I/O probabilities: a token is inside a span of a label when
