@@ -17,7 +17,8 @@ print(f"| spans | F1, partial overlap | {t['spans_f1']:.3f} | {t['spans_precisio
 print(f"| subtask 1, genre | macro-F1 | {a['holdout_genre_macro_f1']:.3f} | | |")
 print(f"| subtask 2, frames | micro-F1 | {a['holdout_frames_micro_f1']:.3f} | | |")
 print()
-print(f"Thresholds: paragraph {th['paragraph']:.3f}{" (plus the techniques of the paragraph's spans)" if th.get('spans_imply_paragraph') else ''}, span token {th['span']:.2f}, frames {a['frame_threshold']:.2f}.\n")
+imply = " (plus the techniques of the paragraph's spans)" if th.get("spans_imply_paragraph") else ""
+print(f"Thresholds: paragraph {th['paragraph']:.3f}{imply}, span token {th['span']:.2f}, frames {a['frame_threshold']:.2f}.\n")
 print(f"Article heads, {a['folds']}-fold cross-validation over all training articles: genre macro-F1 {a['genre_macro_f1']:.3f} (accuracy {a['genre_accuracy']:.3f}, L2 {a['genre_l2']:g}); frames micro-F1 {a['frames_micro_f1']:.3f} (macro {a['frames_macro_f1']:.3f}, L2 {a['frames_l2']:g}).\n")
 print("| technique | subtask 3 F1 | paragraphs | span F1 | spans |")
 print("|---|---|---|---|---|")
