@@ -240,8 +240,7 @@ fn main() -> Result<()> {
                 .filter(|i| i % args.folds == f)
                 .map(|i| arts[i])
                 .collect();
-            let mut an =
-                QuoteAnalyzer::with_model(train(&tg, &ta, args.epochs, args.min_count, args.prune));
+            let mut an = train_full(&tg, &ta, &args, !args.no_filter);
             set_threshold(&mut an);
             predict(&an, &test, &mut pred, &mut jsonl)?;
             eprintln!(

@@ -755,13 +755,33 @@ impl QuoteAnalyzer {
             || d.inq[c.0 - 1]
             || d.is_punct(c.0 - 1, &[",", "—", "–", "-", "("])
             || d.toks[c.0 - 1].lower == "as";
+        // "said Jane Doe." / "said the spokesman, adding…": a mention after the cue is the
+        // speaker only when the clause ends there (not "said the increase was needed").
+        let after = self.np_after(d, c.1, sb).filter(|np| {
+            d.toks[np.0].is_cap()
+                || d.toks.get(np.1).is_none_or(|t| {
+                    !t.is_word
+                        || matches!(
+                            t.lower.as_str(),
+                            "who"
+                                | "on"
+                                | "in"
+                                | "at"
+                                | "during"
+                                | "after"
+                                | "before"
+                                | "from"
+                                | "told"
+                        )
+                })
+                || np.1 >= sb
+        });
         if inverted {
-            if let Some(np) = self.np_after(d, c.1, sb) {
+            if let Some(np) = after {
                 return Some(np);
             }
         }
-        self.np_before(d, c.0, sa)
-            .or_else(|| self.np_after(d, c.1, sb))
+        self.np_before(d, c.0, sa).or(after)
     }
 
     fn np_after(&self, d: &Doc, from: usize, limit: usize) -> Option<(usize, usize)> {
