@@ -4,7 +4,7 @@
 //! ```no_run
 //! use rhetor_quotes::QuoteAnalyzer;
 //! # fn demo(article: &mut rhetor_doc::Article) -> Result<(), rhetor_quotes::QuoteError> {
-//! let analyzer = QuoteAnalyzer::load()?;        // the bundled cue model; cheap, load once
+//! let analyzer = QuoteAnalyzer::load()?;        // the bundled models: load once, reuse
 //! analyzer.annotate(article);                    // fills article.quotes and article.speakers
 //! print!("{}", rhetor_quotes::format_who_said_what(article));
 //! # Ok(()) }
@@ -25,13 +25,18 @@
 //! - **Indirect and mixed speech**: a cue model ([`cue`], logistic regression trained on PolNeAR,
 //!   `models/quotes/`) marks cue words ("said", "according to", "denied", "believes"…); rules take
 //!   the reported clause ("X said (that) …" → what follows; "…, X said." → what precedes;
-//!   "according to X, …") as the content. Content holding a quoted phrase is `mixed`.
+//!   "according to X, …") as the content. A second logistic regression, the attribution filter
+//!   (`models/quotes/filter_model.tsv`), scores each cue with up to three content spans (the rules'
+//!   choice, what follows the cue, what precedes it) and keeps the best one over
+//!   [`FILTER_THRESHOLD`]. Content holding a quoted phrase is `mixed`.
 //! - **Speakers**: the mention next to the cue (subject, inverted "said X", apposition skipped);
 //!   pronouns go to the latest speaker or person named before, roles ("the spokesman") to the name
 //!   introduced with that role, surnames and first names to the fullest name in the article.
 //!   `speaker_start`/`speaker_end` point at the mention, `speaker` is the resolved fullest name.
 //!
-//! Offsets are code points into `article.text` (the `rhetor_doc` contract).
+//! Offsets are code points into `article.text` (the `rhetor_doc` contract). Training and measuring:
+//! `cargo run --release -p rhetor-quotes --example train_quotes` (see `models/quotes/README.md`);
+//! `cargo run --release -p rhetor-quotes --example who_said_what -- FILES` prints the text listing.
 
 use std::sync::OnceLock;
 
