@@ -519,12 +519,16 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
         .unwrap_or(0);
     let all_ids: std::collections::BTreeSet<String> =
         held.outputs.iter().map(|(id, _)| id.clone()).collect();
-    let (half_a, half_b): (Vec<(usize, &String)>, Vec<(usize, &String)>) =
-        all_ids.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let half_a: std::collections::BTreeSet<String> =
-        half_a.into_iter().map(|(_, s)| s.clone()).collect();
-    let half_b: std::collections::BTreeSet<String> =
-        half_b.into_iter().map(|(_, s)| s.clone()).collect();
+    // Two halves of the fold: alternate articles in id order.
+    let half = |parity: usize| -> std::collections::BTreeSet<String> {
+        all_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == parity)
+            .map(|(_, s)| s.clone())
+            .collect()
+    };
+    let (half_a, half_b) = (half(0), half(1));
     let (ca, _) = select_rules(&cands, &held.gold_spans, &half_a, start);
     let (cb, _) = select_rules(&cands, &held.gold_spans, &half_b, start);
     let mut crossfit_pred = vec![];
