@@ -64,6 +64,9 @@ pub struct TrainOptions {
     /// PolNeAR: `nyt`, `politico`, `usa-today`, `wash-post`); empty = all.
     #[serde(default)]
     pub extra_reporting_prefixes: Vec<String>,
+    /// Weight of the span (B/I/O) loss next to the paragraph loss (2 for the shipped model).
+    #[serde(default = "default_span_weight")]
+    pub span_weight: f64,
     /// Use only the first this many articles (smoke tests of the recipe).
     #[serde(default)]
     pub limit: Option<usize>,
@@ -86,8 +89,13 @@ impl Default for TrainOptions {
             extra_reporting_max: 300,
             extra_reporting_prefixes: vec![],
             limit: None,
+            span_weight: default_span_weight(),
         }
     }
+}
+
+fn default_span_weight() -> f64 {
+    2.0
 }
 
 fn technique_labels() -> Vec<&'static str> {
@@ -135,10 +143,11 @@ fn batch_from(items: &[&Item], n_labels: usize, pad: u32) -> candle_core::Result
 /// Stage 1: fine-tunes on every fold but `holdout` and saves the model to
 /// `work_dir/finetune-h{holdout}/model` (skipped when that exists). Returns the folder.
 pub fn finetune(opts: &TrainOptions, articles: &[SemevalArticle]) -> Result<PathBuf> {
-    let run_dir = opts.work_dir.join(format!(
-        "finetune-h{}-k{}-s{}",
-        opts.holdout, opts.folds, opts.seed
-    ));
+    let mut name = format!("finetune-h{}-k{}-s{}", opts.holdout, opts.folds, opts.seed);
+    if opts.span_weight != default_span_weight() {
+        name.push_str(&format!("-sw{}", opts.span_weight));
+    }
+    let run_dir = opts.work_dir.join(name);
     let model_dir = run_dir.join("model");
     if model_dir.join("model.safetensors").exists() {
         eprintln!("fine-tuned model found in {}", model_dir.display());
@@ -201,7 +210,7 @@ pub fn finetune(opts: &TrainOptions, articles: &[SemevalArticle]) -> Result<Path
         },
         Task {
             head: Head::init_seeded(&varmap, span_spec.clone(), hidden, opts.seed + 1)?,
-            weight: 2.0,
+            weight: opts.span_weight,
             class_weights: Some(Tensor::new(&[1f32, 3.0, 3.0], &dev)?),
         },
     ];

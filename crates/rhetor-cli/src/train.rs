@@ -56,6 +56,9 @@ pub struct TrainArgs {
     /// Stop after fine-tuning (stage 1).
     #[arg(long)]
     pub finetune_only: bool,
+    /// Weight of the span loss next to the paragraph loss (the shipped model: 2).
+    #[arg(long, default_value_t = 2.0)]
+    pub span_weight: f64,
     /// Use an already fine-tuned model folder instead of stage 1.
     #[arg(long, value_name = "DIR")]
     pub finetuned: Option<std::path::PathBuf>,
@@ -90,6 +93,7 @@ pub fn run(args: TrainArgs) -> Result<i32> {
         extra_reporting_max: args.extra_reporting_max,
         extra_reporting_prefixes: args.extra_reporting_prefixes,
         limit: args.limit,
+        span_weight: args.span_weight,
     };
     if opts.holdout >= opts.folds {
         anyhow::bail!(
