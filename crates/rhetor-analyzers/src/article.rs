@@ -60,6 +60,24 @@ fn fnv(s: &str) -> u32 {
     h
 }
 
+/// Hashed words of the paragraphs `(start, end)` (code points) of `text`, joined by newlines:
+/// what the heads see of an article's words.
+pub fn paragraph_word_counts(text: &str, paragraphs: &[(usize, usize)]) -> Vec<(u32, f32)> {
+    let chars: Vec<char> = text.chars().collect();
+    let body = paragraphs
+        .iter()
+        .map(|&(s, e)| {
+            chars
+                .get(s..e)
+                .unwrap_or_default()
+                .iter()
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    word_counts(&body)
+}
+
 /// Hashed word unigrams and bigrams with their counts.
 pub fn word_counts(text: &str) -> Vec<(u32, f32)> {
     let words: Vec<String> = text

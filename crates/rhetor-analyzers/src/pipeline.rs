@@ -9,7 +9,7 @@ use rhetor_doc::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::article::{dense_features, word_counts, ArticleHeads, ArticleScores};
+use crate::article::{dense_features, paragraph_word_counts, ArticleHeads, ArticleScores};
 use crate::techniques::{TechniqueModel, Thresholds};
 use crate::train::TechniqueScores;
 use crate::{AnalyzeError, Result};
@@ -94,7 +94,7 @@ impl Analyzer {
             .find(|p| p.kind != ParagraphKind::Debris)
             .is_some_and(|p| p.kind == ParagraphKind::Title);
         let th = &self.config.thresholds;
-        let outputs = self.model.run(&article.text, &pars, th.span)?;
+        let outputs = self.model.run(&article.text, &pars)?;
         let labels = &self.model.labels;
         article.techniques.clear();
         article.paragraph_techniques.clear();
@@ -147,21 +147,7 @@ impl Analyzer {
             labels.len(),
             hidden,
         );
-        let body: String = {
-            let chars: Vec<char> = article.text.chars().collect();
-            ranges
-                .iter()
-                .map(|&(s, e)| {
-                    chars
-                        .get(s..e)
-                        .unwrap_or_default()
-                        .iter()
-                        .collect::<String>()
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let (gp, fp) = heads.predict(&dense, &word_counts(&body));
+        let (gp, fp) = heads.predict(&dense, &paragraph_word_counts(&article.text, &ranges));
         let best = crate::article::choose_genre(&heads.genre.labels, &gp);
         article.genre = best.and_then(|b| {
             Some(GenrePrediction {

@@ -131,8 +131,6 @@ pub struct ParagraphOutput {
     pub token_probs: Vec<Vec<[f32; 3]>>,
     /// Probability per technique (model label order).
     pub probs: Vec<f32>,
-    /// Spans `(label, start, end, score)`, code points into the article text.
-    pub spans: Vec<(usize, usize, usize, f32)>,
     /// Mean of the paragraph's token states (window means averaged): the article heads' input.
     pub pooled: Vec<f32>,
     /// Tokens in the paragraph.
@@ -207,12 +205,10 @@ impl TechniqueModel {
     }
 
     /// Runs the model over the paragraphs `(index, start, end)` (code points into `text`).
-    /// `span_threshold`: minimum `1 - P(O)` for a token to be inside a span.
     pub fn run(
         &self,
         text: &str,
         paragraphs: &[(usize, usize, usize)],
-        span_threshold: f32,
     ) -> Result<Vec<ParagraphOutput>> {
         let chars: Vec<char> = text.chars().collect();
         struct Prep {
@@ -276,7 +272,6 @@ impl TechniqueModel {
                     }
                 }
             }
-            let spans = decode_spans(&tok, &p.offsets, p.start, n_labels, span_threshold);
             out.push(ParagraphOutput {
                 index: p.index,
                 start: p.start,
@@ -285,7 +280,6 @@ impl TechniqueModel {
                 offsets: p.offsets,
                 token_probs: tok,
                 probs,
-                spans,
                 pooled,
             });
         }
@@ -303,9 +297,7 @@ pub fn spans_of(
     match rule {
         SpanRule::Off => vec![],
         SpanRule::Tokens { threshold } => {
-            let mut v = decode_spans(&o.token_probs, &o.offsets, o.start, label + 1, threshold);
-            v.retain(|s| s.0 == label);
-            v
+            decode_label(&o.token_probs, &o.offsets, o.start, label, threshold)
         }
         SpanRule::Paragraph { threshold } => {
             let p = o.probs.get(label).copied().unwrap_or(0.0);
@@ -344,43 +336,55 @@ pub fn decode_spans(
     n_labels: usize,
     threshold: f32,
 ) -> Vec<(usize, usize, usize, f32)> {
+    let mut out: Vec<_> = (0..n_labels)
+        .flat_map(|label| decode_label(tok, offsets, base, label, threshold))
+        .collect();
+    out.sort_by_key(|a| (a.1, a.2, a.0));
+    out
+}
+
+/// The spans of one label (see [`decode_spans`]), in text order.
+fn decode_label(
+    tok: &[Vec<[f32; 3]>],
+    offsets: &[(usize, usize)],
+    base: usize,
+    label: usize,
+    threshold: f32,
+) -> Vec<(usize, usize, usize, f32)> {
     let mut out = vec![];
-    for label in 0..n_labels {
-        let mut run: Option<(usize, usize, f32)> = None; // first, last, sum
-        let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<_>| {
-            if let Some((f, l, sum)) = run.take() {
-                if let (Some(a), Some(b)) = (offsets.get(f), offsets.get(l)) {
-                    if b.1 > a.0 {
-                        out.push((label, base + a.0, base + b.1, sum / (l - f + 1) as f32));
-                    }
+    let mut run: Option<(usize, usize, f32)> = None; // first, last, sum
+    let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<_>| {
+        if let Some((f, l, sum)) = run.take() {
+            if let (Some(a), Some(b)) = (offsets.get(f), offsets.get(l)) {
+                if b.1 > a.0 {
+                    out.push((label, base + a.0, base + b.1, sum / (l - f + 1) as f32));
                 }
-            }
-        };
-        for (t, probs) in tok.iter().enumerate() {
-            let Some(p) = probs.get(label) else {
-                flush(&mut run, &mut out);
-                continue;
-            };
-            let inside = 1.0 - p[0];
-            if inside >= threshold {
-                let begins = p[1] > p[2];
-                match run.as_mut() {
-                    Some(r) if !begins => {
-                        r.1 = t;
-                        r.2 += inside;
-                    }
-                    _ => {
-                        flush(&mut run, &mut out);
-                        run = Some((t, t, inside));
-                    }
-                }
-            } else {
-                flush(&mut run, &mut out);
             }
         }
-        flush(&mut run, &mut out);
+    };
+    for (t, probs) in tok.iter().enumerate() {
+        let Some(p) = probs.get(label) else {
+            flush(&mut run, &mut out);
+            continue;
+        };
+        let inside = 1.0 - p[0];
+        if inside >= threshold {
+            let begins = p[1] > p[2];
+            match run.as_mut() {
+                Some(r) if !begins => {
+                    r.1 = t;
+                    r.2 += inside;
+                }
+                _ => {
+                    flush(&mut run, &mut out);
+                    run = Some((t, t, inside));
+                }
+            }
+        } else {
+            flush(&mut run, &mut out);
+        }
     }
-    out.sort_by_key(|a| (a.1, a.2, a.0));
+    flush(&mut run, &mut out);
     out
 }
 

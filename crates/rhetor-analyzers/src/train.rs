@@ -422,7 +422,7 @@ pub fn predict_holdout(
     let pb = indicatif::ProgressBar::new(held.len() as u64);
     for a in held {
         let pars = labelled_paragraphs(a);
-        let out = model.run(&a.text, &pars, 1.0)?;
+        let out = model.run(&a.text, &pars)?;
         for (idx, labs) in a.paragraph_labels.iter().flatten() {
             let labs = labs
                 .iter()
@@ -640,11 +640,6 @@ pub fn load_articles(opts: &TrainOptions) -> Result<Vec<SemevalArticle>> {
     Ok(articles)
 }
 
-/// Path helper for callers that print where things went.
-pub fn describe(p: &Path) -> String {
-    p.display().to_string()
-}
-
 /// `(id, text, genre, frames, fold, weight)` of one article for the article heads.
 type ArticleInput = (
     String,
@@ -728,7 +723,7 @@ fn article_samples(
             .into_iter()
             .map(|p| (p.index, p.start, p.end))
             .collect();
-        let outputs = model.run(&text, &pars, 1.0)?;
+        let outputs = model.run(&text, &pars)?;
         let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
         // SemEval files and the extra reports both start with the title line.
         let dense = crate::article::dense_features(
@@ -739,22 +734,11 @@ fn article_samples(
             model.labels.len(),
             hidden,
         );
-        let chars: Vec<char> = text.chars().collect();
-        let body: String = ranges
-            .iter()
-            .map(|&(s, e)| {
-                chars
-                    .get(s..e)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+
         out.push(crate::article::Sample {
             id,
             dense,
-            words: crate::article::word_counts(&body),
+            words: crate::article::paragraph_word_counts(&text, &ranges),
             genre,
             frames: fr,
             fold,
