@@ -4,6 +4,8 @@
 //! - the mean of the paragraphs' pooled encoder states (384 values);
 //! - the technique profile: per technique, the maximum and the mean paragraph probability;
 //! - style features ([`crate::style`]);
+//! - the opinion signal ([`crate::opinion`]: mean, maximum and share of opinionated
+//!   paragraphs), when the heads were trained with it;
 //! - hashed word unigrams and bigrams (log counts, IDF-weighted, L2-normalised): frames are
 //!   largely topical, and words carry topic better than a mean of states.
 //!
@@ -30,6 +32,7 @@ pub fn dense_features(
     outputs: &[ParagraphOutput],
     n_techniques: usize,
     hidden: usize,
+    opinion: Option<&crate::opinion::OpinionHead>,
 ) -> Vec<f32> {
     let mut pooled = vec![0f32; hidden];
     let mut max_p = vec![0f32; n_techniques];
@@ -45,6 +48,9 @@ pub fn dense_features(
         }
     }
     let mut out = style_features(text, paragraphs, has_title);
+    if let Some(head) = opinion {
+        out.extend(crate::opinion::opinion_features(head, outputs));
+    }
     out.extend(max_p);
     out.extend(mean_p);
     out.extend(pooled);
@@ -192,6 +198,64 @@ pub struct ArticleHeads {
     /// the training topics, style and technique features travel better across the genre shift).
     #[serde(default = "yes")]
     pub genre_words: bool,
+    /// Multipliers of the genre probabilities before they are renormalised (empty: none): the
+    /// shift from the class-balanced training mix to [`GENRE_TARGET_PRIOR`], at the strength
+    /// cross-validation chose.
+    #[serde(default)]
+    pub genre_prior: Vec<f32>,
+    /// How many of the dense features the genre head sees (all when `None`; see
+    /// [`GenreInput`]).
+    #[serde(default)]
+    pub genre_dense: Option<usize>,
+    /// The sentence-opinion head whose paragraph probabilities are dense features 17–19.
+    #[serde(default)]
+    pub opinion: Option<crate::opinion::OpinionHead>,
+}
+
+/// The genre mix the genre head is tuned for. English training is 88 % opinion, but real news
+/// feeds, and the SemEval English evaluation split, are mostly reporting (see
+/// `../shared/data/README.md`): cross-validation weighs its test articles to this mix
+/// ([`shifted_genre_scores`]) and the head's probabilities are shifted toward it.
+pub const GENRE_TARGET_PRIOR: [(&str, f32); 3] =
+    [("opinion", 0.3), ("reporting", 0.6), ("satire", 0.1)];
+
+/// The target prior in the order of `labels` (labels it does not name get an equal share of
+/// what is left, at least 0.05).
+pub fn genre_target_prior(labels: &[String]) -> Vec<f32> {
+    labels
+        .iter()
+        .map(|l| {
+            GENRE_TARGET_PRIOR
+                .iter()
+                .find(|(n, _)| n == l)
+                .map(|(_, p)| *p)
+                .unwrap_or(0.05)
+        })
+        .collect()
+}
+
+/// Prior-shift multipliers `(K * target_c)^alpha`: the genre head is trained with balanced
+/// class weights, so its implied prior is uniform (1/K); alpha 0 leaves it alone, 1 is the full
+/// Bayes correction.
+pub fn prior_multipliers(target: &[f32], alpha: f32) -> Vec<f32> {
+    let k = target.len() as f32;
+    target.iter().map(|t| (k * t).powf(alpha)).collect()
+}
+
+/// Applies prior multipliers to probabilities and renormalises.
+pub fn apply_prior(probs: &mut [f32], multipliers: &[f32]) {
+    if multipliers.len() != probs.len() {
+        return;
+    }
+    for (p, m) in probs.iter_mut().zip(multipliers) {
+        *p *= m;
+    }
+    let sum: f32 = probs.iter().sum();
+    if sum > 0.0 {
+        for p in probs.iter_mut() {
+            *p /= sum;
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -214,11 +278,8 @@ impl ArticleHeads {
     /// Genre probabilities and frame probabilities of one article.
     pub fn predict(&self, dense: &[f32], words: &[(u32, f32)]) -> (Vec<f32>, Vec<f32>) {
         let x = self.featurizer.transform(dense, words);
-        let g = if self.genre_words {
-            self.genre.probs(&x)
-        } else {
-            self.genre.probs(&self.featurizer.transform(dense, &[]))
-        };
+        let mut g = self.genre.probs(&self.genre_input(dense, words));
+        apply_prior(&mut g, &self.genre_prior);
         (g, self.frames.probs(&x))
     }
 
@@ -241,7 +302,7 @@ pub fn choose_frames(labels: &[String], probs: &[f32], threshold: f32) -> Vec<(S
 }
 
 /// One training article for the heads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sample {
     pub id: String,
     pub dense: Vec<f32>,
@@ -273,6 +334,18 @@ pub struct ArticleScores {
     pub holdout_fold: usize,
     pub holdout_genre_macro_f1: f64,
     pub holdout_frames_micro_f1: f64,
+    /// Strength of the prior shift toward [`GENRE_TARGET_PRIOR`] (0: none, 1: full).
+    #[serde(default)]
+    pub genre_prior_alpha: f32,
+    #[serde(default)]
+    pub genre_target_prior: Vec<f32>,
+    /// Cross-validated macro-F1 with test articles weighted to the target mix.
+    #[serde(default)]
+    pub genre_shifted_macro_f1: f64,
+    #[serde(default)]
+    pub genre_shifted_per_label: Vec<(String, f64)>,
+    #[serde(default)]
+    pub holdout_genre_shifted_macro_f1: f64,
 }
 
 fn class_weights_genre(samples: &[&Sample], k: usize) -> Vec<f32> {
@@ -304,23 +377,45 @@ fn pos_weights(samples: &[&Sample], k: usize) -> Vec<f32> {
         .collect()
 }
 
-fn fit_heads(
+/// What the genre head sees: the first `dense` dense features (all of them when `None`; the
+/// dense block starts with 16 style features, then the opinion signal when there is one, then
+/// the technique profile) and, if `words`, the word block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GenreInput {
+    pub dense: Option<usize>,
+    pub words: bool,
+}
+
+impl ArticleHeads {
+    fn genre_input(&self, dense: &[f32], words: &[(u32, f32)]) -> Sparse {
+        genre_x(
+            &self.featurizer,
+            GenreInput {
+                dense: self.genre_dense,
+                words: self.genre_words,
+            },
+            dense,
+            words,
+        )
+    }
+}
+
+fn genre_x(f: &Featurizer, input: GenreInput, dense: &[f32], words: &[(u32, f32)]) -> Sparse {
+    let d = input.dense.unwrap_or(dense.len()).min(dense.len());
+    f.transform(&dense[..d], if input.words { words } else { &[] })
+}
+
+fn fit_genre(
     train: &[&Sample],
+    featurizer: &Featurizer,
     genres: &[String],
-    frames: &[String],
-    genre_l2: f32,
-    frames_l2: f32,
-    frame_threshold: f32,
-    genre_words: bool,
-) -> ArticleHeads {
-    let dense: Vec<&Vec<f32>> = train.iter().map(|s| &s.dense).collect();
-    let words: Vec<&Vec<(u32, f32)>> = train.iter().map(|s| &s.words).collect();
-    let featurizer = Featurizer::fit(&dense, &words);
-    let dim = featurizer.dim();
-    let g: Vec<&&Sample> = train.iter().filter(|s| s.genre.is_some()).collect();
+    l2: f32,
+    input: GenreInput,
+) -> LinearModel {
+    let g: Vec<&Sample> = train.iter().copied().filter(|s| s.genre.is_some()).collect();
     let gx: Vec<Sparse> = g
         .iter()
-        .map(|s| featurizer.transform(&s.dense, if genre_words { &s.words } else { &[] }))
+        .map(|s| genre_x(featurizer, input, &s.dense, &s.words))
         .collect();
     let gy: Vec<Vec<f32>> = g
         .iter()
@@ -331,22 +426,29 @@ fn fit_heads(
         })
         .collect();
     let gw: Vec<f32> = g.iter().map(|s| s.weight).collect();
-    let gs: Vec<&Sample> = g.iter().map(|s| **s).collect();
-    let genre = fit(
+    fit(
         Link::Softmax,
         genres,
-        dim,
+        featurizer.dim(),
         &gx,
         &gy,
         &gw,
         &FitOptions {
-            l2: genre_l2,
+            l2,
             iterations: 150,
             lr: 0.05,
-            class_weights: class_weights_genre(&gs, genres.len()),
+            class_weights: class_weights_genre(&g, genres.len()),
         },
-    );
-    let f: Vec<&&Sample> = train.iter().filter(|s| s.frames.is_some()).collect();
+    )
+}
+
+fn fit_frames(
+    train: &[&Sample],
+    featurizer: &Featurizer,
+    frames: &[String],
+    l2: f32,
+) -> LinearModel {
+    let f: Vec<&Sample> = train.iter().copied().filter(|s| s.frames.is_some()).collect();
     let fx: Vec<Sparse> = f
         .iter()
         .map(|s| featurizer.transform(&s.dense, &s.words))
@@ -356,85 +458,137 @@ fn fit_heads(
         .map(|s| s.frames.clone().unwrap_or_default())
         .collect();
     let fw: Vec<f32> = f.iter().map(|s| s.weight).collect();
-    let fs: Vec<&Sample> = f.iter().map(|s| **s).collect();
-    let frames_m = fit(
+    fit(
         Link::Sigmoid,
         frames,
-        dim,
+        featurizer.dim(),
         &fx,
         &fy,
         &fw,
         &FitOptions {
-            l2: frames_l2,
+            l2,
             iterations: 150,
             lr: 0.05,
-            class_weights: pos_weights(&fs, frames.len()),
+            class_weights: pos_weights(&f, frames.len()),
         },
-    );
-    ArticleHeads {
-        featurizer,
-        genre,
-        frames: frames_m,
-        frame_threshold,
-        genre_words,
-    }
+    )
 }
 
-/// Out-of-fold probabilities for every sample with a fold: `(genre probs, frame probs)`.
-fn out_of_fold(
+fn featurizer_of(train: &[&Sample]) -> Featurizer {
+    let dense: Vec<&Vec<f32>> = train.iter().map(|s| &s.dense).collect();
+    let words: Vec<&Vec<(u32, f32)>> = train.iter().map(|s| &s.words).collect();
+    Featurizer::fit(&dense, &words)
+}
+
+/// Out-of-fold probabilities for every sample with a fold, from models fitted by `fit_one` on
+/// the other folds and applied by `apply`.
+fn out_of_fold<M>(
     samples: &[Sample],
     folds: usize,
-    genres: &[String],
-    frames: &[String],
-    genre_l2: f32,
-    frames_l2: f32,
-    genre_words: bool,
-) -> Vec<Option<(Vec<f32>, Vec<f32>)>> {
+    fit_one: impl Fn(&[&Sample], &Featurizer) -> M,
+    apply: impl Fn(&M, &Featurizer, &Sample) -> Vec<f32>,
+) -> Vec<Option<Vec<f32>>> {
     let mut out = vec![None; samples.len()];
     for f in 0..folds {
         let train: Vec<&Sample> = samples.iter().filter(|s| s.fold != Some(f)).collect();
-        let heads = fit_heads(
-            &train,
-            genres,
-            frames,
-            genre_l2,
-            frames_l2,
-            0.5,
-            genre_words,
-        );
+        let featurizer = featurizer_of(&train);
+        let m = fit_one(&train, &featurizer);
         for (i, s) in samples.iter().enumerate() {
             if s.fold == Some(f) {
-                out[i] = Some(heads.predict(&s.dense, &s.words));
+                out[i] = Some(apply(&m, &featurizer, s));
             }
         }
     }
     out
 }
 
+/// Macro-F1 with every test article weighted so that the classes come in the `target` mix
+/// (TP, FP and FN are sums of weights): an estimate of the macro-F1 on a split with that mix,
+/// under a pure label shift. Returns the macro value and the F1 per class (NaN for a class
+/// neither present nor predicted; those are left out of the mean).
+pub fn shifted_macro_f1(gold: &[usize], pred: &[usize], target: &[f32]) -> (f64, Vec<f64>) {
+    let k = target.len();
+    let mut count = vec![0f64; k];
+    for &g in gold {
+        if let Some(c) = count.get_mut(g) {
+            *c += 1.0;
+        }
+    }
+    let n: f64 = count.iter().sum();
+    let weight: Vec<f64> = (0..k)
+        .map(|c| {
+            if count[c] > 0.0 {
+                target[c] as f64 / (count[c] / n)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let (mut tp, mut fp, mut fn_) = (vec![0f64; k], vec![0f64; k], vec![0f64; k]);
+    for (&g, &p) in gold.iter().zip(pred) {
+        let w = weight.get(g).copied().unwrap_or(0.0);
+        if g == p {
+            tp[g] += w;
+        } else {
+            if let Some(x) = fp.get_mut(p) {
+                *x += w;
+            }
+            if let Some(x) = fn_.get_mut(g) {
+                *x += w;
+            }
+        }
+    }
+    let per: Vec<f64> = (0..k)
+        .map(|c| {
+            let d = 2.0 * tp[c] + fp[c] + fn_[c];
+            if count[c] == 0.0 && fp[c] == 0.0 {
+                f64::NAN
+            } else if d > 0.0 {
+                2.0 * tp[c] / d
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let present: Vec<f64> = per.iter().copied().filter(|v| !v.is_nan()).collect();
+    let macro_f1 = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    (macro_f1, per)
+}
+
+/// Genre scores of out-of-fold probabilities with the prior `multipliers` applied: the plain
+/// (training mix) scores and the [`shifted_macro_f1`] toward `target`.
 fn genre_scores(
     samples: &[Sample],
-    oof: &[Option<(Vec<f32>, Vec<f32>)>],
+    oof: &[Option<Vec<f32>>],
     genres: &[String],
+    multipliers: &[f32],
+    target: &[f32],
     only_fold: Option<usize>,
-) -> rhetor_eval::SingleLabelScores {
+) -> (rhetor_eval::SingleLabelScores, f64, Vec<f64>) {
     let mut gold = std::collections::BTreeMap::new();
     let mut pred = std::collections::BTreeMap::new();
+    let (mut gi, mut pi) = (vec![], vec![]);
     for (s, o) in samples.iter().zip(oof) {
         if only_fold.is_some() && s.fold != only_fold {
             continue;
         }
-        if let (Some(g), Some((gp, _))) = (s.genre, o) {
-            let best = choose_genre(genres, gp).unwrap_or(0);
+        if let (Some(g), Some(gp)) = (s.genre, o) {
+            let mut gp = gp.clone();
+            apply_prior(&mut gp, multipliers);
+            let best = choose_genre(genres, &gp).unwrap_or(0);
             gold.insert(s.id.clone(), genres[g].clone());
             pred.insert(s.id.clone(), genres[best].clone());
+            gi.push(g);
+            pi.push(best);
         }
     }
-    rhetor_eval::score_single_label(&gold, &pred)
+    let (shifted, per) = shifted_macro_f1(&gi, &pi, target);
+    (rhetor_eval::score_single_label(&gold, &pred), shifted, per)
 }
 
 fn frame_scores(
     samples: &[Sample],
-    oof: &[Option<(Vec<f32>, Vec<f32>)>],
+    oof: &[Option<Vec<f32>>],
     frames: &[String],
     threshold: f32,
     only_fold: Option<usize>,
@@ -445,7 +599,7 @@ fn frame_scores(
         if only_fold.is_some() && s.fold != only_fold {
             continue;
         }
-        if let (Some(fy), Some((_, fp))) = (&s.frames, o) {
+        if let (Some(fy), Some(fp)) = (&s.frames, o) {
             let g: Vec<String> = frames
                 .iter()
                 .zip(fy)
@@ -472,35 +626,100 @@ pub fn train_heads(
     holdout: usize,
     genres: &[String],
     frames: &[String],
+    n_opinion: usize,
 ) -> (ArticleHeads, ArticleScores) {
     let grid = [1e-4f32, 1e-3, 1e-2];
-    let mut best_g = (grid[0], -1.0f64, vec![], true);
+    let alphas = [0.0f32, 0.5, 1.0, 1.5];
+    let target = genre_target_prior(genres);
+    let style = crate::style::N_STYLE;
+    let mut inputs = vec![
+        GenreInput {
+            dense: None,
+            words: true,
+        },
+        GenreInput {
+            dense: None,
+            words: false,
+        },
+        // style, opinion and the technique profile (maximum and mean of 23 techniques)
+        GenreInput {
+            dense: Some(style + n_opinion + 2 * 23),
+            words: false,
+        },
+        GenreInput {
+            dense: Some(style + n_opinion),
+            words: false,
+        },
+    ];
+    if n_opinion > 0 {
+        inputs.push(GenreInput {
+            dense: Some(style),
+            words: false,
+        });
+    }
+    // Frames: regularisation and threshold by micro-F1.
     let mut best_f = (grid[0], -1.0f64, 0.5f32, vec![]);
-    for (l2, gwords) in grid.iter().flat_map(|&l| [(l, true), (l, false)]) {
-        let oof = out_of_fold(samples, folds, genres, frames, l2, l2, gwords);
-        let g = genre_scores(samples, &oof, genres, None);
-        let mut fbest = (0.5f32, -1.0f64);
+    for &l2 in &grid {
+        let oof = out_of_fold(
+            samples,
+            folds,
+            |t, f| fit_frames(t, f, frames, l2),
+            |m, f, s| m.probs(&f.transform(&s.dense, &s.words)),
+        );
         for k in 4..17 {
             let t = k as f32 * 0.05;
-            let f = frame_scores(samples, &oof, frames, t, None);
-            if f.micro_f1 > fbest.1 {
-                fbest = (t, f.micro_f1);
+            let f = frame_scores(samples, &oof, frames, t, None).micro_f1;
+            if f > best_f.1 {
+                best_f = (l2, f, t, oof.clone());
             }
         }
         eprintln!(
-            "  article heads, l2 {l2:e}, genre sees words: {gwords}: genre macro-F1 {:.4}, frames micro-F1 {:.4} at {:.2}",
-            g.macro_f1, fbest.1, fbest.0
+            "  frames, l2 {l2:e}: best micro-F1 so far {:.4} (l2 {:e}, threshold {:.2})",
+            best_f.1, best_f.0, best_f.2
         );
-        if g.macro_f1 > best_g.1 {
-            best_g = (l2, g.macro_f1, oof.clone(), gwords);
-        }
-        if gwords && fbest.1 > best_f.1 {
-            best_f = (l2, fbest.1, fbest.0, oof);
+    }
+    // Genre: features, regularisation and prior strength by the macro-F1 shifted to the
+    // target mix.
+    // (l2, shifted macro-F1, out-of-fold probabilities, input, prior strength)
+    let mut best_g = (grid[0], -1.0f64, vec![], inputs[0], 0.0f32);
+    for (l2, input) in grid
+        .iter()
+        .flat_map(|&l| inputs.iter().map(move |&i| (l, i)))
+    {
+        let oof = out_of_fold(
+            samples,
+            folds,
+            |t, f| fit_genre(t, f, genres, l2, input),
+            |m, f, s| m.probs(&genre_x(f, input, &s.dense, &s.words)),
+        );
+        for &alpha in &alphas {
+            let m = prior_multipliers(&target, alpha);
+            let (g, shifted, per) = genre_scores(samples, &oof, genres, &m, &target, None);
+            eprintln!(
+                "  genre, l2 {l2:e}, dense {:?}, words {}, prior strength {alpha}: macro-F1 {:.4}, shifted to the target mix {:.4} ({})",
+                input.dense,
+                input.words,
+                g.macro_f1,
+                shifted,
+                per.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(" ")
+            );
+            if shifted > best_g.1 {
+                best_g = (l2, shifted, oof.clone(), input, alpha);
+            }
         }
     }
-    let g = genre_scores(samples, &best_g.2, genres, None);
+    let multipliers = prior_multipliers(&target, best_g.4);
+    let (g, g_shifted, g_shifted_per) =
+        genre_scores(samples, &best_g.2, genres, &multipliers, &target, None);
     let f = frame_scores(samples, &best_f.3, frames, best_f.2, None);
-    let hg = genre_scores(samples, &best_g.2, genres, Some(holdout));
+    let (hg, hg_shifted, _) = genre_scores(
+        samples,
+        &best_g.2,
+        genres,
+        &multipliers,
+        &target,
+        Some(holdout),
+    );
     let hf = frame_scores(samples, &best_f.3, frames, best_f.2, Some(holdout));
     let scores = ArticleScores {
         folds,
@@ -512,6 +731,11 @@ pub fn train_heads(
             .map(|l| (l.label.clone(), l.f1, l.support))
             .collect(),
         genre_l2: best_g.0,
+        genre_prior_alpha: best_g.4,
+        genre_target_prior: target.clone(),
+        genre_shifted_macro_f1: g_shifted,
+        genre_shifted_per_label: genres.iter().cloned().zip(g_shifted_per).collect(),
+        holdout_genre_shifted_macro_f1: hg_shifted,
         frames_micro_f1: f.micro_f1,
         frames_macro_f1: f.macro_f1,
         frames_per_label: f
@@ -526,7 +750,17 @@ pub fn train_heads(
         holdout_frames_micro_f1: hf.micro_f1,
     };
     let all: Vec<&Sample> = samples.iter().collect();
-    let heads = fit_heads(&all, genres, frames, best_g.0, best_f.0, best_f.2, best_g.3);
+    let featurizer = featurizer_of(&all);
+    let heads = ArticleHeads {
+        genre: fit_genre(&all, &featurizer, genres, best_g.0, best_g.3),
+        frames: fit_frames(&all, &featurizer, frames, best_f.0),
+        featurizer,
+        frame_threshold: best_f.2,
+        genre_words: best_g.3.words,
+        genre_prior: multipliers,
+        genre_dense: best_g.3.dense,
+        opinion: None,
+    };
     (heads, scores)
 }
 
@@ -560,6 +794,39 @@ mod tests {
         assert!(x[0].1 < 0.0 && x[1].1 == 0.0);
         assert!((x[2].1 - 1.0).abs() < 1e-5);
         assert_eq!(x[2].0, 2 + 1);
+    }
+
+    #[test]
+    fn shifted_macro_f1_weighs_classes_to_the_target() {
+        // 8 opinion (0), 2 reporting (1); the model gets every opinion right and one report.
+        let gold = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
+        let pred = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+        // Training mix as the target: plain macro-F1 (opinion 16/17, reporting 2/3).
+        let (m, per) = shifted_macro_f1(&gold, &pred, &[0.8, 0.2, 0.0]);
+        assert!((per[0] - 16.0 / 17.0).abs() < 1e-9);
+        assert!((per[1] - 2.0 / 3.0).abs() < 1e-9);
+        assert!(per[2].is_nan());
+        assert!((m - (16.0 / 17.0 + 2.0 / 3.0) / 2.0).abs() < 1e-9);
+        // Reporting-heavy target: each report weighs 0.8 / 0.2 = 4, each opinion 0.2 / 0.8.
+        // opinion: TP 2, FP 4 → 4/8; reporting: TP 4, FN 4 → 8/12.
+        let (m, per) = shifted_macro_f1(&gold, &pred, &[0.2, 0.8, 0.0]);
+        assert!((per[0] - 0.5).abs() < 1e-9);
+        assert!((per[1] - 2.0 / 3.0).abs() < 1e-9);
+        assert!((m - (0.5 + 2.0 / 3.0) / 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn prior_shift_moves_probabilities_toward_the_target() {
+        let target = [0.3, 0.6, 0.1];
+        assert_eq!(prior_multipliers(&target, 0.0), vec![1.0, 1.0, 1.0]);
+        let mut p = vec![0.5, 0.4, 0.1];
+        apply_prior(&mut p, &prior_multipliers(&target, 1.0));
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(p[1] > p[0], "{p:?}");
+        // Mismatched lengths leave the probabilities alone.
+        let mut q = vec![0.5, 0.5];
+        apply_prior(&mut q, &[2.0]);
+        assert_eq!(q, vec![0.5, 0.5]);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod article;
 pub mod data;
 pub mod linear;
+pub mod opinion;
 pub mod pipeline;
 pub mod style;
 pub mod techniques;

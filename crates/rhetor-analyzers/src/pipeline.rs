@@ -146,6 +146,7 @@ impl Analyzer {
             &outputs,
             labels.len(),
             hidden,
+            heads.opinion.as_ref(),
         );
         let (gp, fp) = heads.predict(&dense, &paragraph_word_counts(&article.text, &ranges));
         let best = crate::article::choose_genre(&heads.genre.labels, &gp);

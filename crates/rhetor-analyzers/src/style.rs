@@ -3,8 +3,11 @@
 //! They feed the genre head next to the encoder's states, because the English training set is 88%
 //! opinion and a fine-tuned encoder alone learns little more than "say opinion".
 
+/// How many style features there are.
+pub const N_STYLE: usize = 16;
+
 /// Names of [`style_features`]' values, in order (for the model card and debugging).
-pub const STYLE_FEATURES: [&str; 16] = [
+pub const STYLE_FEATURES: [&str; N_STYLE] = [
     "log_words",
     "mean_sentence_words",
     "questions_per_sentence",

@@ -44,8 +44,13 @@ pub struct Thresholds {
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum SpanRule {
     /// Runs of tokens whose `1 - P(O)` reaches the threshold (short techniques: loaded language,
-    /// name calling).
-    Tokens { threshold: f32 },
+    /// name calling); a run survives up to `gap` tokens below it (the token head's
+    /// probabilities dip inside long spans, which would cut one span into fragments).
+    Tokens {
+        threshold: f32,
+        #[serde(default)]
+        gap: usize,
+    },
     /// The whole paragraph when the paragraph head's probability reaches the threshold (long
     /// techniques whose spans are usually a whole sentence, which a SemEval paragraph mostly is).
     Paragraph { threshold: f32 },
@@ -62,6 +67,7 @@ impl Thresholds {
             .map(|(_, r)| *r)
             .unwrap_or(SpanRule::Tokens {
                 threshold: self.span,
+                gap: 0,
             })
     }
 
@@ -118,7 +124,7 @@ impl LinearHead {
 }
 
 /// What the model says about one paragraph.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParagraphOutput {
     /// SemEval paragraph number (line number).
     pub index: usize,
@@ -296,8 +302,8 @@ pub fn spans_of(
 ) -> Vec<(usize, usize, usize, f32)> {
     match rule {
         SpanRule::Off => vec![],
-        SpanRule::Tokens { threshold } => {
-            decode_label(&o.token_probs, &o.offsets, o.start, label, threshold)
+        SpanRule::Tokens { threshold, gap } => {
+            decode_label(&o.token_probs, &o.offsets, o.start, label, threshold, gap)
         }
         SpanRule::Paragraph { threshold } => {
             let p = o.probs.get(label).copied().unwrap_or(0.0);
@@ -337,7 +343,7 @@ pub fn decode_spans(
     threshold: f32,
 ) -> Vec<(usize, usize, usize, f32)> {
     let mut out: Vec<_> = (0..n_labels)
-        .flat_map(|label| decode_label(tok, offsets, base, label, threshold))
+        .flat_map(|label| decode_label(tok, offsets, base, label, threshold, 0))
         .collect();
     out.sort_by_key(|a| (a.1, a.2, a.0));
     out
@@ -350,14 +356,16 @@ fn decode_label(
     base: usize,
     label: usize,
     threshold: f32,
+    gap: usize,
 ) -> Vec<(usize, usize, usize, f32)> {
     let mut out = vec![];
-    let mut run: Option<(usize, usize, f32)> = None; // first, last, sum
-    let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<_>| {
-        if let Some((f, l, sum)) = run.take() {
+    // first token, last token inside, sum of inside probabilities, inside tokens
+    let mut run: Option<(usize, usize, f32, usize)> = None;
+    let flush = |run: &mut Option<(usize, usize, f32, usize)>, out: &mut Vec<_>| {
+        if let Some((f, l, sum, n)) = run.take() {
             if let (Some(a), Some(b)) = (offsets.get(f), offsets.get(l)) {
                 if b.1 > a.0 {
-                    out.push((label, base + a.0, base + b.1, sum / (l - f + 1) as f32));
+                    out.push((label, base + a.0, base + b.1, sum / n.max(1) as f32));
                 }
             }
         }
@@ -374,13 +382,14 @@ fn decode_label(
                 Some(r) if !begins => {
                     r.1 = t;
                     r.2 += inside;
+                    r.3 += 1;
                 }
                 _ => {
                     flush(&mut run, &mut out);
-                    run = Some((t, t, inside));
+                    run = Some((t, t, inside, 1));
                 }
             }
-        } else {
+        } else if run.as_ref().is_some_and(|r| t > r.1 + gap) {
             flush(&mut run, &mut out);
         }
     }
@@ -411,6 +420,46 @@ mod tests {
         assert!(decode_spans(&tok, &offsets, 0, 2, 0.95).is_empty());
         // Ragged input (fewer label rows than labels) does not panic.
         assert!(decode_spans(&[vec![]], &[(0, 1)], 0, 2, 0.1).is_empty());
+    }
+
+    #[test]
+    fn token_runs_bridge_short_gaps() {
+        // "aa bb cc dd ee": label 0 inside on aa, bb, dd, ee; cc dips below the threshold.
+        let offsets = [(0, 2), (3, 5), (6, 8), (9, 11), (12, 14)];
+        let o = [0.9, 0.05, 0.05];
+        let b = [0.1, 0.8, 0.1];
+        let i = [0.1, 0.1, 0.8];
+        let tok = vec![vec![b], vec![i], vec![o], vec![i], vec![i]];
+        let rule = |gap| SpanRule::Tokens {
+            threshold: 0.5,
+            gap,
+        };
+        let out = ParagraphOutput {
+            index: 1,
+            start: 10,
+            end: 24,
+            offsets: offsets.to_vec(),
+            token_probs: tok,
+            probs: vec![0.0],
+            pooled: vec![],
+            n_tokens: 5,
+        };
+        let ends = |v: Vec<(usize, usize, usize, f32)>| -> Vec<(usize, usize)> {
+            v.into_iter().map(|(_, s, e, _)| (s, e)).collect()
+        };
+        assert_eq!(ends(spans_of(&out, 0, rule(0))), vec![(10, 15), (19, 24)]);
+        // One dip bridged: one span; its score averages the inside tokens only.
+        let one = spans_of(&out, 0, rule(1));
+        assert_eq!(ends(one.clone()), vec![(10, 24)]);
+        assert!((one[0].3 - 0.9).abs() < 1e-6);
+        // A B token after the gap starts a new span even when bridging.
+        let mut split = out.clone();
+        split.token_probs[3] = vec![b];
+        assert_eq!(ends(spans_of(&split, 0, rule(3))), vec![(10, 15), (19, 24)]);
+        // A trailing dip is not part of the span.
+        let mut tail = out.clone();
+        tail.token_probs[4] = vec![o];
+        assert_eq!(ends(spans_of(&tail, 0, rule(2))), vec![(10, 21)]);
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub struct TrainOptions {
     /// Use only the first this many articles (smoke tests of the recipe).
     #[serde(default)]
     pub limit: Option<usize>,
+    /// BABE's sentence labels (`final_labels_SG2.csv`): trains the opinion signal of the genre
+    /// head ([`crate::opinion`]); none: no opinion features.
+    #[serde(default)]
+    pub babe: Option<PathBuf>,
 }
 
 impl Default for TrainOptions {
@@ -90,6 +94,7 @@ impl Default for TrainOptions {
             extra_reporting_prefixes: vec![],
             limit: None,
             span_weight: default_span_weight(),
+            babe: None,
         }
     }
 }
@@ -323,9 +328,13 @@ pub struct TechniqueScores {
 
 /// The candidate span rules tried for each technique.
 fn candidate_rules() -> Vec<SpanRule> {
-    let mut v: Vec<SpanRule> = (2..13)
-        .map(|k| SpanRule::Tokens {
-            threshold: k as f32 * 0.05,
+    let mut v: Vec<SpanRule> = [0, 3]
+        .into_iter()
+        .flat_map(|gap| {
+            (2..13).map(move |k| SpanRule::Tokens {
+                threshold: k as f32 * 0.05,
+                gap,
+            })
         })
         .collect();
     v.extend((2..9).map(|k| SpanRule::Paragraph {
@@ -404,12 +413,16 @@ fn select_rules(
     (choice, best)
 }
 
-/// Runs the model over the held-out fold.
+/// Runs the model over the held-out fold. With `cache`, the model's outputs are read from that
+/// file when it exists and written to it otherwise.
 pub fn predict_holdout(
     model: &TechniqueModel,
     opts: &TrainOptions,
     articles: &[SemevalArticle],
+    cache: Option<&Path>,
 ) -> Result<HeldOut> {
+    let cached: Option<Vec<(String, Vec<crate::techniques::ParagraphOutput>)>> =
+        cache.and_then(read_cache);
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
     let folds = assign_folds(&ids, opts.folds, opts.seed);
     let mut outputs = vec![];
@@ -420,9 +433,14 @@ pub fn predict_holdout(
         .filter(|a| a.paragraph_labels.is_some() && folds.get(&a.id) == Some(&opts.holdout))
         .collect();
     let pb = indicatif::ProgressBar::new(held.len() as u64);
+    let n_cached = cached.as_ref().map_or(0, |c| c.len());
+    let reuse = n_cached == held.len();
+    let mut cached = cached.filter(|_| reuse).map(|c| c.into_iter());
     for a in held {
-        let pars = labelled_paragraphs(a);
-        let out = model.run(&a.text, &pars)?;
+        let out = match cached.as_mut().and_then(|c| c.next()) {
+            Some((id, out)) if id == a.id => out,
+            _ => model.run(&a.text, &labelled_paragraphs(a))?,
+        };
         for (idx, labs) in a.paragraph_labels.iter().flatten() {
             let labs = labs
                 .iter()
@@ -445,6 +463,9 @@ pub fn predict_holdout(
         pb.inc(1);
     }
     pb.finish_and_clear();
+    if let Some(path) = cache.filter(|_| !reuse) {
+        write_cache(path, &outputs);
+    }
     Ok(HeldOut {
         outputs,
         gold_paragraphs,
@@ -524,7 +545,7 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
     let cands = rule_candidates(held, labels, &rules);
     let start = rules
         .iter()
-        .position(|r| matches!(r, SpanRule::Tokens { threshold } if (*threshold - best_span.0).abs() < 1e-6))
+        .position(|r| matches!(r, SpanRule::Tokens { threshold, gap: 0 } if (*threshold - best_span.0).abs() < 1e-6))
         .unwrap_or(0);
     let all_ids: std::collections::BTreeSet<String> =
         held.outputs.iter().map(|(id, _)| id.clone()).collect();
@@ -653,6 +674,7 @@ type ArticleInput = (
 /// Article-level samples: every SemEval article with genre or frames, plus extra reports.
 fn article_samples(
     model: &TechniqueModel,
+    opinion: Option<&crate::opinion::OpinionHead>,
     opts: &TrainOptions,
     articles: &[SemevalArticle],
     genres: &[String],
@@ -733,8 +755,8 @@ fn article_samples(
             &outputs,
             model.labels.len(),
             hidden,
+            opinion,
         );
-
         out.push(crate::article::Sample {
             id,
             dense,
@@ -750,6 +772,71 @@ fn article_samples(
     Ok(out)
 }
 
+/// A file name in the work folder for results that depend on the fine-tuned weights in
+/// `model_dir`, the data options and `extra`: `{stem}-{hash}.json`.
+fn cache_path(opts: &TrainOptions, model_dir: &Path, stem: &str, extra: &str) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let weights = model_dir.join("model.safetensors");
+    weights.hash(&mut h);
+    std::fs::metadata(&weights)
+        .and_then(|m| m.modified())
+        .ok()
+        .hash(&mut h);
+    (
+        &opts.data_dir,
+        &opts.extra_reporting,
+        &opts.extra_reporting_prefixes,
+        opts.extra_reporting_max,
+        opts.folds,
+        opts.holdout,
+        opts.seed,
+        opts.limit,
+        extra,
+    )
+        .hash(&mut h);
+    opts.work_dir
+        .join(format!("{stem}-{:016x}.json", h.finish()))
+}
+
+fn read_cache<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    let v = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    eprintln!("reusing {}", path.display());
+    Some(v)
+}
+
+/// Writes a cache file; failing only costs the next run time, so errors are ignored.
+fn write_cache<T: Serialize>(path: &Path, value: &T) {
+    if let Ok(json) = serde_json::to_vec(value) {
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, json).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+}
+
+/// [`article_samples`], kept in the work folder: the encoder pass over every article is the slow
+/// part of fitting the article heads, and it depends only on the fine-tuned model and the data
+/// options, so reruns (and `examples/article_heads.rs`) reuse it.
+fn cached_article_samples(
+    model: &TechniqueModel,
+    opinion: Option<&crate::opinion::OpinionHead>,
+    model_dir: &Path,
+    opts: &TrainOptions,
+    articles: &[SemevalArticle],
+    genres: &[String],
+    frames: &[String],
+) -> Result<Vec<crate::article::Sample>> {
+    let with_opinion = format!("opinion: {:?}", opts.babe);
+    let path = cache_path(opts, model_dir, "article-samples", &with_opinion);
+    if let Some(samples) = read_cache(&path) {
+        return Ok(samples);
+    }
+    let samples = article_samples(model, opinion, opts, articles, genres, frames)?;
+    write_cache(&path, &samples);
+    Ok(samples)
+}
+
 /// Stages 2–4: thresholds on the held-out fold, article heads, export. Returns a printable report.
 pub fn finish(
     opts: &TrainOptions,
@@ -759,7 +846,8 @@ pub fn finish(
     let model = TechniqueModel::load(model_dir, opts.threads)?;
     let labels = model.labels.clone();
     eprintln!("predicting the held-out fold {}", opts.holdout);
-    let held = predict_holdout(&model, opts, articles)?;
+    let cache = cache_path(opts, model_dir, "holdout-outputs", "");
+    let held = predict_holdout(&model, opts, articles, Some(&cache))?;
     let (th, scores) = choose_thresholds(&held, &labels);
     let mut report = format!(
         "held-out fold {} ({} articles): subtask 3 micro-F1 {:.4} (P {:.4} R {:.4}, macro {:.4}) at paragraph threshold {:.3}{}; spans F1 {:.4} (P {:.4} R {:.4}) at token threshold {:.2}\n",
@@ -786,10 +874,42 @@ pub fn finish(
         ));
     }
     let (genres, frames) = crate::pipeline::official_labels();
+    let opinion = match &opts.babe {
+        Some(babe) => {
+            eprintln!("training the opinion signal on {}", babe.display());
+            let head = crate::opinion::train_opinion_head(&model, babe, opts.folds)?;
+            report.push_str(&format!(
+                "opinion signal (BABE, {} sentences, {}-fold CV): factual vs opinion accuracy {:.4}, AUC {:.4}\n",
+                head.cv.sentences, head.cv.folds, head.cv.accuracy, head.cv.auc
+            ));
+            Some(head)
+        }
+        None => None,
+    };
     eprintln!("computing article features");
-    let samples = article_samples(&model, opts, articles, &genres, &frames)?;
-    let (heads, ascores) =
-        crate::article::train_heads(&samples, opts.folds, opts.holdout, &genres, &frames);
+    let samples = cached_article_samples(
+        &model,
+        opinion.as_ref(),
+        model_dir,
+        opts,
+        articles,
+        &genres,
+        &frames,
+    )?;
+    let n_opinion = if opinion.is_some() {
+        crate::opinion::N_OPINION
+    } else {
+        0
+    };
+    let (mut heads, ascores) = crate::article::train_heads(
+        &samples,
+        opts.folds,
+        opts.holdout,
+        &genres,
+        &frames,
+        n_opinion,
+    );
+    heads.opinion = opinion;
     report.push_str(&format!(
         "article heads, {}-fold cross-validation: genre macro-F1 {:.4} (accuracy {:.4}), frames micro-F1 {:.4} (macro {:.4}) at threshold {:.2}; on the held-out fold only: genre {:.4}, frames {:.4}\n",
         ascores.folds,
@@ -800,6 +920,19 @@ pub fn finish(
         ascores.frame_threshold,
         ascores.holdout_genre_macro_f1,
         ascores.holdout_frames_micro_f1
+    ));
+    report.push_str(&format!(
+        "  genre with the test articles weighted to the target mix {:?} (prior strength {}): macro-F1 {:.4} (5-fold), {:.4} (held-out fold); per genre {}\n",
+        crate::article::GENRE_TARGET_PRIOR,
+        ascores.genre_prior_alpha,
+        ascores.genre_shifted_macro_f1,
+        ascores.holdout_genre_shifted_macro_f1,
+        ascores
+            .genre_shifted_per_label
+            .iter()
+            .map(|(l, f)| format!("{l} {f:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     for (l, f, n) in ascores
         .genre_per_label

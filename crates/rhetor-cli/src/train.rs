@@ -53,6 +53,14 @@ pub struct TrainArgs {
     /// Folder of plain-text news reports added to genre training as `reporting`.
     #[arg(long, value_name = "DIR")]
     pub extra_reporting: Option<PathBuf>,
+    /// BABE's sentence labels (`final_labels_SG2.csv`) for the opinion signal of the genre
+    /// head; skipped when the file is absent.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "../shared/data/babe/data/final_labels_SG2.csv"
+    )]
+    pub babe: PathBuf,
     /// Stop after fine-tuning (stage 1).
     #[arg(long)]
     pub finetune_only: bool,
@@ -94,6 +102,7 @@ pub fn run(args: TrainArgs) -> Result<i32> {
         extra_reporting_prefixes: args.extra_reporting_prefixes,
         limit: args.limit,
         span_weight: args.span_weight,
+        babe: Some(args.babe).filter(|p| p.exists()),
     };
     if opts.holdout >= opts.folds {
         anyhow::bail!(
