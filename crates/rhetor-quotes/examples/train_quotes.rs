@@ -9,7 +9,9 @@
 //! cargo run --release -p rhetor-quotes --example train_quotes -- --bench
 //! ```
 //! Options: `--data DIR` (default `../shared/data/polnear/data`), `--epochs N` (5), `--min-count N`
-//! (2), `--prune W` (0.05: drop smaller weights), `--threshold P` (cue), `--filter-threshold P`, `--no-filter`, `--pred FILE` (write dev predictions as JSONL for `rhetor eval --task
+//! (2), `--prune W` (0.05: drop smaller weights), `--threshold P` (cue), `--filter-threshold P`, `--no-filter`,
+//! `--sweep CUE:FILTER,…` (cross-validation: also score these threshold pairs), `--bundled` (score the
+//! bundled models on dev, no training), `--pred FILE` (write dev predictions as JSONL for `rhetor eval --task
 //! quotes`).
 
 use std::collections::{BTreeMap, HashSet};
@@ -34,6 +36,10 @@ struct Args {
     no_filter: bool,
     pred: Option<PathBuf>,
     bench: bool,
+    /// Score the bundled models on dev (no training).
+    bundled: bool,
+    /// Cross-validation: also score these (cue threshold, filter threshold) pairs.
+    sweep: Vec<(f32, f32)>,
 }
 
 fn args() -> Result<Args> {
@@ -52,6 +58,8 @@ fn args() -> Result<Args> {
         no_filter: false,
         pred: None,
         bench: false,
+        bundled: false,
+        sweep: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -68,6 +76,13 @@ fn args() -> Result<Args> {
             "--no-filter" => a.no_filter = true,
             "--pred" => a.pred = Some(v()?.into()),
             "--bench" => a.bench = true,
+            "--bundled" => a.bundled = true,
+            "--sweep" => {
+                for pair in v()?.split(',') {
+                    let (c, f) = pair.split_once(':').context("--sweep CUE:FILTER,…")?;
+                    a.sweep.push((c.parse()?, f.parse()?));
+                }
+            }
             _ => bail!("unknown argument {k}"),
         }
     }
@@ -131,7 +146,7 @@ fn train_full(
             .unzip();
         let mut an =
             QuoteAnalyzer::with_model(train(&tg, &ta, args.epochs, args.min_count, args.prune));
-        an.threshold = rhetor_quotes::FILTERED_THRESHOLD;
+        an.threshold = args.threshold.unwrap_or(rhetor_quotes::FILTERED_THRESHOLD);
         for i in (0..golds.len()).filter(|i| i % 2 == half) {
             let chars: Vec<char> = golds[i].text.chars().collect();
             let gold: Vec<HashSet<usize>> = golds[i]
@@ -192,6 +207,20 @@ fn main() -> Result<()> {
     let dev = read_polnear(&args.data.join("dev"))?;
     let dev_arts: Vec<Article> = dev.iter().map(article).collect();
     let dev_refs: Vec<&Article> = dev_arts.iter().collect();
+    if args.bundled {
+        let an = QuoteAnalyzer::load()?;
+        let mut pred = BTreeMap::new();
+        let mut jsonl = String::new();
+        predict(&an, &dev_refs, &mut pred, &mut jsonl)?;
+        if let Some(p) = &args.pred {
+            std::fs::write(p, &jsonl).with_context(|| format!("{}", p.display()))?;
+        }
+        report(
+            "dev (84 articles, bundled models)",
+            &score_quotes(&dev, &pred),
+        );
+        return Ok(());
+    }
     if args.bench {
         let an = QuoteAnalyzer::load()?;
         let mut times = Vec::new();
@@ -230,6 +259,8 @@ fn main() -> Result<()> {
         let arts: Vec<&Article> = train_arts.iter().chain(&dev_arts).collect();
         let mut pred = BTreeMap::new();
         let mut jsonl = String::new();
+        let mut swept: Vec<BTreeMap<String, Vec<PredQuote>>> =
+            vec![BTreeMap::new(); args.sweep.len()];
         for f in 0..args.folds {
             let t = Instant::now();
             let (tg, ta): (Vec<_>, Vec<_>) = (0..golds.len())
@@ -243,6 +274,12 @@ fn main() -> Result<()> {
             let mut an = train_full(&tg, &ta, &args, !args.no_filter);
             set_threshold(&mut an);
             predict(&an, &test, &mut pred, &mut jsonl)?;
+            for (k, &(ct, ft)) in args.sweep.iter().enumerate() {
+                let mut an = an.clone();
+                an.threshold = ct;
+                an.filter_threshold = ft;
+                predict(&an, &test, &mut swept[k], &mut String::new())?;
+            }
             eprintln!(
                 "fold {f}: trained and predicted in {:.1} s",
                 t.elapsed().as_secs_f64()
@@ -257,6 +294,12 @@ fn main() -> Result<()> {
             ),
             &score_quotes(&all, &pred),
         );
+        for (k, &(ct, ft)) in args.sweep.iter().enumerate() {
+            report(
+                &format!("  cue threshold {ct}, filter threshold {ft}"),
+                &score_quotes(&all, &swept[k]),
+            );
+        }
         return Ok(());
     }
     let t = Instant::now();

@@ -26,11 +26,13 @@
 //!   `models/quotes/`) marks cue words ("said", "according to", "denied", "believes"…); rules take
 //!   the reported clause ("X said (that) …" → what follows; "…, X said." → what precedes;
 //!   "according to X, …") as the content. A second logistic regression, the attribution filter
-//!   (`models/quotes/filter_model.tsv`), scores each cue with up to three content spans (the rules'
-//!   choice, what follows the cue, what precedes it) and keeps the best one over
-//!   [`FILTER_THRESHOLD`]. Content holding a quoted phrase is `mixed`.
+//!   (`models/quotes/filter_model.tsv`), scores each cue with up to five content spans (the rules'
+//!   choice, what follows the cue, what precedes it, and the first two cut at the first comma or
+//!   adverbial) and keeps the best one over [`FILTER_THRESHOLD`]. Content holding a quoted phrase
+//!   is `mixed`.
 //! - **Speakers**: the mention next to the cue (subject, inverted "said X", apposition skipped);
-//!   pronouns go to the latest speaker or person named before, roles ("the spokesman") to the name
+//!   pronouns go to the latest speaker or person named before who is a person of the pronoun's
+//!   gender where the article shows it (Mr/Ms, or he/she after the name), roles ("the spokesman") to the name
 //!   introduced with that role, surnames and first names to the fullest name in the article.
 //!   `speaker_start`/`speaker_end` point at the mention, `speaker` is the resolved fullest name.
 //!
@@ -44,6 +46,7 @@ use rhetor_doc::{Article, ParagraphKind, Quote, QuoteKind, Speaker};
 
 pub mod cue;
 mod marks;
+pub mod scraped;
 pub mod speakers;
 pub mod tokens;
 
@@ -63,7 +66,7 @@ pub const DEFAULT_THRESHOLD: f32 = 0.5;
 /// The cue threshold when the attribution filter decides (more candidates, the filter prunes).
 pub const FILTERED_THRESHOLD: f32 = 0.3;
 /// The attribution filter's probability needed to keep an indirect or mixed attribution.
-pub const FILTER_THRESHOLD: f32 = 0.4;
+pub const FILTER_THRESHOLD: f32 = 0.3;
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
@@ -378,7 +381,45 @@ const ADVERBS: &[&str] = &[
     "to",
     "allegedly",
     "apparently",
+    "since",
 ];
+
+/// Heads of descriptions that are never the speaker ("said in a speech last week").
+const NON_PERSON: &[&str] = &[
+    "speech",
+    "interview",
+    "week",
+    "day",
+    "year",
+    "month",
+    "time",
+    "deal",
+    "plan",
+    "move",
+    "decision",
+    "meeting",
+    "hearing",
+    "conference",
+    "event",
+];
+
+/// Verbs whose object is the addressee, not the speaker ("tells The Hollywood Reporter").
+fn tells(lower: &str) -> bool {
+    matches!(
+        lower,
+        "told"
+            | "tells"
+            | "tell"
+            | "telling"
+            | "asked"
+            | "asks"
+            | "informed"
+            | "assured"
+            | "warned"
+            | "reminded"
+            | "urged"
+    )
+}
 
 const DETERMINERS: &[&str] = &[
     "the", "a", "an", "his", "her", "their", "its", "some", "many", "several", "two", "three",
@@ -761,10 +802,17 @@ impl QuoteAnalyzer {
             || d.is_punct(c.0 - 1, &[",", "—", "–", "-", "("])
             || d.toks[c.0 - 1].lower == "as";
         // "said Jane Doe." / "said the spokesman, adding…": a mention after the cue is the
-        // speaker only when the clause ends there (not "said the increase was needed").
+        // speaker only when the clause ends there (not "said the increase was needed", "said
+        // Tyvak would…"), never after "told" (the addressee) or a preposition ("said in a speech"),
+        // and never a possessive or a thing ("the president’s", "a speech last week").
+        let last_cue = d.toks[c.1 - 1].lower.as_str();
+        let after_ok =
+            !tells(last_cue) && (!STOPS.contains(&last_cue) || matches!(last_cue, "said" | "says"));
         let after = self.np_after(d, c.1, sb).filter(|np| {
-            d.toks[np.0].is_cap()
-                || d.toks.get(np.1).is_none_or(|t| {
+            after_ok
+                && !d.toks[np.1 - 1].lower.ends_with("'s")
+                && !self.non_person(d, *np)
+                && (d.toks.get(np.1).is_none_or(|t| {
                     !t.is_word
                         || matches!(
                             t.lower.as_str(),
@@ -777,16 +825,50 @@ impl QuoteAnalyzer {
                                 | "before"
                                 | "from"
                                 | "told"
+                                | "of"
+                                | "about"
+                                | "to"
+                                | "for"
+                                | "with"
+                                | "as"
+                                | "while"
+                                | "when"
+                                | "and"
                         )
-                })
-                || np.1 >= sb
+                }) || np.1 >= sb)
         });
         if inverted {
             if let Some(np) = after {
                 return Some(np);
             }
         }
-        self.np_before(d, c.0, sa).or(after)
+        let before = self
+            .np_before(d, c.0, sa)
+            .filter(|np| !self.non_person(d, *np));
+        if before.is_none() && c.0 > sa && matches!(d.toks[c.0 - 1].lower.as_str(), "and" | "but") {
+            // "She didn't give a date, but said …": the subject of the first clause.
+            if let Some(np) = self.np_after(d, sa, c.0) {
+                if !self.non_person(d, np) {
+                    return Some(np);
+                }
+            }
+        }
+        before.or(after)
+    }
+
+    /// A description whose head is a thing ("a speech last week"), a number, or a lone
+    /// lower-case word that is no mention at all.
+    fn non_person(&self, d: &Doc, np: (usize, usize)) -> bool {
+        let words: Vec<&Tok> = d.toks[np.0..np.1].iter().filter(|t| t.is_word).collect();
+        if words
+            .iter()
+            .all(|t| t.text.chars().all(|c| c.is_ascii_digit()))
+        {
+            return true;
+        }
+        let kind = mention_kind(&d.toks[np.0..np.1]).0;
+        kind == MentionKind::Description
+            && words.iter().any(|t| NON_PERSON.contains(&t.lower.as_str()))
     }
 
     fn np_after(&self, d: &Doc, from: usize, limit: usize) -> Option<(usize, usize)> {
@@ -811,7 +893,9 @@ impl QuoteAnalyzer {
             if j > from && STOPS.contains(&w.lower.as_str()) && !(seen_cap && w.lower == "of") {
                 break;
             }
-            if seen_cap && !w.is_cap() {
+            // "MSNBC host Chris Matthews": a role between capitalised words continues the mention.
+            let role = speakers::is_role(&w.lower) || tokens::is_title_word(&w.lower);
+            if seen_cap && !w.is_cap() && !role {
                 break;
             }
             seen_cap |= w.is_cap();
@@ -854,7 +938,7 @@ impl QuoteAnalyzer {
         // Apposition: "X, a longtime pollster, said".
         if d.toks[j - 1].text == "," {
             let mut k = j - 1;
-            while k > floor && k + 15 > j && d.toks[k - 1].text != "," && !d.inq[k - 1] {
+            while k > floor && k + 25 > j && d.toks[k - 1].text != "," && !d.inq[k - 1] {
                 k -= 1;
             }
             if k > floor && d.toks[k - 1].text == "," {
@@ -943,6 +1027,21 @@ impl QuoteAnalyzer {
                     if let Some(r) = trim_span(d, sa, k) {
                         variants.push((r, "before"));
                     }
+                    // Shorter objects: what follows up to the first comma or adverbial
+                    // ("criticized the plan during a stop", "mocked Romney for …, claiming").
+                    if let Some(k) = cut_point(d, a, sb) {
+                        if let Some(r) = trim_span(d, a, k) {
+                            variants.push((r, "after_cut"));
+                        }
+                    }
+                    if let Some(&((pa, pb), _)) = variants.first() {
+                        if pa >= c.1 {
+                            if let Some(r) = cut_point(d, pa, pb).and_then(|k| trim_span(d, pa, k))
+                            {
+                                variants.push((r, "primary_cut"));
+                            }
+                        }
+                    }
                 }
                 let source = self.source_for(d, c);
                 let p0 = d.prob[c.0..c.1].iter().cloned().fold(0.0f32, f32::max);
@@ -967,6 +1066,12 @@ impl QuoteAnalyzer {
                     let mut feats = candidate_features(d, c, (a, b), source, (sa, sb), p0);
                     feats.push(format!("var={name}"));
                     feats.push(format!("var|cl={name}|{}", d.toks[c.1 - 1].lower));
+                    let stop = if b < sb {
+                        d.toks[b].lower.as_str()
+                    } else {
+                        "</s>"
+                    };
+                    feats.push(format!("var|stop={name}|{stop}"));
                     let p = match &self.filter {
                         Some(filter) => filter.prob_of(&feats),
                         None if name == "primary" => p0,
@@ -1146,6 +1251,55 @@ impl QuoteAnalyzer {
     }
 }
 
+/// Words that end an object phrase: adverbials and clause openers after the object.
+const OBJECT_BREAKS: &[&str] = &[
+    "during",
+    "when",
+    "since",
+    "because",
+    "in",
+    "at",
+    "after",
+    "before",
+    "while",
+    "until",
+    "despite",
+    "amid",
+    "following",
+    "on",
+    "over",
+    "as",
+    "by",
+    "with",
+    "last",
+    "this",
+    "earlier",
+    "and",
+    "but",
+    "which",
+    "who",
+    "where",
+    "saying",
+    "arguing",
+    "adding",
+    "claiming",
+];
+
+/// The first place after `a` (at least one word in) where an object phrase ends: an unquoted comma,
+/// semicolon or dash, or one of [`OBJECT_BREAKS`]; `None` when that is the end `b` anyway.
+fn cut_point(d: &Doc, a: usize, b: usize) -> Option<usize> {
+    let b = b.min(d.toks.len());
+    (a + 1..b).find(|&k| {
+        let t = &d.toks[k];
+        !d.inq[k]
+            && if t.is_word {
+                OBJECT_BREAKS.contains(&t.lower.as_str())
+            } else {
+                matches!(t.text.as_str(), "," | ";" | "—" | "–" | "(")
+            }
+    })
+}
+
 /// `a..b` without punctuation at either end (quotation marks kept); `None` under 2 words.
 fn trim_span(d: &Doc, mut a: usize, mut b: usize) -> Option<(usize, usize)> {
     b = b.min(d.toks.len());
@@ -1229,6 +1383,9 @@ fn candidate_features(
     if b + 1 >= sentence.1 {
         f.push("to_end".into());
     }
+    let stop = if b < sentence.1 { at(b) } else { "</s>" };
+    f.push(format!("stop={stop}"));
+    f.push(format!("cl|stop={last}|{stop}"));
     f
 }
 
@@ -1277,7 +1434,18 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                 MentionKind::Name => Some(d.names.fullest(&words)),
                 MentionKind::Pronoun => match words[0].as_str() {
                     "he" | "she" | "his" | "her" | "i" => {
-                        recent.or_else(|| d.names.last_before(pos, 3000))
+                        // The latest speaker, else the latest person named, that the pronoun can
+                        // refer to (a person, of the pronoun's gender where the article shows it).
+                        let g = speakers::pronoun_gender(&words[0]);
+                        latest
+                            .iter()
+                            .rev()
+                            .filter(|(p, _)| *p <= pos && pos - p <= 1500)
+                            .map(|(_, n)| n)
+                            .find(|n| d.names.fits(n, g))
+                            .cloned()
+                            .or_else(|| d.names.last_person_before(pos, 3000, g))
+                            .or(recent)
                     }
                     "who" => d.names.last_before(pos, 200).or(recent),
                     _ => Some(

@@ -16,6 +16,40 @@ pub struct NameMention {
     pub before: Vec<String>,
     /// Lower-case words of an apposition right after it (", the Russian president,").
     pub after: Vec<String>,
+    /// Token index of the mention's first word.
+    pub tok_start: usize,
+    /// Token index right after the mention.
+    pub tok_end: usize,
+}
+
+/// A person's grammatical gender as the article shows it (pronouns after the name, Mr/Ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+/// The gender a pronoun asks for (`None`: any person).
+pub fn pronoun_gender(lower: &str) -> Option<Gender> {
+    match lower {
+        "he" | "him" | "his" | "himself" => Some(Gender::Male),
+        "she" | "her" | "hers" | "herself" => Some(Gender::Female),
+        _ => None,
+    }
+}
+
+/// Name suffixes that are not a surname ("James Kennedy Jr.").
+fn is_suffix(lower: &str) -> bool {
+    matches!(
+        lower.trim_end_matches('.'),
+        "jr" | "sr" | "ii" | "iii" | "iv"
+    )
+}
+
+/// An acronym or all-capitals word ("EU", "NASA", "CBP"): an organisation, not a person.
+fn is_acronym(w: &str) -> bool {
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
 }
 
 /// The names of one article.
@@ -26,6 +60,10 @@ pub struct Names {
     by_last: HashMap<String, String>,
     /// Lower-case first word of a full name → that name ("Hillary" → "Hillary Clinton").
     by_first: HashMap<String, String>,
+    /// Fullest name → (male, female) evidence: Mr/Ms before a mention, the first he/she after it.
+    gender: HashMap<String, (u32, u32)>,
+    /// Fullest names seen with a person's title before them ("Mr.", "Sen.", "coach").
+    titled: std::collections::HashSet<String>,
 }
 
 fn strip_possessive(w: &str) -> &str {
@@ -70,7 +108,39 @@ fn is_org_word(lower: &str) -> bool {
             | "democrats"
             | "america"
             | "congress"
+            | "systems"
+            | "group"
+            | "inc"
+            | "inc."
+            | "corp"
+            | "corp."
+            | "llc"
+            | "media"
+            | "reporter"
+            | "company"
+            | "ministry"
+            | "union"
+            | "league"
+            | "nations"
+            | "administration"
+            | "government"
+            | "police"
+            | "service"
+            | "board"
+            | "commission"
+            | "tribune"
+            | "herald"
+            | "magazine"
+            | "review"
     )
+}
+
+/// Lower-case words before a name that show a person (roles not in `is_title_word`).
+fn is_role_title(w: &str) -> bool {
+    matches!(
+        w,
+        "coach" | "ceo" | "cfo" | "coo" | "founder" | "analyst" | "economist" | "officer" | "aide"
+    ) || is_role(w)
 }
 
 impl Names {
@@ -87,7 +157,9 @@ impl Names {
             while i < toks.len()
                 && toks[i].is_word
                 && toks[i].is_cap()
-                && (i == s || toks[i].start <= toks[i - 1].end + 1)
+                && (i == s
+                    || (toks[i].start <= toks[i - 1].end + 1
+                        && strip_possessive(&toks[i - 1].text) == toks[i - 1].text))
             {
                 i += 1;
             }
@@ -104,10 +176,18 @@ impl Names {
             if a >= i {
                 continue;
             }
-            let words: Vec<String> = toks[a..i]
+            // "The Hill", "the Hollywood Reporter": a determiner right before the name words
+            // makes it a thing, not a person.
+            if a > 0 && toks[a - 1].lower == "the" {
+                continue;
+            }
+            let mut words: Vec<String> = toks[a..i]
                 .iter()
                 .map(|t| strip_possessive(&t.text).to_string())
                 .collect();
+            while words.len() > 1 && words.last().is_some_and(|w| is_suffix(&w.to_lowercase())) {
+                words.pop();
+            }
             if words.last().is_some_and(|w| is_org_word(&w.to_lowercase())) {
                 continue;
             }
@@ -130,6 +210,8 @@ impl Names {
                 words,
                 before,
                 after,
+                tok_start: a,
+                tok_end: i,
             });
         }
         for m in &names.mentions {
@@ -148,11 +230,101 @@ impl Names {
                 }
             }
         }
+        // Gender evidence: a title, or the first he/she pronoun after the mention (before the
+        // next name).
+        for (k, m) in names.mentions.iter().enumerate() {
+            let full = names.fullest(&m.words);
+            let next = names
+                .mentions
+                .get(k + 1)
+                .map_or(toks.len(), |n| n.tok_start)
+                .max(m.tok_end);
+            let mut g = match m.before.last().map(|w| w.trim_end_matches('.')) {
+                Some("mr") => Some(Gender::Male),
+                Some("ms" | "mrs" | "miss") => Some(Gender::Female),
+                _ => None,
+            };
+            if g.is_none() {
+                g = toks[m.tok_end..next.min(m.tok_end + 25).min(toks.len())]
+                    .iter()
+                    .find_map(|t| pronoun_gender(&t.lower));
+            }
+            if m.before
+                .last()
+                .is_some_and(|w| is_title_word(w) || is_role_title(w))
+            {
+                names.titled.insert(full.clone());
+            }
+            let e = names.gender.entry(full).or_insert((0, 0));
+            match g {
+                Some(Gender::Male) => e.0 += 1,
+                Some(Gender::Female) => e.1 += 1,
+                None => {}
+            }
+        }
         names
+    }
+
+    /// The gender the article shows for a fullest name, if any.
+    pub fn gender_of(&self, name: &str) -> Option<Gender> {
+        let &(m, f) = self.gender.get(name)?;
+        match m.cmp(&f) {
+            std::cmp::Ordering::Greater => Some(Gender::Male),
+            std::cmp::Ordering::Less => Some(Gender::Female),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
+
+    /// Whether a fullest name looks like a person: not an acronym or organisation, and either
+    /// two words or more, or a single word seen with a title ("Mr. Obama", "coach Vogel").
+    pub fn is_person(&self, name: &str) -> bool {
+        let words: Vec<&str> = name.split(' ').collect();
+        let Some(last) = words.last() else {
+            return false;
+        };
+        if is_org_word(&last.to_lowercase()) || words.iter().all(|w| is_acronym(w)) {
+            return false;
+        }
+        words.len() >= 2 || self.titled.contains(name)
+    }
+
+    /// Whether `name` may be what a pronoun of gender `g` refers to.
+    pub fn fits(&self, name: &str, g: Option<Gender>) -> bool {
+        self.is_person(name)
+            && match (g, self.gender_of(name)) {
+                (Some(want), Some(has)) => want == has,
+                _ => true,
+            }
+    }
+
+    /// The most recent person before `pos` (within `within` code points) that a pronoun of
+    /// gender `g` can refer to, as its fullest name.
+    pub fn last_person_before(
+        &self,
+        pos: usize,
+        within: usize,
+        g: Option<Gender>,
+    ) -> Option<String> {
+        self.mentions
+            .iter()
+            .rev()
+            .filter(|m| m.end <= pos && pos - m.end <= within)
+            .map(|m| self.fullest(&m.words))
+            .find(|n| self.fits(n, g))
     }
 
     /// The fullest name for a name written `words` (titles already stripped).
     pub fn fullest(&self, words: &[String]) -> String {
+        let Some(last) = words.last() else {
+            return String::new();
+        };
+        let key = strip_possessive(last).to_lowercase();
+        let words: Vec<String> = if words.len() > 1 && is_suffix(&key) {
+            words[..words.len() - 1].to_vec()
+        } else {
+            words.to_vec()
+        };
+        let words = &words[..];
         let Some(last) = words.last() else {
             return String::new();
         };

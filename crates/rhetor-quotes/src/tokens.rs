@@ -184,6 +184,10 @@ pub fn is_title_word(lower: &str) -> bool {
             | "sir"
             | "dame"
             | "lord"
+            | "ceo"
+            | "cfo"
+            | "coo"
+            | "coach"
     )
 }
 
@@ -294,6 +298,14 @@ pub fn is_not_name(lower: &str) -> bool {
             | "tonight"
             | "yesterday"
             | "tomorrow"
+            | "jan"
+            | "feb"
+            | "aug"
+            | "sept"
+            | "sep"
+            | "oct"
+            | "nov"
+            | "dec"
     )
 }
 
