@@ -412,7 +412,11 @@ fn fit_genre(
     l2: f32,
     input: GenreInput,
 ) -> LinearModel {
-    let g: Vec<&Sample> = train.iter().copied().filter(|s| s.genre.is_some()).collect();
+    let g: Vec<&Sample> = train
+        .iter()
+        .copied()
+        .filter(|s| s.genre.is_some())
+        .collect();
     let gx: Vec<Sparse> = g
         .iter()
         .map(|s| genre_x(featurizer, input, &s.dense, &s.words))
@@ -448,7 +452,11 @@ fn fit_frames(
     frames: &[String],
     l2: f32,
 ) -> LinearModel {
-    let f: Vec<&Sample> = train.iter().copied().filter(|s| s.frames.is_some()).collect();
+    let f: Vec<&Sample> = train
+        .iter()
+        .copied()
+        .filter(|s| s.frames.is_some())
+        .collect();
     let fx: Vec<Sparse> = f
         .iter()
         .map(|s| featurizer.transform(&s.dense, &s.words))

@@ -87,9 +87,7 @@ pub fn load_babe(path: &Path) -> Result<Vec<(String, f32)>> {
         source: e,
     })?;
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes);
     let bad = |message: String| AnalyzeError::Data(format!("{}: {message}", path.display()));
     let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
     let col = |name: &str| {
