@@ -64,8 +64,9 @@ pub struct TrainOptions {
     /// PolNeAR: `nyt`, `politico`, `usa-today`, `wash-post`); empty = all.
     #[serde(default)]
     pub extra_reporting_prefixes: Vec<String>,
-    /// Weight of the span (B/I/O) loss next to the paragraph loss (2 for the shipped model).
-    #[serde(default = "default_span_weight")]
+    /// Weight of the span (B/I/O) loss next to the paragraph loss (8 for the shipped model;
+    /// options saved before it existed meant 2).
+    #[serde(default = "legacy_span_weight")]
     pub span_weight: f64,
     /// Use only the first this many articles (smoke tests of the recipe).
     #[serde(default)]
@@ -93,13 +94,14 @@ impl Default for TrainOptions {
             extra_reporting_max: 300,
             extra_reporting_prefixes: vec![],
             limit: None,
-            span_weight: default_span_weight(),
+            span_weight: 8.0,
             babe: None,
         }
     }
 }
 
-fn default_span_weight() -> f64 {
+/// The span loss weight of the first recipe, whose run folders carry no `-sw` suffix.
+fn legacy_span_weight() -> f64 {
     2.0
 }
 
@@ -149,7 +151,7 @@ fn batch_from(items: &[&Item], n_labels: usize, pad: u32) -> candle_core::Result
 /// `work_dir/finetune-h{holdout}/model` (skipped when that exists). Returns the folder.
 pub fn finetune(opts: &TrainOptions, articles: &[SemevalArticle]) -> Result<PathBuf> {
     let mut name = format!("finetune-h{}-k{}-s{}", opts.holdout, opts.folds, opts.seed);
-    if opts.span_weight != default_span_weight() {
+    if opts.span_weight != legacy_span_weight() {
         name.push_str(&format!("-sw{}", opts.span_weight));
     }
     let run_dir = opts.work_dir.join(name);

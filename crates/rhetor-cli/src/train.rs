@@ -64,8 +64,9 @@ pub struct TrainArgs {
     /// Stop after fine-tuning (stage 1).
     #[arg(long)]
     pub finetune_only: bool,
-    /// Weight of the span loss next to the paragraph loss (the shipped model: 2).
-    #[arg(long, default_value_t = 2.0)]
+    /// Weight of the span loss next to the paragraph loss (the shipped model: 8; 2 gave span
+    /// F1 0.188 instead of 0.242 on the held-out fold).
+    #[arg(long, default_value_t = 8.0)]
     pub span_weight: f64,
     /// Use an already fine-tuned model folder instead of stage 1.
     #[arg(long, value_name = "DIR")]
