@@ -26,12 +26,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(0);
     let samples: Vec<Sample> = serde_json::from_slice(&std::fs::read(&path)?)?;
     let (genres, frames) = rhetor_analyzers::pipeline::official_labels();
-    // The opinion signal's 3 values sit after the 16 style features when the samples have
-    // them (16 + 3 + 46 + 384 dense values).
-    let n_opinion = match samples.first().map(|s| s.dense.len()) {
-        Some(449) => rhetor_analyzers::opinion::N_OPINION,
-        _ => 0,
-    };
+    // Dense features: style, the opinion signal when the samples were made with one, the
+    // technique profile (max and mean per technique), the mean encoder state (384).
+    let without_opinion =
+        rhetor_analyzers::style::N_STYLE + 2 * rhetor_doc::taxonomy::TECHNIQUES.len() + 384;
+    let n_opinion = samples
+        .first()
+        .map_or(0, |s| s.dense.len().saturating_sub(without_opinion))
+        .min(rhetor_analyzers::opinion::N_OPINION);
     let (_, scores) = train_heads(&samples, folds, holdout, &genres, &frames, n_opinion);
     println!("{}", serde_json::to_string_pretty(&scores)?);
     Ok(())

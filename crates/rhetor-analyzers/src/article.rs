@@ -115,21 +115,7 @@ pub struct Featurizer {
 impl Featurizer {
     /// Statistics from training examples.
     pub fn fit(dense: &[&Vec<f32>], words: &[&Vec<(u32, f32)>]) -> Self {
-        let d = dense.first().map(|v| v.len()).unwrap_or(0);
-        let n = dense.len().max(1) as f32;
-        let mut mean = vec![0f32; d];
-        for v in dense {
-            for (m, x) in mean.iter_mut().zip(v.iter()) {
-                *m += x / n;
-            }
-        }
-        let mut var = vec![0f32; d];
-        for v in dense {
-            for ((s, x), m) in var.iter_mut().zip(v.iter()).zip(&mean) {
-                *s += (x - m) * (x - m) / n;
-            }
-        }
-        let std = var.iter().map(|v| v.sqrt().max(1e-3)).collect();
+        let (mean, std) = crate::linear::mean_std(dense);
         let mut df = vec![0f32; HASH_DIM];
         for w in words {
             for &(i, _) in w.iter() {
@@ -649,9 +635,9 @@ pub fn train_heads(
             dense: None,
             words: false,
         },
-        // style, opinion and the technique profile (maximum and mean of 23 techniques)
+        // style, opinion and the technique profile (maximum and mean per technique)
         GenreInput {
-            dense: Some(style + n_opinion + 2 * 23),
+            dense: Some(style + n_opinion + 2 * rhetor_doc::taxonomy::TECHNIQUES.len()),
             words: false,
         },
         GenreInput {

@@ -75,6 +75,27 @@ fn softmax(z: &[f32]) -> Vec<f32> {
     e.iter().map(|v| v / s).collect()
 }
 
+/// Per-column mean and standard deviation (at least 1e-3) of dense rows: the statistics the
+/// heads standardise their dense inputs with.
+pub fn mean_std(rows: &[&Vec<f32>]) -> (Vec<f32>, Vec<f32>) {
+    let d = rows.first().map(|v| v.len()).unwrap_or(0);
+    let n = rows.len().max(1) as f32;
+    let mut mean = vec![0f32; d];
+    for v in rows {
+        for (m, x) in mean.iter_mut().zip(v.iter()) {
+            *m += x / n;
+        }
+    }
+    let mut var = vec![0f32; d];
+    for v in rows {
+        for ((s, x), m) in var.iter_mut().zip(v.iter()).zip(&mean) {
+            *s += (x - m) * (x - m) / n;
+        }
+    }
+    let std = var.iter().map(|v| v.sqrt().max(1e-3)).collect();
+    (mean, std)
+}
+
 /// Fits a model. `targets[i][label]` is 1/0 (sigmoid) or one-hot (softmax); `sample_weights`
 /// scale each example's loss.
 pub fn fit(

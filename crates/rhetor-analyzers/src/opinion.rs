@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::linear::{fit, FitOptions, LinearModel, Link, Sparse};
+use crate::linear::{fit, mean_std, FitOptions, LinearModel, Link, Sparse};
 use crate::techniques::{ParagraphOutput, TechniqueModel};
 use crate::{AnalyzeError, Result};
 
@@ -147,20 +147,7 @@ fn pooled_states(model: &TechniqueModel, sentences: &[(String, f32)]) -> Result<
 
 fn fit_head(xs: &[&Vec<f32>], ys: &[f32], l2: f32) -> OpinionHead {
     let d = xs.first().map(|v| v.len()).unwrap_or(0);
-    let n = xs.len().max(1) as f32;
-    let mut mean = vec![0f32; d];
-    for v in xs {
-        for (m, x) in mean.iter_mut().zip(v.iter()) {
-            *m += x / n;
-        }
-    }
-    let mut var = vec![0f32; d];
-    for v in xs {
-        for ((s, x), m) in var.iter_mut().zip(v.iter()).zip(&mean) {
-            *s += (x - m) * (x - m) / n;
-        }
-    }
-    let std: Vec<f32> = var.iter().map(|v| v.sqrt().max(1e-3)).collect();
+    let (mean, std) = mean_std(xs);
     let x: Vec<Sparse> = xs.iter().map(|v| standardise(v, &mean, &std)).collect();
     let y: Vec<Vec<f32>> = ys.iter().map(|&t| vec![t]).collect();
     let w = vec![1.0f32; xs.len()];

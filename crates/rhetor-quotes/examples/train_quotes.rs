@@ -186,6 +186,25 @@ fn predict(
     Ok(())
 }
 
+/// Predicts the dev articles, writes the predictions to `pred_path` (JSONL) if given, and prints
+/// the scores under `title`.
+fn score_dev(
+    an: &QuoteAnalyzer,
+    dev: &[GoldQuoteArticle],
+    dev_refs: &[&Article],
+    pred_path: Option<&std::path::Path>,
+    title: &str,
+) -> Result<()> {
+    let mut pred = BTreeMap::new();
+    let mut jsonl = String::new();
+    predict(an, dev_refs, &mut pred, &mut jsonl)?;
+    if let Some(p) = pred_path {
+        std::fs::write(p, &jsonl).with_context(|| format!("{}", p.display()))?;
+    }
+    report(title, &score_quotes(dev, &pred));
+    Ok(())
+}
+
 fn report(name: &str, s: &QuoteScores) {
     println!(
         "{name}: direct F1 {:.3} (P {:.3} R {:.3}, {} gold, {} pred) | speaker {:.3} ({}/{}) | all F1 {:.3} (P {:.3} R {:.3}, {} gold, {} pred)",
@@ -209,17 +228,13 @@ fn main() -> Result<()> {
     let dev_refs: Vec<&Article> = dev_arts.iter().collect();
     if args.bundled {
         let an = QuoteAnalyzer::load()?;
-        let mut pred = BTreeMap::new();
-        let mut jsonl = String::new();
-        predict(&an, &dev_refs, &mut pred, &mut jsonl)?;
-        if let Some(p) = &args.pred {
-            std::fs::write(p, &jsonl).with_context(|| format!("{}", p.display()))?;
-        }
-        report(
+        return score_dev(
+            &an,
+            &dev,
+            &dev_refs,
+            args.pred.as_deref(),
             "dev (84 articles, bundled models)",
-            &score_quotes(&dev, &pred),
         );
-        return Ok(());
     }
     if args.bench {
         let an = QuoteAnalyzer::load()?;
@@ -322,15 +337,11 @@ fn main() -> Result<()> {
         eprintln!("wrote {}", out.display());
     }
     set_threshold(&mut an);
-    let mut pred = BTreeMap::new();
-    let mut jsonl = String::new();
-    predict(&an, &dev_refs, &mut pred, &mut jsonl)?;
-    if let Some(p) = &args.pred {
-        std::fs::write(p, &jsonl).with_context(|| format!("{}", p.display()))?;
-    }
-    report(
+    score_dev(
+        &an,
+        &dev,
+        &dev_refs,
+        args.pred.as_deref(),
         "dev (84 articles, model trained on train)",
-        &score_quotes(&dev, &pred),
-    );
-    Ok(())
+    )
 }

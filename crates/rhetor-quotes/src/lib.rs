@@ -1127,20 +1127,7 @@ impl QuoteAnalyzer {
         while end > sa && !d.toks[end - 1].is_word && !d.inq[end - 1] {
             end -= 1;
         }
-        let trim = |mut a: usize, mut b: usize| -> Option<(usize, usize)> {
-            b = b.min(d.toks.len());
-            if a >= b {
-                return None;
-            }
-            while a < b && !d.toks[a].is_word && !d.inq[a] {
-                a += 1;
-            }
-            while b > a && !d.toks[b - 1].is_word && !d.inq[b - 1] {
-                b -= 1;
-            }
-            let words = d.toks[a..b].iter().filter(|t| t.is_word).count();
-            (words >= 2).then_some((a, b))
-        };
+        let trim = |a: usize, b: usize| trim_span(d, a, b);
         let first = d.toks[c.0].lower.as_str();
         if first == "according" {
             let from = c.1 + usize::from(d.toks.get(c.1).is_some_and(|t| t.lower == "to"));
