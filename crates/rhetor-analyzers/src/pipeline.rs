@@ -95,6 +95,7 @@ impl Analyzer {
             .is_some_and(|p| p.kind == ParagraphKind::Title);
         let th = &self.config.thresholds;
         let outputs = self.model.run(&article.text, &pars)?;
+        let ctx = crate::techniques::SpanContext::new(&article.text);
         let labels = &self.model.labels;
         article.techniques.clear();
         article.paragraph_techniques.clear();
@@ -109,7 +110,7 @@ impl Analyzer {
                     score: *p,
                 })
                 .collect();
-            for (li, s, e, score) in crate::techniques::paragraph_spans(o, labels, th) {
+            for (li, s, e, score) in crate::techniques::paragraph_spans(o, labels, th, &ctx) {
                 let Some(l) = labels.get(li) else { continue };
                 let category = technique(l)
                     .map(|t| t.category.id().to_string())

@@ -54,6 +54,14 @@ pub enum SpanRule {
     /// The whole paragraph when the paragraph head's probability reaches the threshold (long
     /// techniques whose spans are usually a whole sentence, which a SemEval paragraph mostly is).
     Paragraph { threshold: f32 },
+    /// Each sentence whose tokens' `1 - P(O)` reaches the threshold, taken as their maximum (or
+    /// their mean with `mean`): clause-length techniques (doubt, causal oversimplification)
+    /// whose token probabilities are too ragged for runs and whose paragraphs are too long.
+    Sentences {
+        threshold: f32,
+        #[serde(default)]
+        mean: bool,
+    },
     /// No spans.
     Off,
 }
@@ -293,17 +301,83 @@ impl TechniqueModel {
     }
 }
 
+/// The article text as the span rules see it: its code points (token runs are widened to whole
+/// words) and its sentences (the [`SpanRule::Sentences`] rule).
+#[derive(Debug, Clone, Default)]
+pub struct SpanContext {
+    chars: Vec<char>,
+    /// Sentence spans in text order (code points).
+    sentences: Vec<(usize, usize)>,
+}
+
+impl SpanContext {
+    /// Segments `text` (paragraphs are its non-blank lines, as everywhere in rhetor).
+    pub fn new(text: &str) -> Self {
+        let sentences = rhetor_text::sentences(text, &rhetor_text::paragraphs(text))
+            .into_iter()
+            .map(|s| (s.start, s.end))
+            .collect();
+        Self {
+            chars: text.chars().collect(),
+            sentences,
+        }
+    }
+
+    fn is_word(&self, i: usize) -> bool {
+        self.chars.get(i).is_some_and(|c| c.is_alphanumeric())
+    }
+
+    fn is_hyphen(&self, i: usize) -> bool {
+        self.chars
+            .get(i)
+            .is_some_and(|&c| c == '-' || c == '\u{2010}')
+    }
+
+    /// `[start, end)` widened to whole words: a token run that starts or ends inside a word
+    /// ("##ing", half of "far-left") takes the whole word, as the gold spans and readers do.
+    pub fn snap(&self, mut start: usize, mut end: usize) -> (usize, usize) {
+        if self.is_word(start) {
+            loop {
+                if start > 0 && self.is_word(start - 1) {
+                    start -= 1;
+                } else if start > 1 && self.is_hyphen(start - 1) && self.is_word(start - 2) {
+                    start -= 2;
+                } else {
+                    break;
+                }
+            }
+        }
+        if end > 0 && self.is_word(end - 1) {
+            loop {
+                if self.is_word(end) {
+                    end += 1;
+                } else if self.is_hyphen(end) && self.is_word(end + 1) {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+        }
+        (start, end)
+    }
+}
+
 /// The spans of one technique in one analysed paragraph under `rule`:
-/// `(label, start, end, score)`, code points into the article text.
+/// `(label, start, end, score)`, code points into the article text that `ctx` was made from.
 pub fn spans_of(
     o: &ParagraphOutput,
     label: usize,
     rule: SpanRule,
+    ctx: &SpanContext,
 ) -> Vec<(usize, usize, usize, f32)> {
     match rule {
         SpanRule::Off => vec![],
         SpanRule::Tokens { threshold, gap } => {
-            decode_label(&o.token_probs, &o.offsets, o.start, label, threshold, gap)
+            let mut v = decode_label(&o.token_probs, &o.offsets, o.start, label, threshold, gap);
+            for x in &mut v {
+                (x.1, x.2) = ctx.snap(x.1, x.2);
+            }
+            v
         }
         SpanRule::Paragraph { threshold } => {
             let p = o.probs.get(label).copied().unwrap_or(0.0);
@@ -314,6 +388,31 @@ pub fn spans_of(
                 _ => vec![],
             }
         }
+        SpanRule::Sentences { threshold, mean } => {
+            let first = ctx.sentences.partition_point(|s| s.1 <= o.start);
+            let mut out = vec![];
+            for &(s, e) in ctx.sentences[first..].iter().take_while(|s| s.0 < o.end) {
+                let inside: Vec<f32> = o
+                    .offsets
+                    .iter()
+                    .zip(&o.token_probs)
+                    .filter(|((a, b), _)| o.start + a >= s && o.start + b <= e)
+                    .filter_map(|(_, p)| p.get(label).map(|p| 1.0 - p[0]))
+                    .collect();
+                if inside.is_empty() {
+                    continue;
+                }
+                let score = if mean {
+                    inside.iter().sum::<f32>() / inside.len() as f32
+                } else {
+                    inside.iter().fold(0.0f32, |m, &x| m.max(x))
+                };
+                if score >= threshold {
+                    out.push((label, s, e, score));
+                }
+            }
+            out
+        }
     }
 }
 
@@ -322,11 +421,12 @@ pub fn paragraph_spans(
     o: &ParagraphOutput,
     labels: &[String],
     th: &Thresholds,
+    ctx: &SpanContext,
 ) -> Vec<(usize, usize, usize, f32)> {
     let mut out: Vec<_> = labels
         .iter()
         .enumerate()
-        .flat_map(|(i, l)| spans_of(o, i, th.span_rule(l)))
+        .flat_map(|(i, l)| spans_of(o, i, th.span_rule(l), ctx))
         .collect();
     out.sort_by_key(|a| (a.1, a.2, a.0));
     out
@@ -444,22 +544,90 @@ mod tests {
             pooled: vec![],
             n_tokens: 5,
         };
+        let none = SpanContext::default();
         let ends = |v: Vec<(usize, usize, usize, f32)>| -> Vec<(usize, usize)> {
             v.into_iter().map(|(_, s, e, _)| (s, e)).collect()
         };
-        assert_eq!(ends(spans_of(&out, 0, rule(0))), vec![(10, 15), (19, 24)]);
+        assert_eq!(
+            ends(spans_of(&out, 0, rule(0), &none)),
+            vec![(10, 15), (19, 24)]
+        );
         // One dip bridged: one span; its score averages the inside tokens only.
-        let one = spans_of(&out, 0, rule(1));
+        let one = spans_of(&out, 0, rule(1), &none);
         assert_eq!(ends(one.clone()), vec![(10, 24)]);
         assert!((one[0].3 - 0.9).abs() < 1e-6);
         // A B token after the gap starts a new span even when bridging.
         let mut split = out.clone();
         split.token_probs[3] = vec![b];
-        assert_eq!(ends(spans_of(&split, 0, rule(3))), vec![(10, 15), (19, 24)]);
+        assert_eq!(
+            ends(spans_of(&split, 0, rule(3), &none)),
+            vec![(10, 15), (19, 24)]
+        );
         // A trailing dip is not part of the span.
         let mut tail = out.clone();
         tail.token_probs[4] = vec![o];
-        assert_eq!(ends(spans_of(&tail, 0, rule(2))), vec![(10, 21)]);
+        assert_eq!(ends(spans_of(&tail, 0, rule(2), &none)), vec![(10, 21)]);
+    }
+
+    #[test]
+    fn token_runs_snap_to_whole_words() {
+        let ctx = SpanContext::new("The far-left radicals' plan.");
+        // "left ra" (half of "far-left", the start of "radicals") widens to "far-left radicals".
+        assert_eq!(ctx.snap(8, 15), (4, 21));
+        // Whole words stay; the apostrophe is not taken.
+        assert_eq!(ctx.snap(13, 21), (13, 21));
+        assert_eq!(ctx.snap(0, 3), (0, 3));
+        // Spans on punctuation or past the end do not move or panic.
+        assert_eq!(ctx.snap(27, 28), (27, 28));
+        assert_eq!(ctx.snap(40, 45), (40, 45));
+        assert_eq!(SpanContext::default().snap(2, 5), (2, 5));
+    }
+
+    #[test]
+    fn sentence_rule_takes_whole_sentences() {
+        // Two sentences; label 0 is high on one token of the second only.
+        let text = "We win. They lie to you.";
+        let ctx = SpanContext::new(text);
+        let o = [0.9, 0.05, 0.05];
+        let i = [0.3, 0.1, 0.6];
+        let out = ParagraphOutput {
+            index: 1,
+            start: 0,
+            end: 24,
+            offsets: vec![
+                (0, 2),
+                (3, 6),
+                (6, 7),
+                (8, 12),
+                (13, 16),
+                (17, 19),
+                (20, 23),
+                (23, 24),
+            ],
+            token_probs: vec![
+                vec![o],
+                vec![o],
+                vec![o],
+                vec![o],
+                vec![i],
+                vec![o],
+                vec![o],
+                vec![o],
+            ],
+            probs: vec![0.5],
+            pooled: vec![],
+            n_tokens: 8,
+        };
+        let rule = |threshold, mean| SpanRule::Sentences { threshold, mean };
+        let got = spans_of(&out, 0, rule(0.5, false), &ctx);
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].1, got[0].2), (8, 24));
+        assert_eq!(&text[got[0].1..got[0].2], "They lie to you.");
+        // The mean of the second sentence is (0.7 + 4 * 0.1) / 5 = 0.22.
+        assert_eq!(spans_of(&out, 0, rule(0.2, true), &ctx).len(), 1);
+        assert!(spans_of(&out, 0, rule(0.3, true), &ctx).is_empty());
+        // An unknown label gives nothing.
+        assert!(spans_of(&out, 3, rule(0.0, false), &ctx).is_empty());
     }
 
     #[test]

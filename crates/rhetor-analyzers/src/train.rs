@@ -29,7 +29,9 @@ use rhetor_models::weights;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{assign_folds, build_items, labelled_paragraphs, Item};
-use crate::techniques::{decode_spans, spans_of, SpanRule, TechniqueModel, Thresholds, MAX_LEN};
+use crate::techniques::{
+    decode_spans, spans_of, SpanContext, SpanRule, TechniqueModel, Thresholds, MAX_LEN,
+};
 use crate::{AnalyzeError, Result};
 
 /// Settings of `rhetor train`.
@@ -304,6 +306,8 @@ pub struct HeldOut {
     pub gold_paragraphs: BTreeMap<(String, usize), Vec<String>>,
     /// Gold spans.
     pub gold_spans: Vec<GoldSpan>,
+    /// Article texts by id (the span rules read words and sentences).
+    pub texts: BTreeMap<String, String>,
 }
 
 /// Scores of the technique heads on the held-out fold at the chosen thresholds.
@@ -342,6 +346,12 @@ fn candidate_rules() -> Vec<SpanRule> {
     v.extend((2..9).map(|k| SpanRule::Paragraph {
         threshold: k as f32 * 0.1,
     }));
+    for mean in [false, true] {
+        v.extend((1..8).map(|k| SpanRule::Sentences {
+            threshold: k as f32 * if mean { 0.05 } else { 0.1 },
+            mean,
+        }));
+    }
     v.push(SpanRule::Off);
     v
 }
@@ -352,6 +362,12 @@ fn rule_candidates(
     labels: &[String],
     rules: &[SpanRule],
 ) -> Vec<Vec<Vec<GoldSpan>>> {
+    let contexts: BTreeMap<&String, SpanContext> = held
+        .texts
+        .iter()
+        .map(|(id, text)| (id, SpanContext::new(text)))
+        .collect();
+    let none = SpanContext::default();
     (0..labels.len())
         .map(|li| {
             rules
@@ -359,8 +375,9 @@ fn rule_candidates(
                 .map(|&r| {
                     let mut out = vec![];
                     for (id, outs) in &held.outputs {
+                        let ctx = contexts.get(id).unwrap_or(&none);
                         for o in outs {
-                            for (_, s, e, _) in spans_of(o, li, r) {
+                            for (_, s, e, _) in spans_of(o, li, r, ctx) {
                                 out.push(GoldSpan {
                                     id: id.clone(),
                                     technique: labels[li].clone(),
@@ -416,9 +433,10 @@ fn select_rules(
 }
 
 /// Runs the model over the held-out fold. With `cache`, the model's outputs are read from that
-/// file when it exists and written to it otherwise.
+/// file when it exists and written to it otherwise. Without a model, the outputs must come from
+/// the cache (decoding experiments, `examples/span_rules.rs`).
 pub fn predict_holdout(
-    model: &TechniqueModel,
+    model: Option<&TechniqueModel>,
     opts: &TrainOptions,
     articles: &[SemevalArticle],
     cache: Option<&Path>,
@@ -430,6 +448,7 @@ pub fn predict_holdout(
     let mut outputs = vec![];
     let mut gold_paragraphs = BTreeMap::new();
     let mut gold_spans = vec![];
+    let mut texts = BTreeMap::new();
     let held: Vec<&SemevalArticle> = articles
         .iter()
         .filter(|a| a.paragraph_labels.is_some() && folds.get(&a.id) == Some(&opts.holdout))
@@ -441,7 +460,15 @@ pub fn predict_holdout(
     for a in held {
         let out = match cached.as_mut().and_then(|c| c.next()) {
             Some((id, out)) if id == a.id => out,
-            _ => model.run(&a.text, &labelled_paragraphs(a))?,
+            _ => match model {
+                Some(model) => model.run(&a.text, &labelled_paragraphs(a))?,
+                None => {
+                    return Err(AnalyzeError::Data(format!(
+                        "no model and no usable held-out cache for article {}",
+                        a.id
+                    )))
+                }
+            },
         };
         for (idx, labs) in a.paragraph_labels.iter().flatten() {
             let labs = labs
@@ -462,6 +489,7 @@ pub fn predict_holdout(
             gold_spans.push(s);
         }
         outputs.push((a.id.clone(), out));
+        texts.insert(a.id.clone(), a.text.clone());
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -472,6 +500,7 @@ pub fn predict_holdout(
         outputs,
         gold_paragraphs,
         gold_spans,
+        texts,
     })
 }
 
@@ -849,7 +878,7 @@ pub fn finish(
     let labels = model.labels.clone();
     eprintln!("predicting the held-out fold {}", opts.holdout);
     let cache = cache_path(opts, model_dir, "holdout-outputs", "");
-    let held = predict_holdout(&model, opts, articles, Some(&cache))?;
+    let held = predict_holdout(Some(&model), opts, articles, Some(&cache))?;
     let (th, scores) = choose_thresholds(&held, &labels);
     let mut report = format!(
         "held-out fold {} ({} articles): subtask 3 micro-F1 {:.4} (P {:.4} R {:.4}, macro {:.4}) at paragraph threshold {:.3}{}; spans F1 {:.4} (P {:.4} R {:.4}) at token threshold {:.2}\n",
