@@ -10,7 +10,7 @@ use rhetor_doc::{
 use serde::{Deserialize, Serialize};
 
 use crate::article::{dense_features, paragraph_word_counts, ArticleHeads, ArticleScores};
-use crate::techniques::{TechniqueModel, Thresholds};
+use crate::techniques::{TechniqueModel, Thresholds, TokenStates};
 use crate::train::TechniqueScores;
 use crate::{AnalyzeError, Result};
 
@@ -82,6 +82,16 @@ impl Analyzer {
     /// Adds techniques (spans and per paragraph), genre and frames to `article`. Debris
     /// paragraphs are not analysed.
     pub fn annotate(&self, article: &mut Article) -> Result<()> {
+        self.annotate_inner(article, false).map(|_| ())
+    }
+
+    /// [`annotate`](Self::annotate), also returning the encoder's final state of every word piece
+    /// it read (for the quote analyzer: one encoder pass feeds every head).
+    pub fn annotate_with_states(&self, article: &mut Article) -> Result<TokenStates> {
+        Ok(self.annotate_inner(article, true)?.unwrap_or_default())
+    }
+
+    fn annotate_inner(&self, article: &mut Article, keep: bool) -> Result<Option<TokenStates>> {
         let pars: Vec<(usize, usize, usize)> = article
             .paragraphs
             .iter()
@@ -94,8 +104,14 @@ impl Analyzer {
             .find(|p| p.kind != ParagraphKind::Debris)
             .is_some_and(|p| p.kind == ParagraphKind::Title);
         let th = &self.config.thresholds;
-        let outputs = self.model.run(&article.text, &pars)?;
-        let ctx = crate::techniques::SpanContext::new(&article.text);
+        let (outputs, states) = if keep {
+            let (o, s) = self.model.run_with_states(&article.text, &pars)?;
+            (o, Some(s))
+        } else {
+            (self.model.run(&article.text, &pars)?, None)
+        };
+        let ctx = crate::techniques::SpanContext::new(&article.text)
+            .with_lexicon(&self.config.thresholds.lexicon, &self.model.labels);
         let labels = &self.model.labels;
         article.techniques.clear();
         article.paragraph_techniques.clear();
@@ -172,7 +188,7 @@ impl Analyzer {
             .map(|(frame, score)| FrameScore { frame, score })
             .collect();
         article.frames.sort_by(|a, b| b.score.total_cmp(&a.score));
-        Ok(())
+        Ok(states)
     }
 }
 

@@ -37,6 +37,113 @@ pub struct Thresholds {
     /// at `span`.
     #[serde(default)]
     pub span_rules: Vec<(String, SpanRule)>,
+    /// Per-word span rates of the training articles (the `lex` part of token rules).
+    #[serde(default)]
+    pub lexicon: SpanLexicon,
+}
+
+/// How often each word lies inside a gold span of each technique in the training articles: a
+/// lexical prior for the token runs. Loaded language and name calling are largely a matter of
+/// word choice, and a 356-article fine-tune sees most of those words a handful of times; the
+/// counts remember each one (measured on the held-out fold: see the model card).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpanLexicon {
+    /// Technique label → lower-case word → `(occurrences inside a span, occurrences)`; only
+    /// words seen inside a span at least once.
+    pub words: std::collections::BTreeMap<String, std::collections::BTreeMap<String, (u32, u32)>>,
+}
+
+impl SpanLexicon {
+    /// Pseudo-count and base rate of the smoothing: `(inside + K · BASE) / (count + K)`.
+    const K: f32 = 2.0;
+    const BASE: f32 = 0.02;
+
+    /// Builds the lexicon from `(text, spans)` pairs, spans as `(label, start, end)` in code
+    /// points. Words are maximal runs of letters and digits, lower-cased.
+    pub fn build<'a>(
+        articles: impl IntoIterator<Item = (&'a str, Vec<(String, usize, usize)>)>,
+    ) -> Self {
+        let mut counts: std::collections::HashMap<String, u32> = Default::default();
+        let mut lex = Self::default();
+        for (text, spans) in articles {
+            let chars: Vec<char> = text.chars().collect();
+            for (s, e) in word_bounds(&chars) {
+                let w = lower(&chars[s..e]);
+                let mut seen = std::collections::BTreeSet::new();
+                for (label, a, b) in &spans {
+                    if *a < e && *b > s && seen.insert(label) {
+                        lex.words
+                            .entry(label.clone())
+                            .or_default()
+                            .entry(w.clone())
+                            .or_insert((0, 0))
+                            .0 += 1;
+                    }
+                }
+                *counts.entry(w).or_insert(0) += 1;
+            }
+        }
+        for table in lex.words.values_mut() {
+            for (w, v) in table.iter_mut() {
+                v.1 = counts.get(w).copied().unwrap_or(v.0).max(v.0);
+            }
+        }
+        lex
+    }
+
+    /// The smoothed prior of `word` (lower case) for `label`; 0 for words never inside one.
+    pub fn prior(&self, label: &str, word: &str) -> f32 {
+        match self.words.get(label).and_then(|t| t.get(word)) {
+            Some(&(inside, count)) => {
+                (inside as f32 + Self::K * Self::BASE) / (count as f32 + Self::K)
+            }
+            None => 0.0,
+        }
+    }
+
+    /// The prior of every token of `o` for `label`: the prior of the word the token lies in.
+    fn token_priors(&self, o: &ParagraphOutput, label: &str, ctx: &SpanContext) -> Vec<f32> {
+        let Some(table) = self.words.get(label) else {
+            return vec![0.0; o.offsets.len()];
+        };
+        o.offsets
+            .iter()
+            .map(|&(a, _)| {
+                match ctx
+                    .word_at(o.start + a)
+                    .and_then(|(s, e)| ctx.chars.get(s..e))
+                {
+                    Some(w) => table
+                        .get(&lower(w))
+                        .map(|&(i, n)| (i as f32 + Self::K * Self::BASE) / (n as f32 + Self::K))
+                        .unwrap_or(0.0),
+                    _ => 0.0,
+                }
+            })
+            .collect()
+    }
+}
+
+/// `[start, end)` of every maximal run of letters and digits.
+fn word_bounds(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = vec![];
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_alphanumeric() {
+            let s = i;
+            while i < chars.len() && chars[i].is_alphanumeric() {
+                i += 1;
+            }
+            out.push((s, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn lower(chars: &[char]) -> String {
+    chars.iter().flat_map(|c| c.to_lowercase()).collect()
 }
 
 /// How the spans of one technique are made.
@@ -50,6 +157,10 @@ pub enum SpanRule {
         threshold: f32,
         #[serde(default)]
         gap: usize,
+        /// Weight of the word's lexical prior ([`SpanLexicon`]) mixed into each token's
+        /// probability: `(1 - lex) · model + lex · prior` (0 = the model alone).
+        #[serde(default)]
+        lex: f32,
     },
     /// The whole paragraph when the paragraph head's probability reaches the threshold (long
     /// techniques whose spans are usually a whole sentence, which a SemEval paragraph mostly is).
@@ -76,6 +187,7 @@ impl Thresholds {
             .unwrap_or(SpanRule::Tokens {
                 threshold: self.span,
                 gap: 0,
+                lex: 0.0,
             })
     }
 
@@ -97,6 +209,7 @@ impl Default for Thresholds {
             span: 0.5,
             spans_imply_paragraph: false,
             span_rules: vec![],
+            lexicon: SpanLexicon::default(),
         }
     }
 }
@@ -224,6 +337,26 @@ impl TechniqueModel {
         text: &str,
         paragraphs: &[(usize, usize, usize)],
     ) -> Result<Vec<ParagraphOutput>> {
+        Ok(self.run_inner(text, paragraphs, false)?.0)
+    }
+
+    /// [`run`](Self::run), also returning the final hidden state of every word piece (the same
+    /// encoder pass; for the quote analyzer's dense features).
+    pub fn run_with_states(
+        &self,
+        text: &str,
+        paragraphs: &[(usize, usize, usize)],
+    ) -> Result<(Vec<ParagraphOutput>, TokenStates)> {
+        let (out, states) = self.run_inner(text, paragraphs, true)?;
+        Ok((out, states.unwrap_or_default()))
+    }
+
+    fn run_inner(
+        &self,
+        text: &str,
+        paragraphs: &[(usize, usize, usize)],
+        keep_states: bool,
+    ) -> Result<(Vec<ParagraphOutput>, Option<TokenStates>)> {
         let chars: Vec<char> = text.chars().collect();
         struct Prep {
             index: usize,
@@ -253,6 +386,10 @@ impl TechniqueModel {
         let hidden = self.encoder.config().hidden_size;
         let n_labels = self.labels.len();
         let mut out = Vec::with_capacity(preps.len());
+        let mut kept = keep_states.then(|| TokenStates {
+            hidden,
+            ..TokenStates::default()
+        });
         let mut seq_i = 0usize;
         for p in preps {
             let mut probs = vec![0f32; n_labels];
@@ -283,6 +420,10 @@ impl TechniqueModel {
                     let row = t - w.start + 1; // +1: [CLS]
                     if let (Some(r), Some(slot)) = (rows.get(row), tok.get_mut(t)) {
                         *slot = bio_probs(&self.span_head, r);
+                        if let (Some(k), Some(&(a, b))) = (kept.as_mut(), p.offsets.get(t)) {
+                            k.offsets.push((p.start + a, p.start + b));
+                            k.states.extend_from_slice(r);
+                        }
                     }
                 }
             }
@@ -297,20 +438,33 @@ impl TechniqueModel {
                 pooled,
             });
         }
-        Ok(out)
+        Ok((out, kept))
     }
+}
+
+/// Final hidden states of the word pieces of the paragraphs one [`TechniqueModel`] pass read: the
+/// piece `k` spans code points `offsets[k]` of the article text and has the state
+/// `states[k * hidden..(k + 1) * hidden]` (from the window that owns it).
+#[derive(Debug, Clone, Default)]
+pub struct TokenStates {
+    pub hidden: usize,
+    pub offsets: Vec<(usize, usize)>,
+    pub states: Vec<f32>,
 }
 
 /// The article text as the span rules see it: its code points (token runs are widened to whole
 /// words) and its sentences (the [`SpanRule::Sentences`] rule).
 #[derive(Debug, Clone, Default)]
-pub struct SpanContext {
+pub struct SpanContext<'a> {
     chars: Vec<char>,
     /// Sentence spans in text order (code points).
     sentences: Vec<(usize, usize)>,
+    /// The lexical prior of token rules with `lex > 0`, and the model's labels (by index).
+    lexicon: Option<&'a SpanLexicon>,
+    labels: &'a [String],
 }
 
-impl SpanContext {
+impl<'a> SpanContext<'a> {
     /// Segments `text` (paragraphs are its non-blank lines, as everywhere in rhetor).
     pub fn new(text: &str) -> Self {
         let sentences = rhetor_text::sentences(text, &rhetor_text::paragraphs(text))
@@ -320,7 +474,31 @@ impl SpanContext {
         Self {
             chars: text.chars().collect(),
             sentences,
+            lexicon: None,
+            labels: &[],
         }
+    }
+
+    /// Gives token rules with `lex > 0` their lexical prior (`labels`: the model's, in order).
+    pub fn with_lexicon(mut self, lexicon: &'a SpanLexicon, labels: &'a [String]) -> Self {
+        self.lexicon = Some(lexicon);
+        self.labels = labels;
+        self
+    }
+
+    /// The run of letters and digits around code point `i`, if `i` is in one.
+    fn word_at(&self, i: usize) -> Option<(usize, usize)> {
+        if !self.is_word(i) {
+            return None;
+        }
+        let (mut s, mut e) = (i, i + 1);
+        while s > 0 && self.is_word(s - 1) {
+            s -= 1;
+        }
+        while self.is_word(e) {
+            e += 1;
+        }
+        Some((s, e))
     }
 
     fn is_word(&self, i: usize) -> bool {
@@ -372,8 +550,27 @@ pub fn spans_of(
 ) -> Vec<(usize, usize, usize, f32)> {
     match rule {
         SpanRule::Off => vec![],
-        SpanRule::Tokens { threshold, gap } => {
-            let mut v = decode_label(&o.token_probs, &o.offsets, o.start, label, threshold, gap);
+        SpanRule::Tokens {
+            threshold,
+            gap,
+            lex,
+        } => {
+            let priors = match (ctx.lexicon, ctx.labels.get(label)) {
+                (Some(lexicon), Some(name)) if lex > 0.0 => {
+                    Some(lexicon.token_priors(o, name, ctx))
+                }
+                _ => None,
+            };
+            let prior = priors.as_deref().map(|p| (p, lex));
+            let mut v = decode_label(
+                &o.token_probs,
+                &o.offsets,
+                o.start,
+                label,
+                threshold,
+                gap,
+                prior,
+            );
             for x in &mut v {
                 (x.1, x.2) = ctx.snap(x.1, x.2);
             }
@@ -443,7 +640,7 @@ pub fn decode_spans(
     threshold: f32,
 ) -> Vec<(usize, usize, usize, f32)> {
     let mut out: Vec<_> = (0..n_labels)
-        .flat_map(|label| decode_label(tok, offsets, base, label, threshold, 0))
+        .flat_map(|label| decode_label(tok, offsets, base, label, threshold, 0, None))
         .collect();
     out.sort_by_key(|a| (a.1, a.2, a.0));
     out
@@ -457,6 +654,7 @@ fn decode_label(
     label: usize,
     threshold: f32,
     gap: usize,
+    prior: Option<(&[f32], f32)>,
 ) -> Vec<(usize, usize, usize, f32)> {
     let mut out = vec![];
     // first token, last token inside, sum of inside probabilities, inside tokens
@@ -475,7 +673,12 @@ fn decode_label(
             flush(&mut run, &mut out);
             continue;
         };
-        let inside = 1.0 - p[0];
+        let inside = match prior {
+            Some((priors, lex)) => {
+                (1.0 - lex) * (1.0 - p[0]) + lex * priors.get(t).copied().unwrap_or(0.0)
+            }
+            None => 1.0 - p[0],
+        };
         if inside >= threshold {
             let begins = p[1] > p[2];
             match run.as_mut() {
@@ -533,6 +736,7 @@ mod tests {
         let rule = |gap| SpanRule::Tokens {
             threshold: 0.5,
             gap,
+            lex: 0.0,
         };
         let out = ParagraphOutput {
             index: 1,
@@ -628,6 +832,49 @@ mod tests {
         assert!(spans_of(&out, 0, rule(0.3, true), &ctx).is_empty());
         // An unknown label gives nothing.
         assert!(spans_of(&out, 3, rule(0.0, false), &ctx).is_empty());
+    }
+
+    #[test]
+    fn lexical_prior_counts_words_inside_spans() {
+        let ll = "Loaded_Language".to_string();
+        let text = "A disastrous plan. Another plan, not disastrous. Disastrous!";
+        // "disastrous" inside a span twice of three times; "plan" once of twice.
+        let lex = SpanLexicon::build([(text, vec![(ll.clone(), 2, 17), (ll.clone(), 49, 59)])]);
+        assert_eq!(lex.words[&ll]["disastrous"], (2, 3));
+        assert_eq!(lex.words[&ll]["plan"], (1, 2));
+        assert!(!lex.words[&ll].contains_key("another"));
+        let p = lex.prior(&ll, "disastrous");
+        assert!((p - (2.0 + 0.04) / 5.0).abs() < 1e-6);
+        assert_eq!(lex.prior(&ll, "another"), 0.0);
+        assert_eq!(lex.prior("Doubt", "plan"), 0.0);
+
+        // Token rule with the prior: "disastrous" passes on the prior alone.
+        let labels = vec![ll.clone()];
+        let doc = "Such a disastrous idea.";
+        let ctx = SpanContext::new(doc).with_lexicon(&lex, &labels);
+        let o = [0.9, 0.05, 0.05];
+        let out = ParagraphOutput {
+            index: 1,
+            start: 0,
+            end: 23,
+            offsets: vec![(0, 4), (5, 6), (7, 14), (14, 17), (18, 22), (22, 23)],
+            token_probs: vec![vec![o]; 6],
+            probs: vec![0.1],
+            pooled: vec![],
+            n_tokens: 6,
+        };
+        let rule = |lex| SpanRule::Tokens {
+            threshold: 0.25,
+            gap: 0,
+            lex,
+        };
+        assert!(spans_of(&out, 0, rule(0.0), &ctx).is_empty());
+        // 0.5 * 0.1 + 0.5 * 0.408 = 0.254 on both pieces of "disastrous".
+        let got = spans_of(&out, 0, rule(0.5), &ctx);
+        assert_eq!(got.len(), 1);
+        assert_eq!(&doc[got[0].1..got[0].2], "disastrous");
+        // Without a lexicon the rule is the model alone.
+        assert!(spans_of(&out, 0, rule(0.5), &SpanContext::new(doc)).is_empty());
     }
 
     #[test]

@@ -308,6 +308,8 @@ pub struct HeldOut {
     pub gold_spans: Vec<GoldSpan>,
     /// Article texts by id (the span rules read words and sentences).
     pub texts: BTreeMap<String, String>,
+    /// Span rates per word from the articles outside the held-out fold.
+    pub lexicon: crate::techniques::SpanLexicon,
 }
 
 /// Scores of the technique heads on the held-out fold at the chosen thresholds.
@@ -340,9 +342,17 @@ fn candidate_rules() -> Vec<SpanRule> {
             (2..13).map(move |k| SpanRule::Tokens {
                 threshold: k as f32 * 0.05,
                 gap,
+                lex: 0.0,
             })
         })
         .collect();
+    for lex in [0.35f32, 0.5] {
+        v.extend((3..11).map(|k| SpanRule::Tokens {
+            threshold: k as f32 * 0.05,
+            gap: 0,
+            lex,
+        }));
+    }
     v.extend((2..9).map(|k| SpanRule::Paragraph {
         threshold: k as f32 * 0.1,
     }));
@@ -365,7 +375,12 @@ fn rule_candidates(
     let contexts: BTreeMap<&String, SpanContext> = held
         .texts
         .iter()
-        .map(|(id, text)| (id, SpanContext::new(text)))
+        .map(|(id, text)| {
+            (
+                id,
+                SpanContext::new(text).with_lexicon(&held.lexicon, labels),
+            )
+        })
         .collect();
     let none = SpanContext::default();
     (0..labels.len())
@@ -496,11 +511,32 @@ pub fn predict_holdout(
     if let Some(path) = cache.filter(|_| !reuse) {
         write_cache(path, &outputs);
     }
+    // The lexical prior counts the articles the encoder was fine-tuned on, never the fold.
+    let lexicon = crate::techniques::SpanLexicon::build(
+        articles
+            .iter()
+            .filter(|a| folds.get(&a.id) != Some(&opts.holdout))
+            .map(|a| {
+                let spans = a
+                    .spans
+                    .iter()
+                    .flatten()
+                    .map(|s| {
+                        let label = rhetor_doc::taxonomy::technique(&s.technique)
+                            .map(|t| t.label.to_string())
+                            .unwrap_or_else(|| s.technique.clone());
+                        (label, s.start, s.end)
+                    })
+                    .collect();
+                (a.text.as_str(), spans)
+            }),
+    );
     Ok(HeldOut {
         outputs,
         gold_paragraphs,
         gold_spans,
         texts,
+        lexicon,
     })
 }
 
@@ -576,7 +612,7 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
     let cands = rule_candidates(held, labels, &rules);
     let start = rules
         .iter()
-        .position(|r| matches!(r, SpanRule::Tokens { threshold, gap: 0 } if (*threshold - best_span.0).abs() < 1e-6))
+        .position(|r| matches!(r, SpanRule::Tokens { threshold, gap: 0, lex } if *lex == 0.0 && (*threshold - best_span.0).abs() < 1e-6))
         .unwrap_or(0);
     let all_ids: std::collections::BTreeSet<String> =
         held.outputs.iter().map(|(id, _)| id.clone()).collect();
@@ -624,6 +660,7 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
                 span: best_span.0,
                 spans_imply_paragraph: imply,
                 span_rules: span_rules.clone(),
+                lexicon: Default::default(),
             };
             let pred = paragraph_predictions(held, labels, &th, imply.then_some(&spans[..]));
             let sc = score_multilabel(&held.gold_paragraphs, &pred, &refs);
@@ -638,7 +675,15 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
             }
         }
     }
-    let th = best.0;
+    let mut th = best.0;
+    // Ship the lexical prior of the techniques whose chosen rule uses it.
+    th.lexicon.words = held
+        .lexicon
+        .words
+        .iter()
+        .filter(|(l, _)| matches!(th.span_rule(l), SpanRule::Tokens { lex, .. } if lex > 0.0))
+        .map(|(l, t)| (l.clone(), t.clone()))
+        .collect();
     let pred = paragraph_predictions(
         held,
         labels,
