@@ -213,32 +213,57 @@ fn bench_analyze(
     let opts = read::Options::default();
     let words = String::from_utf8_lossy(&bytes).split_whitespace().count();
     println!("analysis benchmark: one article ({name}, {words} words), {runs} timed runs after 1 warm-up, model {}", dir.display());
+    let t0 = Instant::now();
+    let mut quotes = Some(rhetor_quotes::QuoteAnalyzer::load()?);
+    let sparse_quotes = quotes.clone();
+    let sha = crate::analyze::quote_encoder(&mut quotes, Some(&dir), false);
+    let quotes_load = t0.elapsed().as_secs_f64();
     for &t in threads {
         let t0 = Instant::now();
         let analyzer = rhetor_analyzers::Analyzer::load(&dir, t.max(1))
             .with_context(|| format!("cannot load the model from {}", dir.display()))?;
         let load = t0.elapsed().as_secs_f64();
-        let mut times = Vec::new();
-        let mut spans = 0;
-        for r in 0..=runs {
-            let start = Instant::now();
-            for item in read::read_bytes(&bytes, &name, &opts) {
-                let mut a = item.map_err(|f| anyhow::anyhow!("{}: {}", f.source, f.error))?;
-                analyzer.annotate(&mut a)?;
-                spans = a.techniques.len();
+        // Techniques, genre and frames alone (as measured before quotes existed); then with the
+        // quote analyzer on its sparse models; then with its dense models reading the encoder's
+        // token states (the default of `rhetor analyze` when they match the encoder).
+        let variants: [(&str, Option<&rhetor_quotes::QuoteAnalyzer>, Option<&str>); 3] = [
+            ("techniques, genre, frames", None, None),
+            ("+ quotes (sparse)", sparse_quotes.as_ref(), None),
+            (
+                "+ quotes (dense, token states)",
+                quotes.as_ref(),
+                sha.as_deref(),
+            ),
+        ];
+        for (what, q, s) in variants {
+            if q.is_some() && s.is_none() && what.contains("dense") {
+                println!("threads {t}: {what}: skipped (no dense quote models for this encoder)");
+                continue;
             }
-            if r > 0 {
-                times.push(start.elapsed().as_secs_f64());
+            let mut times = Vec::new();
+            let (mut spans, mut nq) = (0, 0);
+            for r in 0..=runs {
+                let start = Instant::now();
+                for item in read::read_bytes(&bytes, &name, &opts) {
+                    let mut a = item.map_err(|f| anyhow::anyhow!("{}: {}", f.source, f.error))?;
+                    crate::analyze::annotate_models(&analyzer, q, s, &mut a)?;
+                    spans = a.techniques.len();
+                    nq = a.quotes.len();
+                }
+                if r > 0 {
+                    times.push(start.elapsed().as_secs_f64());
+                }
             }
+            let med = median(&mut times);
+            println!(
+                "threads {t}: {what}: {:.1} ms per article median → {:.2} articles/s ({spans} spans, {nq} quotes); model load {:.2} s",
+                med * 1e3,
+                1.0 / med,
+                load
+            );
         }
-        let med = median(&mut times);
-        println!(
-            "threads {t}: {:.1} ms per article median → {:.2} articles/s ({spans} spans); model load {:.2} s",
-            med * 1e3,
-            1.0 / med,
-            load
-        );
     }
+    println!("quote models load (with the encoder weights' SHA-256 check): {quotes_load:.2} s");
     println!("peak RSS: {:.1} MB", peak_rss_mb().unwrap_or(f64::NAN));
     Ok(0)
 }

@@ -12,12 +12,15 @@
 //! its speaker's fullest name (`-` when the speaker is not named in the article), and the split
 //! (`tune`: pages looked at while fixing speaker rules; `held`: pages not looked at after
 //! annotation). Options: `--data DIR` (default `../shared/data/article-extraction-benchmark`),
-//! `--gold FILE`, `--verbose` (one line per quote, offsets only).
+//! `--gold FILE`, `--verbose` (one line per quote, offsets only), `--states FILE` (the pages'
+//! encoder states cached by `cargo run --release -p rhetor-cli --example quote_states --
+//! --scraped --out FILE`: the bundled dense models decide, as in `rhetor analyze`).
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use rhetor_doc::Article;
+use rhetor_quotes::dense::StatesCache;
 use rhetor_quotes::scraped::{read_gold, score_page, sha256_hex, PageScore};
 use rhetor_quotes::{find_quotes, QuoteAnalyzer};
 
@@ -43,12 +46,14 @@ fn main() -> Result<()> {
     ));
     let mut dump: Vec<String> = Vec::new();
     let mut verbose = false;
+    let mut states: Option<PathBuf> = None;
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         match k.as_str() {
             "--data" => data = it.next().context("--data needs a value")?.into(),
             "--gold" => gold = it.next().context("--gold needs a value")?.into(),
             "--verbose" => verbose = true,
+            "--states" => states = Some(it.next().context("--states needs a value")?.into()),
             "--dump" => dump.extend(it.by_ref()),
             _ => bail!("unknown argument {k}"),
         }
@@ -61,6 +66,13 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let an = QuoteAnalyzer::load()?;
+    let cache = states.map(|p| StatesCache::read(&p)).transpose()?;
+    if let Some(c) = &cache {
+        match an.dense_encoder() {
+            Some(e) if e == c.encoder_sha256 => println!("dense quote models (encoder {e:.12}…)"),
+            _ => println!("the cached states do not match the bundled dense models: sparse models"),
+        }
+    }
     if !dump.is_empty() {
         for page in dump {
             let mut a = read_page(&data, &page)?;
@@ -114,7 +126,15 @@ fn main() -> Result<()> {
     let mut total = [PageScore::default(), PageScore::default()];
     for page in pages {
         let mut a = read_page(&data, page)?;
-        an.annotate(&mut a);
+        match &cache {
+            Some(c) => {
+                let st = c
+                    .get(page, &sha256_hex(&a.text))
+                    .with_context(|| format!("no cached states for page {page}"))?;
+                an.annotate_with_states(&mut a, Some(st.view(&c.encoder_sha256)));
+            }
+            None => an.annotate(&mut a),
+        }
         let mine: Vec<_> = rows.iter().filter(|r| r.page == page).cloned().collect();
         let s = score_page(&a, &mine)?;
         if verbose {

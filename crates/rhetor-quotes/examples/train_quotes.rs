@@ -12,7 +12,15 @@
 //! (2), `--prune W` (0.05: drop smaller weights), `--threshold P` (cue), `--filter-threshold P`, `--no-filter`,
 //! `--sweep CUE:FILTER,…` (cross-validation: also score these threshold pairs), `--bundled` (score the
 //! bundled models on dev, no training), `--pred FILE` (write dev predictions as JSONL for `rhetor eval --task
-//! quotes`).
+//! quotes`), `--jobs N` (cross-validation folds run in parallel).
+//!
+//! Dense features (the techniques encoder's token states, see `rhetor_quotes::dense`):
+//! `--states FILE` reads the states of the PolNeAR articles cached by
+//! `cargo run --release -p rhetor-cli --example quote_states` and trains, cross-validates, scores
+//! and benchmarks the models with dense weights (`--out` then writes `cue_model_dense.tsv` and
+//! `filter_model_dense.tsv`); `--cue-layout token|token+neighbours`, `--no-dense-cue`,
+//! `--no-dense-filter`, `--dense-scale S` (cue, 1), `--filter-dense-scale S` (1),
+//! `--filter-epochs N` (10). `scripts/train-quotes-dense.sh` runs the whole recipe.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -22,7 +30,10 @@ use anyhow::{bail, Context, Result};
 use rhetor_doc::Article;
 use rhetor_eval::quotes::{read_polnear, score_quotes, GoldQuoteArticle, PredQuote, QuoteScores};
 use rhetor_ingest::pipeline::{finish, TitleRule};
-use rhetor_quotes::{training_sentences, CueModel, QuoteAnalyzer};
+use rhetor_quotes::cue::DenseFit;
+use rhetor_quotes::dense::{ArticleStates, StatesCache, CUE_LAYOUT, FILTER_LAYOUT};
+use rhetor_quotes::scraped::sha256_hex;
+use rhetor_quotes::{training_rows, training_sentences, CueModel, EncoderStates, QuoteAnalyzer};
 
 struct Args {
     data: PathBuf,
@@ -40,6 +51,35 @@ struct Args {
     bundled: bool,
     /// Cross-validation: also score these (cue threshold, filter threshold) pairs.
     sweep: Vec<(f32, f32)>,
+    /// Encoder states of the articles (dense features).
+    states: Option<PathBuf>,
+    cue_layout: String,
+    dense_cue: bool,
+    dense_filter: bool,
+    dense_scale: f32,
+    filter_dense_scale: f32,
+    filter_epochs: usize,
+    jobs: usize,
+}
+
+/// The encoder states of each article (aligned with the article list), and the encoder's SHA-256.
+#[derive(Clone, Copy)]
+struct Dense<'a> {
+    sha: &'a str,
+    args: &'a Args,
+}
+
+type St<'a> = Option<&'a ArticleStates>;
+/// Predictions per article id.
+type Preds = BTreeMap<String, Vec<PredQuote>>;
+
+impl<'d> Dense<'d> {
+    fn view<'a>(self, st: St<'a>) -> Option<EncoderStates<'a>>
+    where
+        'd: 'a,
+    {
+        st.map(|s| s.view(self.sha))
+    }
 }
 
 fn args() -> Result<Args> {
@@ -60,6 +100,14 @@ fn args() -> Result<Args> {
         bench: false,
         bundled: false,
         sweep: Vec::new(),
+        states: None,
+        cue_layout: CUE_LAYOUT.to_string(),
+        dense_cue: true,
+        dense_filter: true,
+        dense_scale: 1.0,
+        filter_dense_scale: 1.0,
+        filter_epochs: 10,
+        jobs: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -77,6 +125,14 @@ fn args() -> Result<Args> {
             "--pred" => a.pred = Some(v()?.into()),
             "--bench" => a.bench = true,
             "--bundled" => a.bundled = true,
+            "--states" => a.states = Some(v()?.into()),
+            "--cue-layout" => a.cue_layout = v()?,
+            "--no-dense-cue" => a.dense_cue = false,
+            "--no-dense-filter" => a.dense_filter = false,
+            "--dense-scale" => a.dense_scale = v()?.parse()?,
+            "--filter-dense-scale" => a.filter_dense_scale = v()?.parse()?,
+            "--filter-epochs" => a.filter_epochs = v()?.parse()?,
+            "--jobs" => a.jobs = v()?.parse()?,
             "--sweep" => {
                 for pair in v()?.split(',') {
                     let (c, f) = pair.split_once(':').context("--sweep CUE:FILTER,…")?;
@@ -98,21 +154,40 @@ fn article(g: &GoldQuoteArticle) -> Article {
 fn train(
     golds: &[&GoldQuoteArticle],
     arts: &[&Article],
-    epochs: usize,
-    min: usize,
-    prune: f32,
+    states: &[St],
+    dense: Option<Dense>,
+    args: &Args,
 ) -> CueModel {
-    let mut rows = Vec::new();
-    for (g, a) in golds.iter().zip(arts) {
-        let cues: Vec<(usize, usize)> = g
-            .attributions
+    let cues_of = |g: &GoldQuoteArticle| -> Vec<(usize, usize)> {
+        g.attributions
             .iter()
             .flat_map(|x| x.cue.iter().copied())
-            .collect();
-        rows.extend(training_sentences(a, &cues));
-    }
-    let mut m = CueModel::train(&rows, epochs, min);
-    m.prune(prune);
+            .collect()
+    };
+    let mut m = match dense.filter(|d| d.args.dense_cue) {
+        Some(d) => {
+            let mut rows = Vec::new();
+            for ((g, a), st) in golds.iter().zip(arts).zip(states) {
+                if let Some(v) = d.view(*st) {
+                    rows.extend(training_rows(a, &cues_of(g), v, &args.cue_layout));
+                }
+            }
+            let fit = DenseFit {
+                encoder_sha256: d.sha.to_string(),
+                layout: args.cue_layout.clone(),
+                scale: args.dense_scale,
+            };
+            CueModel::fit_dense(rows, args.epochs, args.min_count, &fit)
+        }
+        None => {
+            let mut rows = Vec::new();
+            for (g, a) in golds.iter().zip(arts) {
+                rows.extend(training_sentences(a, &cues_of(g)));
+            }
+            CueModel::train(&rows, args.epochs, args.min_count)
+        }
+    };
+    m.prune(args.prune);
     m
 }
 
@@ -131,21 +206,22 @@ fn char_set(chars: &[char], ranges: &[(usize, usize)]) -> HashSet<usize> {
 fn train_full(
     golds: &[&GoldQuoteArticle],
     arts: &[&Article],
+    states: &[St],
+    dense: Option<Dense>,
     args: &Args,
     with_filter: bool,
 ) -> QuoteAnalyzer {
-    let cue = train(golds, arts, args.epochs, args.min_count, args.prune);
+    let cue = train(golds, arts, states, dense, args);
     if !with_filter {
         return QuoteAnalyzer::with_model(cue);
     }
-    let mut rows: Vec<(Vec<String>, bool)> = Vec::new();
+    let mut rows: Vec<(Vec<String>, Vec<f32>, bool)> = Vec::new();
     for half in 0..2 {
-        let (tg, ta): (Vec<_>, Vec<_>) = (0..golds.len())
-            .filter(|i| i % 2 != half)
-            .map(|i| (golds[i], arts[i]))
-            .unzip();
-        let mut an =
-            QuoteAnalyzer::with_model(train(&tg, &ta, args.epochs, args.min_count, args.prune));
+        let idx: Vec<usize> = (0..golds.len()).filter(|i| i % 2 != half).collect();
+        let tg: Vec<_> = idx.iter().map(|&i| golds[i]).collect();
+        let ta: Vec<_> = idx.iter().map(|&i| arts[i]).collect();
+        let ts: Vec<_> = idx.iter().map(|&i| states[i]).collect();
+        let mut an = QuoteAnalyzer::with_model(train(&tg, &ta, &ts, dense, args));
         an.threshold = args.threshold.unwrap_or(rhetor_quotes::FILTERED_THRESHOLD);
         for i in (0..golds.len()).filter(|i| i % 2 == half) {
             let chars: Vec<char> = golds[i].text.chars().collect();
@@ -154,29 +230,47 @@ fn train_full(
                 .iter()
                 .map(|a| char_set(&chars, &a.content))
                 .collect();
-            for (s, e, feats) in an.candidates(arts[i]) {
-                let p = char_set(&chars, &[(s, e)]);
+            let st = dense.and_then(|d| d.view(states[i]));
+            for c in an.candidates_with_states(arts[i], st) {
+                let p = char_set(&chars, &[(c.start, c.end)]);
                 let hit = gold.iter().any(|g| {
                     let inter = p.intersection(g).count();
                     !p.is_empty() && 2 * inter >= p.len().max(g.len())
                 });
-                rows.push((feats, hit));
+                rows.push((c.features, c.dense, hit));
             }
         }
     }
-    let filter = CueModel::fit(rows, 10, 2);
+    let filter = match dense.filter(|d| d.args.dense_filter) {
+        Some(d) => {
+            let fit = DenseFit {
+                encoder_sha256: d.sha.to_string(),
+                layout: FILTER_LAYOUT.to_string(),
+                scale: args.filter_dense_scale,
+            };
+            CueModel::fit_dense(rows, args.filter_epochs, 2, &fit)
+        }
+        None => CueModel::fit(
+            rows.into_iter().map(|(f, _, y)| (f, y)),
+            args.filter_epochs,
+            2,
+        ),
+    };
     QuoteAnalyzer::with_model(cue).with_filter(filter)
 }
 
 fn predict(
     an: &QuoteAnalyzer,
     arts: &[&Article],
+    states: &[St],
+    dense: Option<Dense>,
     out: &mut BTreeMap<String, Vec<PredQuote>>,
     jsonl: &mut String,
 ) -> Result<()> {
-    for a in arts {
+    for (k, a) in arts.iter().enumerate() {
         let mut a = (*a).clone();
-        an.annotate(&mut a);
+        let st = dense.and_then(|d| d.view(states.get(k).copied().flatten()));
+        an.annotate_with_states(&mut a, st);
         let line = serde_json::json!({"id": a.id, "quotes": a.quotes, "speakers": a.speakers});
         jsonl.push_str(&line.to_string());
         jsonl.push('\n');
@@ -192,12 +286,13 @@ fn score_dev(
     an: &QuoteAnalyzer,
     dev: &[GoldQuoteArticle],
     dev_refs: &[&Article],
+    (states, dense): (&[St], Option<Dense>),
     pred_path: Option<&std::path::Path>,
     title: &str,
 ) -> Result<()> {
     let mut pred = BTreeMap::new();
     let mut jsonl = String::new();
-    predict(an, dev_refs, &mut pred, &mut jsonl)?;
+    predict(an, dev_refs, states, dense, &mut pred, &mut jsonl)?;
     if let Some(p) = pred_path {
         std::fs::write(p, &jsonl).with_context(|| format!("{}", p.display()))?;
     }
@@ -214,6 +309,59 @@ fn report(name: &str, s: &QuoteScores) {
     );
 }
 
+/// The cached states of `arts` (by id and text hash), all of them or an error.
+fn states_for<'a>(cache: &'a StatesCache, arts: &[Article]) -> Result<Vec<St<'a>>> {
+    arts.iter()
+        .map(|a| {
+            cache
+                .get(&a.id, &sha256_hex(&a.text))
+                .map(Some)
+                .with_context(|| {
+                    format!(
+                        "no cached states for article {} with this text: re-encode (quote_states)",
+                        a.id
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Trains on the other folds and predicts fold `f` (predictions per threshold pair: the
+/// configured one first, then `args.sweep`).
+fn run_fold(
+    f: usize,
+    golds: &[&GoldQuoteArticle],
+    arts: &[&Article],
+    states: &[St],
+    dense: Option<Dense>,
+    args: &Args,
+) -> Result<Vec<Preds>> {
+    let t = Instant::now();
+    let train_idx: Vec<usize> = (0..golds.len()).filter(|i| i % args.folds != f).collect();
+    let test_idx: Vec<usize> = (0..golds.len()).filter(|i| i % args.folds == f).collect();
+    let tg: Vec<_> = train_idx.iter().map(|&i| golds[i]).collect();
+    let ta: Vec<_> = train_idx.iter().map(|&i| arts[i]).collect();
+    let ts: Vec<_> = train_idx.iter().map(|&i| states[i]).collect();
+    let test: Vec<&Article> = test_idx.iter().map(|&i| arts[i]).collect();
+    let test_st: Vec<St> = test_idx.iter().map(|&i| states[i]).collect();
+    let mut an = train_full(&tg, &ta, &ts, dense, args, !args.no_filter);
+    an.set_thresholds(args.threshold, args.filter_threshold);
+    let mut out = vec![BTreeMap::new()];
+    predict(&an, &test, &test_st, dense, &mut out[0], &mut String::new())?;
+    for &(ct, ft) in &args.sweep {
+        let mut an = an.clone();
+        an.set_thresholds(Some(ct), Some(ft));
+        let mut m = BTreeMap::new();
+        predict(&an, &test, &test_st, dense, &mut m, &mut String::new())?;
+        out.push(m);
+    }
+    eprintln!(
+        "fold {f}: trained and predicted in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(out)
+}
+
 fn main() -> Result<()> {
     let args = args()?;
     if !args.data.join("train").is_dir() {
@@ -226,93 +374,142 @@ fn main() -> Result<()> {
     let dev = read_polnear(&args.data.join("dev"))?;
     let dev_arts: Vec<Article> = dev.iter().map(article).collect();
     let dev_refs: Vec<&Article> = dev_arts.iter().collect();
+    let cache = match &args.states {
+        Some(p) => {
+            let t = Instant::now();
+            let c = StatesCache::read(p).with_context(|| format!("{}", p.display()))?;
+            eprintln!(
+                "states of {} articles (encoder {:.12}…) read in {:.1} s",
+                c.articles.len(),
+                c.encoder_sha256,
+                t.elapsed().as_secs_f64()
+            );
+            Some(c)
+        }
+        None => None,
+    };
+    let dense = cache.as_ref().map(|c| Dense {
+        sha: &c.encoder_sha256,
+        args: &args,
+    });
+    let dev_states: Vec<St> = match &cache {
+        Some(c) => states_for(c, &dev_arts)?,
+        None => vec![None; dev_arts.len()],
+    };
     if args.bundled {
         let an = QuoteAnalyzer::load()?;
+        let title = match (dense, an.dense_encoder()) {
+            (Some(d), Some(e)) if d.sha == e => "dev (84 articles, bundled dense models)",
+            (Some(_), Some(_)) => {
+                "dev (84 articles, bundled models; states of another encoder: sparse)"
+            }
+            _ => "dev (84 articles, bundled sparse models)",
+        };
         return score_dev(
             &an,
             &dev,
             &dev_refs,
+            (&dev_states, dense),
             args.pred.as_deref(),
-            "dev (84 articles, bundled models)",
+            title,
         );
     }
     if args.bench {
         let an = QuoteAnalyzer::load()?;
-        let mut times = Vec::new();
-        for _ in 0..3 {
-            let t = Instant::now();
-            for a in &dev_arts {
-                let mut a = a.clone();
-                an.annotate(&mut a);
-            }
-            times.push(t.elapsed().as_secs_f64());
-        }
-        times.sort_by(f64::total_cmp);
         let chars: usize = dev_arts.iter().map(|a| a.text.chars().count()).sum();
-        println!(
-            "quote analyzer on {} dev articles ({} chars): median {:.3} s = {:.1} articles/s (runs {:?})",
-            dev_arts.len(),
-            chars,
-            times[1],
-            dev_arts.len() as f64 / times[1],
-            times
-        );
+        let modes: &[(&str, bool)] = if dense.is_some() {
+            &[("sparse (no states)", false), ("dense (with states)", true)]
+        } else {
+            &[("sparse (no states)", false)]
+        };
+        if let (Some(d), Some(e)) = (dense, an.dense_encoder()) {
+            if d.sha != e {
+                eprintln!("warning: the cached states are of another encoder than the bundled dense models: both runs are sparse");
+            }
+        }
+        for &(name, with) in modes {
+            let mut times = Vec::new();
+            for _ in 0..3 {
+                let t = Instant::now();
+                for (k, a) in dev_arts.iter().enumerate() {
+                    let mut a = a.clone();
+                    let st = if with {
+                        dense.and_then(|d| d.view(dev_states[k]))
+                    } else {
+                        None
+                    };
+                    an.annotate_with_states(&mut a, st);
+                }
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "quote analyzer, {name}, on {} dev articles ({} chars): median {:.3} s = {:.1} articles/s, {:.2} ms/article (runs {:?})",
+                dev_arts.len(),
+                chars,
+                times[1],
+                dev_arts.len() as f64 / times[1],
+                times[1] * 1e3 / dev_arts.len() as f64,
+                times
+            );
+        }
         return Ok(());
     }
     let train_gold = read_polnear(&args.data.join("train"))?;
     let train_arts: Vec<Article> = train_gold.iter().map(article).collect();
-    let set_threshold = |an: &mut QuoteAnalyzer| {
-        if let Some(t) = args.threshold {
-            an.threshold = t;
-        }
-        if let Some(t) = args.filter_threshold {
-            an.filter_threshold = t;
-        }
+    let train_states: Vec<St> = match &cache {
+        Some(c) => states_for(c, &train_arts)?,
+        None => vec![None; train_arts.len()],
     };
     if args.folds >= 2 {
         let golds: Vec<&GoldQuoteArticle> = train_gold.iter().chain(&dev).collect();
         let arts: Vec<&Article> = train_arts.iter().chain(&dev_arts).collect();
-        let mut pred = BTreeMap::new();
-        let mut jsonl = String::new();
-        let mut swept: Vec<BTreeMap<String, Vec<PredQuote>>> =
-            vec![BTreeMap::new(); args.sweep.len()];
-        for f in 0..args.folds {
-            let t = Instant::now();
-            let (tg, ta): (Vec<_>, Vec<_>) = (0..golds.len())
-                .filter(|i| i % args.folds != f)
-                .map(|i| (golds[i], arts[i]))
-                .unzip();
-            let test: Vec<&Article> = (0..arts.len())
-                .filter(|i| i % args.folds == f)
-                .map(|i| arts[i])
+        let states: Vec<St> = train_states.iter().chain(&dev_states).copied().collect();
+        let mut preds: Vec<Preds> = vec![BTreeMap::new(); 1 + args.sweep.len()];
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Result<Vec<Preds>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..args.jobs.clamp(1, args.folds))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let f = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            if f >= args.folds {
+                                break;
+                            }
+                            mine.push(run_fold(f, &golds, &arts, &states, dense, &args));
+                        }
+                        mine
+                    })
+                })
                 .collect();
-            let mut an = train_full(&tg, &ta, &args, !args.no_filter);
-            set_threshold(&mut an);
-            predict(&an, &test, &mut pred, &mut jsonl)?;
-            for (k, &(ct, ft)) in args.sweep.iter().enumerate() {
-                let mut an = an.clone();
-                an.threshold = ct;
-                an.filter_threshold = ft;
-                predict(&an, &test, &mut swept[k], &mut String::new())?;
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        if results.len() != args.folds {
+            bail!("a fold failed to run");
+        }
+        for r in results {
+            for (k, m) in r?.into_iter().enumerate() {
+                preds[k].extend(m);
             }
-            eprintln!(
-                "fold {f}: trained and predicted in {:.1} s",
-                t.elapsed().as_secs_f64()
-            );
         }
         let all: Vec<GoldQuoteArticle> = golds.into_iter().cloned().collect();
         report(
             &format!(
-                "{}-fold CV on train+dev ({} articles)",
+                "{}-fold CV on train+dev ({} articles{})",
                 args.folds,
-                all.len()
+                all.len(),
+                if dense.is_some() { ", dense" } else { "" }
             ),
-            &score_quotes(&all, &pred),
+            &score_quotes(&all, &preds[0]),
         );
         for (k, &(ct, ft)) in args.sweep.iter().enumerate() {
             report(
                 &format!("  cue threshold {ct}, filter threshold {ft}"),
-                &score_quotes(&all, &swept[k]),
+                &score_quotes(&all, &preds[k + 1]),
             );
         }
         return Ok(());
@@ -320,7 +517,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let tg: Vec<&GoldQuoteArticle> = train_gold.iter().collect();
     let ta: Vec<&Article> = train_arts.iter().collect();
-    let mut an = train_full(&tg, &ta, &args, !args.no_filter);
+    let mut an = train_full(&tg, &ta, &train_states, dense, &args, !args.no_filter);
     eprintln!(
         "trained on {} articles in {:.1} s",
         tg.len(),
@@ -328,19 +525,21 @@ fn main() -> Result<()> {
     );
     if let Some(out) = &args.out {
         let (cue, filter) = an.models();
-        std::fs::write(out.join("cue_model.tsv"), cue.serialise())
+        let suffix = if dense.is_some() { "_dense" } else { "" };
+        std::fs::write(out.join(format!("cue_model{suffix}.tsv")), cue.serialise())
             .with_context(|| format!("{}", out.display()))?;
         if let Some(f) = filter {
-            std::fs::write(out.join("filter_model.tsv"), f.serialise())
+            std::fs::write(out.join(format!("filter_model{suffix}.tsv")), f.serialise())
                 .with_context(|| format!("{}", out.display()))?;
         }
         eprintln!("wrote {}", out.display());
     }
-    set_threshold(&mut an);
+    an.set_thresholds(args.threshold, args.filter_threshold);
     score_dev(
         &an,
         &dev,
         &dev_refs,
+        (&dev_states, dense),
         args.pred.as_deref(),
         "dev (84 articles, model trained on train)",
     )

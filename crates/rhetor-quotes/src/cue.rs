@@ -5,17 +5,37 @@
 
 use std::collections::HashMap;
 
+use crate::dense::DenseWeights;
 use crate::tokens::Tok;
 use crate::QuoteError;
 
 /// First line of a model file.
 const HEADER: &str = "# rhetor-quotes cue model v1";
 
-/// Feature weights of the logistic regression.
+/// Feature weights of the logistic regression, and optionally weights over a dense vector (the
+/// encoder's states, [`crate::dense`]).
 #[derive(Debug, Clone, Default)]
 pub struct CueModel {
     weights: HashMap<String, f32>,
     bias: f32,
+    dense: Option<DenseWeights>,
+}
+
+/// How [`CueModel::fit_dense`] treats the dense vectors.
+#[derive(Debug, Clone)]
+pub struct DenseFit {
+    /// SHA-256 of the encoder weights the vectors came from (recorded in the model).
+    pub encoder_sha256: String,
+    /// How the vectors are made (recorded in the model).
+    pub layout: String,
+    /// Norm of a standardised vector in training (its weight's learning rate relative to the
+    /// sparse features'): the vector is standardised per dimension, then scaled by
+    /// `scale / sqrt(dim)`.
+    pub scale: f32,
+}
+
+fn floats(v: &str) -> Option<Vec<f32>> {
+    v.split(' ').map(|x| x.parse().ok()).collect()
 }
 
 fn stem(w: &str) -> &str {
@@ -91,7 +111,19 @@ impl CueModel {
             if line.is_empty() {
                 continue;
             }
-            let bad = || QuoteError::Model(format!("cue model line {}: {line:?}", n + 2));
+            let bad = || QuoteError::Model(format!("cue model line {}: {:.80?}", n + 2, line));
+            if let Some(rest) = line.strip_prefix('@') {
+                let (k, v) = rest.split_once('\t').ok_or_else(bad)?;
+                let d = m.dense.get_or_insert_with(DenseWeights::default);
+                match k {
+                    "encoder" => d.encoder_sha256 = v.to_string(),
+                    "layout" => d.layout = v.to_string(),
+                    "mean" => d.mean = floats(v).ok_or_else(bad)?,
+                    "weight" => d.weight = floats(v).ok_or_else(bad)?,
+                    _ => return Err(bad()),
+                }
+                continue;
+            }
             let (k, v) = line.rsplit_once('\t').ok_or_else(bad)?;
             let v: f32 = v.parse().map_err(|_| bad())?;
             if k == "bias" {
@@ -102,6 +134,15 @@ impl CueModel {
         }
         if m.weights.is_empty() {
             return Err(QuoteError::Model("cue model has no weights".into()));
+        }
+        if let Some(d) = &m.dense {
+            if d.mean.len() != d.weight.len() || d.weight.is_empty() || d.encoder_sha256.is_empty()
+            {
+                return Err(QuoteError::Model(
+                    "cue model: dense part without encoder, or mean and weights of different lengths"
+                        .into(),
+                ));
+            }
         }
         Ok(m)
     }
@@ -129,7 +170,45 @@ impl CueModel {
         for k in keys {
             s.push_str(&format!("{k}\t{:.3}\n", self.weights[k]));
         }
+        if let Some(d) = &self.dense {
+            let join = |v: &[f32]| {
+                v.iter()
+                    .map(|x| format!("{x:.5e}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            s.push_str(&format!("@encoder\t{}\n", d.encoder_sha256));
+            s.push_str(&format!("@layout\t{}\n", d.layout));
+            s.push_str(&format!("@mean\t{}\n", join(&d.mean)));
+            s.push_str(&format!("@weight\t{}\n", join(&d.weight)));
+        }
         s
+    }
+
+    /// The dense part, if the model has one.
+    pub fn dense(&self) -> Option<&DenseWeights> {
+        self.dense.as_ref()
+    }
+
+    /// Probability that token `i` is (part of) a cue, with the token's dense vector `x` when the
+    /// model has a dense part (`None`: the dense part adds nothing).
+    pub fn prob_with(&self, toks: &[Tok], in_quote: &[bool], i: usize, x: Option<&[f32]>) -> f32 {
+        self.prob_of_with(&features(toks, in_quote, i), x)
+    }
+
+    /// [`CueModel::prob_of`] with a dense vector (see [`CueModel::prob_with`]).
+    pub fn prob_of_with(&self, features: &[String], x: Option<&[f32]>) -> f32 {
+        let dense = match (&self.dense, x) {
+            (Some(d), Some(x)) => d.logit(x),
+            _ => 0.0,
+        };
+        let z: f32 = self.bias
+            + dense
+            + features
+                .iter()
+                .filter_map(|f| self.weights.get(f))
+                .sum::<f32>();
+        sigmoid(z)
     }
 
     /// Probability that token `i` is (part of) a cue.
@@ -176,10 +255,41 @@ impl CueModel {
         epochs: usize,
         min_count: usize,
     ) -> Self {
+        Self::fit_inner(
+            rows.into_iter().map(|(f, y)| (f, Vec::new(), y)),
+            epochs,
+            min_count,
+            None,
+        )
+    }
+
+    /// Logistic regression on rows of `(sparse features, dense vector, label)`: the sparse
+    /// weights as in [`CueModel::fit`] plus weights over the dense vectors (standardised; an
+    /// empty vector is a row without one: it adds nothing). All non-empty vectors must have the
+    /// same length.
+    pub fn fit_dense(
+        rows: impl IntoIterator<Item = (Vec<String>, Vec<f32>, bool)>,
+        epochs: usize,
+        min_count: usize,
+        dense: &DenseFit,
+    ) -> Self {
+        Self::fit_inner(rows, epochs, min_count, Some(dense))
+    }
+
+    fn fit_inner(
+        rows: impl IntoIterator<Item = (Vec<String>, Vec<f32>, bool)>,
+        epochs: usize,
+        min_count: usize,
+        dense: Option<&DenseFit>,
+    ) -> Self {
         let mut ids: HashMap<String, usize> = HashMap::new();
         let mut counts: Vec<usize> = Vec::new();
         let mut data: Vec<(Vec<usize>, bool)> = Vec::new();
-        for (feats, y) in rows {
+        let mut vecs: Vec<Vec<f32>> = Vec::new();
+        for (feats, x, y) in rows {
+            if dense.is_some() {
+                vecs.push(x);
+            }
             let mut fi = Vec::with_capacity(feats.len());
             for f in feats {
                 let next = ids.len();
@@ -197,6 +307,36 @@ impl CueModel {
             fi.retain(|&id| keep[id]);
         }
         let rows = data;
+        // Dense vectors: standardised per dimension, scaled to norm about `scale`.
+        let dim = vecs.iter().map(Vec::len).max().unwrap_or(0);
+        vecs.iter_mut()
+            .filter(|v| v.len() != dim)
+            .for_each(|v| v.clear());
+        let (mut mean, mut sd) = (vec![0f64; dim], vec![0f64; dim]);
+        let present = vecs.iter().filter(|v| !v.is_empty()).count().max(1) as f64;
+        for v in vecs.iter().filter(|v| !v.is_empty()) {
+            for (m, x) in mean.iter_mut().zip(v) {
+                *m += *x as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= present);
+        for v in vecs.iter().filter(|v| !v.is_empty()) {
+            for ((s, m), x) in sd.iter_mut().zip(&mean).zip(v) {
+                *s += (*x as f64 - m).powi(2);
+            }
+        }
+        let c = dense.map_or(1.0, |d| d.scale) / (dim.max(1) as f32).sqrt();
+        let factor: Vec<f32> = sd
+            .iter()
+            .map(|s| c / ((s / present).sqrt() as f32).max(1e-3))
+            .collect();
+        let mean: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
+        for v in vecs.iter_mut().filter(|v| !v.is_empty()) {
+            for ((x, m), f) in v.iter_mut().zip(&mean).zip(&factor) {
+                *x = (*x - m) * f;
+            }
+        }
+        let mut u = vec![0f32; dim];
         let mut w = vec![0f32; ids.len()];
         let mut bias = 0f32;
         let l2 = 1e-6f32;
@@ -209,12 +349,22 @@ impl CueModel {
         for epoch in 0..epochs {
             let lr = 0.2 / (1.0 + epoch as f32);
             for k in 0..n {
-                let (fi, y) = &rows[(k * stride + epoch) % n];
-                let z: f32 = bias + fi.iter().map(|&j| w[j]).sum::<f32>();
+                let r = (k * stride + epoch) % n;
+                let (fi, y) = &rows[r];
+                let x = vecs.get(r).map_or(&[][..], |v| v.as_slice());
+                let mut z: f32 = bias + fi.iter().map(|&j| w[j]).sum::<f32>();
+                if !x.is_empty() {
+                    z += u.iter().zip(x).map(|(a, b)| a * b).sum::<f32>();
+                }
                 let g = sigmoid(z) - if *y { 1.0 } else { 0.0 };
                 bias -= lr * g;
                 for &j in fi {
                     w[j] -= lr * (g + l2 * w[j]);
+                }
+                if !x.is_empty() {
+                    for (a, b) in u.iter_mut().zip(x) {
+                        *a -= lr * (g * b + l2 * *a);
+                    }
                 }
             }
         }
@@ -223,7 +373,17 @@ impl CueModel {
             .filter(|(_, id)| keep[*id] && w[*id].abs() >= 1e-3)
             .map(|(f, id)| (f, w[id]))
             .collect();
-        CueModel { weights, bias }
+        let dense = dense.filter(|_| dim > 0).map(|d| DenseWeights {
+            encoder_sha256: d.encoder_sha256.clone(),
+            layout: d.layout.clone(),
+            mean,
+            weight: u.iter().zip(&factor).map(|(a, f)| a * f).collect(),
+        });
+        CueModel {
+            weights,
+            bias,
+            dense,
+        }
     }
 }
 
@@ -265,7 +425,49 @@ mod tests {
         assert!(m.prob(&t, &q, 2) < 0.5);
         let back = CueModel::parse(&m.serialise()).unwrap();
         assert!((back.prob(&t, &q, 1) - m.prob(&t, &q, 1)).abs() < 1e-2);
+        assert!(m.dense().is_none());
         assert!(CueModel::parse("nonsense").is_err());
         assert!(CueModel::parse(&format!("{HEADER}\nw=x\tnot-a-number\n")).is_err());
+    }
+
+    #[test]
+    fn dense_weights_learn_and_round_trip() {
+        // The sparse feature says nothing; the second dense dimension decides.
+        let rows: Vec<(Vec<String>, Vec<f32>, bool)> = (0..400)
+            .map(|k| {
+                let y = k % 3 == 0;
+                let x = vec![
+                    (k % 7) as f32,
+                    if y { 2.0 } else { -1.0 } + 0.1 * (k % 5) as f32,
+                ];
+                (vec!["w=same".to_string()], x, y)
+            })
+            .chain((0..20).map(|_| (vec!["w=same".to_string()], Vec::new(), false)))
+            .collect();
+        let fit = DenseFit {
+            encoder_sha256: "abc".into(),
+            layout: "token".into(),
+            scale: 1.0,
+        };
+        let m = CueModel::fit_dense(rows, 10, 1, &fit);
+        let f = vec!["w=same".to_string()];
+        let yes = m.prob_of_with(&f, Some(&[3.0, 2.2]));
+        let no = m.prob_of_with(&f, Some(&[3.0, -0.9]));
+        assert!(yes > 0.8 && no < 0.2, "{yes} {no}");
+        let d = m.dense().unwrap();
+        assert_eq!(
+            (d.encoder_sha256.as_str(), d.layout.as_str()),
+            ("abc", "token")
+        );
+        let back = CueModel::parse(&m.serialise()).unwrap();
+        let again = back.prob_of_with(&f, Some(&[3.0, 2.2]));
+        assert!((again - yes).abs() < 1e-2);
+        // A vector of the wrong length adds nothing.
+        assert_eq!(
+            back.prob_of_with(&f, Some(&[1.0])),
+            back.prob_of_with(&f, None)
+        );
+        let text = format!("{HEADER}\nw=x\t0.5\n@mean\t1 2\n@weight\t1\n@encoder\tabc\n");
+        assert!(CueModel::parse(&text).is_err());
     }
 }

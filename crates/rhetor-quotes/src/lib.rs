@@ -36,6 +36,14 @@
 //!   introduced with that role, surnames and first names to the fullest name in the article.
 //!   `speaker_start`/`speaker_end` point at the mention, `speaker` is the resolved fullest name.
 //!
+//! # Dense features
+//! [`QuoteAnalyzer::annotate_with_states`] takes the final token states of the encoder pass
+//! `rhetor analyze` already makes over the paragraphs (the techniques model; see [`dense`]):
+//! averaged onto this crate's word tokens, they feed extra weights of a second cue model and
+//! filter (`models/quotes/*_dense.tsv`), which record the SHA-256 of the encoder weights they were
+//! trained against and decide only with states of that encoder. Without states (or with another
+//! encoder's) the sparse models above decide, unchanged.
+//!
 //! Offsets are code points into `article.text` (the `rhetor_doc` contract). Training and measuring:
 //! `cargo run --release -p rhetor-quotes --example train_quotes` (see `models/quotes/README.md`);
 //! `cargo run --release -p rhetor-quotes --example who_said_what -- FILES` prints the text listing.
@@ -45,12 +53,14 @@ use std::sync::OnceLock;
 use rhetor_doc::{Article, ParagraphKind, Quote, QuoteKind, Speaker};
 
 pub mod cue;
+pub mod dense;
 mod marks;
 pub mod scraped;
 pub mod speakers;
 pub mod tokens;
 
 pub use cue::CueModel;
+pub use dense::EncoderStates;
 pub use marks::{find_quotes, Quoted};
 
 use speakers::{is_role, mention_kind, MentionKind, Names};
@@ -60,6 +70,10 @@ use tokens::{is_pronoun, tokenize, Tok};
 const BUNDLED_MODEL: &str = include_str!("../../../models/quotes/cue_model.tsv");
 /// The bundled attribution filter (`models/quotes/filter_model.tsv`).
 const BUNDLED_FILTER: &str = include_str!("../../../models/quotes/filter_model.tsv");
+/// The bundled cue model with dense weights over the techniques encoder's states.
+const BUNDLED_DENSE_MODEL: &str = include_str!("../../../models/quotes/cue_model_dense.tsv");
+/// The bundled attribution filter with dense weights.
+const BUNDLED_DENSE_FILTER: &str = include_str!("../../../models/quotes/filter_model_dense.tsv");
 
 /// Default probability above which a token is a cue for indirect speech.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
@@ -74,6 +88,12 @@ pub enum QuoteError {
     /// A cue model file is malformed.
     #[error("quote model: {0}")]
     Model(String),
+    /// The dense quote models were trained on another encoder than the one given.
+    #[error(
+        "the dense quote models were trained against encoder weights {expected:.12}…, not {found:.12}…: \
+         using the sparse quote models (retrain: see models/quotes/README.md)"
+    )]
+    EncoderMismatch { expected: String, found: String },
     #[error("cannot read {path}: {source}")]
     Io {
         path: std::path::PathBuf,
@@ -96,6 +116,21 @@ pub struct QuoteAnalyzer {
     pub threshold: f32,
     /// Cue probability needed next to a quotation.
     pub quote_threshold: f32,
+    /// The models with dense weights, used instead of these when the caller passes states of the
+    /// encoder they were trained against ([`QuoteAnalyzer::annotate_with_states`]).
+    dense: Option<Box<QuoteAnalyzer>>,
+}
+
+/// A candidate attribution before the filter, for training the filter.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Content span (code points).
+    pub start: usize,
+    pub end: usize,
+    /// The filter's sparse features.
+    pub features: Vec<String>,
+    /// The filter's dense vector ([`dense::FILTER_LAYOUT`]); empty without encoder states.
+    pub dense: Vec<f32>,
 }
 
 /// Annotate with a process-wide analyzer built from the bundled model (see [`QuoteAnalyzer`]).
@@ -107,9 +142,68 @@ pub fn annotate(article: &mut Article) {
 }
 
 impl QuoteAnalyzer {
-    /// The analyzer with the bundled cue model and attribution filter (compiled into the binary).
+    /// The analyzer with the bundled cue model and attribution filter (compiled into the binary),
+    /// and their dense variants (used with encoder states, see
+    /// [`QuoteAnalyzer::annotate_with_states`]).
     pub fn load() -> Result<Self, QuoteError> {
-        Ok(Self::from_model_text(BUNDLED_MODEL)?.with_filter(CueModel::parse(BUNDLED_FILTER)?))
+        let sparse =
+            Self::from_model_text(BUNDLED_MODEL)?.with_filter(CueModel::parse(BUNDLED_FILTER)?);
+        let cue = CueModel::parse(BUNDLED_DENSE_MODEL)?;
+        let filter = CueModel::parse(BUNDLED_DENSE_FILTER)?;
+        if cue.dense().is_none() && filter.dense().is_none() {
+            return Ok(sparse);
+        }
+        Ok(sparse.with_dense(QuoteAnalyzer::with_model(cue).with_filter(filter)))
+    }
+
+    /// Use `dense` (an analyzer whose models have dense weights) when states of its encoder are
+    /// given.
+    pub fn with_dense(mut self, dense: QuoteAnalyzer) -> Self {
+        self.dense = Some(Box::new(dense));
+        self
+    }
+
+    /// The SHA-256 of the encoder weights the dense models expect (`None`: sparse only).
+    pub fn dense_encoder(&self) -> Option<&str> {
+        self.dense.as_deref().unwrap_or(self).own_encoder()
+    }
+
+    /// The encoder this analyzer's own cue model or filter has dense weights for.
+    fn own_encoder(&self) -> Option<&str> {
+        self.model
+            .dense()
+            .or_else(|| self.filter.as_ref().and_then(|f| f.dense()))
+            .map(|w| w.encoder_sha256.as_str())
+    }
+
+    /// Checks that the dense models were trained against the encoder weights with SHA-256
+    /// `encoder_sha256`; if not, drops them (sparse only from now on) and says why. `Ok` when
+    /// they match or there are none.
+    pub fn check_encoder(&mut self, encoder_sha256: &str) -> Result<(), QuoteError> {
+        match self.dense_encoder() {
+            Some(e) if e != encoder_sha256 => {
+                let err = QuoteError::EncoderMismatch {
+                    expected: e.to_string(),
+                    found: encoder_sha256.to_string(),
+                };
+                self.dense = None;
+                Err(err)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sets the cue and filter thresholds of these models and of the dense ones.
+    pub fn set_thresholds(&mut self, cue: Option<f32>, filter: Option<f32>) {
+        if let Some(t) = cue {
+            self.threshold = t;
+        }
+        if let Some(t) = filter {
+            self.filter_threshold = t;
+        }
+        if let Some(d) = self.dense.as_deref_mut() {
+            d.set_thresholds(cue, filter);
+        }
     }
 
     /// Use `filter` as the attribution filter (with [`FILTERED_THRESHOLD`] as cue threshold and
@@ -129,11 +223,28 @@ impl QuoteAnalyzer {
     /// Indirect and mixed candidates before the filter: content span (code points) and the
     /// filter's features. For training the filter.
     pub fn candidates(&self, article: &Article) -> Vec<(usize, usize, Vec<String>)> {
-        let doc = Doc::new(article, Some(&self.model));
-        let mut state = State::default();
+        self.candidates_with_states(article, None)
+            .into_iter()
+            .map(|c| (c.start, c.end, c.features))
+            .collect()
+    }
+
+    /// [`QuoteAnalyzer::candidates`] with encoder states: the cue model's dense part is used (when
+    /// it has one) and each candidate gets the filter's dense vector.
+    pub fn candidates_with_states(
+        &self,
+        article: &Article,
+        states: Option<EncoderStates>,
+    ) -> Vec<Candidate> {
+        let doc = Doc::new(article, Some(&self.model), states.as_ref());
+        let mut state = State {
+            dense_candidates: doc.words.is_some(),
+            ..State::default()
+        };
         let unfiltered = QuoteAnalyzer {
             filter: None,
             variants: true,
+            dense: None,
             ..self.clone()
         };
         unfiltered.direct(&doc, &mut state);
@@ -164,6 +275,7 @@ impl QuoteAnalyzer {
             variants: false,
             threshold: DEFAULT_THRESHOLD,
             quote_threshold: 0.25,
+            dense: None,
         }
     }
 
@@ -174,9 +286,44 @@ impl QuoteAnalyzer {
         article.speakers = speakers;
     }
 
+    /// [`QuoteAnalyzer::annotate`] with the states of the encoder pass over the article's
+    /// paragraphs (`rhetor analyze` passes those of the techniques model): the dense models
+    /// decide when they were trained against that encoder, the sparse ones otherwise.
+    pub fn annotate_with_states(&self, article: &mut Article, states: Option<EncoderStates>) {
+        let (quotes, speakers) = self.analyse_with_states(article, states);
+        article.quotes = quotes;
+        article.speakers = speakers;
+    }
+
     /// The quotes and speakers of an article, without changing it.
     pub fn analyse(&self, article: &Article) -> (Vec<Quote>, Vec<Speaker>) {
-        let doc = Doc::new(article, Some(&self.model));
+        self.analyse_with_states(article, None)
+    }
+
+    /// [`QuoteAnalyzer::analyse`] with encoder states (see
+    /// [`QuoteAnalyzer::annotate_with_states`]).
+    pub fn analyse_with_states(
+        &self,
+        article: &Article,
+        states: Option<EncoderStates>,
+    ) -> (Vec<Quote>, Vec<Speaker>) {
+        let matches =
+            |a: &QuoteAnalyzer, s: &EncoderStates| a.own_encoder() == Some(s.encoder_sha256);
+        if let (Some(d), Some(s)) = (self.dense.as_deref(), states.as_ref()) {
+            if matches(d, s) {
+                return d.analyse_inner(article, Some(s));
+            }
+        }
+        let states = states.filter(|s| matches(self, s));
+        self.analyse_inner(article, states.as_ref())
+    }
+
+    fn analyse_inner(
+        &self,
+        article: &Article,
+        states: Option<&EncoderStates>,
+    ) -> (Vec<Quote>, Vec<Speaker>) {
+        let doc = Doc::new(article, Some(&self.model), states);
         let mut state = State::default();
         self.direct(&doc, &mut state);
         self.indirect(&doc, &mut state);
@@ -202,10 +349,12 @@ struct Doc {
     paras: Vec<(usize, usize)>,
     quotes: Vec<Quoted>,
     names: Names,
+    /// Encoder states per token (when the caller gave them).
+    words: Option<dense::WordStates>,
 }
 
 impl Doc {
-    fn new(article: &Article, model: Option<&CueModel>) -> Self {
+    fn new(article: &Article, model: Option<&CueModel>, states: Option<&EncoderStates>) -> Self {
         let text = &article.text;
         let chars: Vec<char> = text.chars().collect();
         let computed;
@@ -249,6 +398,7 @@ impl Doc {
             paras,
             quotes,
             names: Names::default(),
+            words: None,
         };
         let mut qi = 0;
         for (si, &(s, e)) in sentence_spans.iter().enumerate() {
@@ -275,10 +425,16 @@ impl Doc {
             d.sents.push((first, d.toks.len()));
         }
         d.prob = vec![0.0; d.toks.len()];
+        d.words = states.and_then(|s| dense::WordStates::build(&d.toks, s));
         if let Some(model) = model {
+            let layout = model.dense().map(|w| w.layout.as_str());
             for &(a, b) in &d.sents {
                 for i in a..b {
-                    d.prob[i] = model.prob(&d.toks[a..b], &d.inq[a..b], i - a);
+                    let x = match (layout, &d.words) {
+                        (Some(l), Some(ws)) => ws.cue_vector(l, (a, b), i),
+                        _ => None,
+                    };
+                    d.prob[i] = model.prob_with(&d.toks[a..b], &d.inq[a..b], i - a, x.as_deref());
                 }
             }
         }
@@ -324,7 +480,9 @@ struct Found {
 struct State {
     found: Vec<Found>,
     /// Indirect/mixed candidates with their filter features (for training the filter).
-    candidates: Vec<(usize, usize, Vec<String>)>,
+    candidates: Vec<Candidate>,
+    /// Give the candidates their dense vectors.
+    dense_candidates: bool,
     /// Cue tokens already used.
     used: Vec<(usize, usize)>,
 }
@@ -1072,12 +1230,28 @@ impl QuoteAnalyzer {
                         "</s>"
                     };
                     feats.push(format!("var|stop={name}|{stop}"));
+                    let layout = match &self.filter {
+                        Some(f) => f.dense().map(|w| w.layout.as_str()),
+                        None if st.dense_candidates => Some(dense::FILTER_LAYOUT),
+                        None => None,
+                    };
+                    let x = match (layout, &d.words) {
+                        (Some(l), Some(ws)) => ws.filter_vector(l, (a, b), c),
+                        _ => None,
+                    };
                     let p = match &self.filter {
-                        Some(filter) => filter.prob_of(&feats),
+                        Some(filter) => filter.prob_of_with(&feats, x.as_deref()),
                         None if name == "primary" => p0,
                         None => -1.0,
                     };
-                    st.candidates.push((start, end, feats));
+                    if st.dense_candidates || self.filter.is_none() {
+                        st.candidates.push(Candidate {
+                            start,
+                            end,
+                            features: feats,
+                            dense: x.unwrap_or_default(),
+                        });
+                    }
                     if best.is_none_or(|(_, bp)| p > bp) {
                         best = Some(((a, b), p));
                     }
@@ -1383,7 +1557,7 @@ pub fn training_sentences(
     article: &Article,
     cue_spans: &[(usize, usize)],
 ) -> Vec<(Vec<Tok>, Vec<bool>, Vec<bool>)> {
-    let d = Doc::new(article, None);
+    let d = Doc::new(article, None, None);
     d.sents
         .iter()
         .map(|&(a, b)| {
@@ -1395,6 +1569,33 @@ pub fn training_sentences(
             (toks, d.inq[a..b].to_vec(), gold)
         })
         .collect()
+}
+
+/// Training rows for a cue model with dense weights: per token its sparse features
+/// ([`cue::features`]), its dense vector under `layout` ([`dense::CUE_LAYOUT`]…; empty where the
+/// token has no state), and whether it overlaps one of `cue_spans`, tokenised exactly as
+/// [`QuoteAnalyzer::annotate_with_states`] sees them.
+pub fn training_rows(
+    article: &Article,
+    cue_spans: &[(usize, usize)],
+    states: EncoderStates,
+    layout: &str,
+) -> Vec<(Vec<String>, Vec<f32>, bool)> {
+    let d = Doc::new(article, None, Some(&states));
+    let mut rows = Vec::with_capacity(d.toks.len());
+    for &(a, b) in &d.sents {
+        for i in a..b {
+            let t = &d.toks[i];
+            let x = d
+                .words
+                .as_ref()
+                .and_then(|ws| ws.cue_vector(layout, (a, b), i))
+                .unwrap_or_default();
+            let gold = cue_spans.iter().any(|&(s, e)| t.start < e && s < t.end);
+            rows.push((cue::features(&d.toks[a..b], &d.inq[a..b], i - a), x, gold));
+        }
+    }
+    rows
 }
 
 /// Turn what was found into quotes with resolved speakers, and the speaker list.

@@ -155,3 +155,43 @@ fn who_said_what_lists_speakers() {
         "{s}"
     );
 }
+
+#[test]
+fn dense_models_only_with_states_of_their_encoder() {
+    // A dense cue model whose dense part vetoes every token (states all 1, weight -50).
+    let dense_text = format!(
+        "{BUNDLED_MODEL}@encoder\tabc\n@layout\t{}\n@mean\t0 0\n@weight\t-50 0\n",
+        dense::CUE_LAYOUT
+    );
+    let dense = QuoteAnalyzer::from_model_text(&dense_text)
+        .unwrap()
+        .with_filter(CueModel::parse(BUNDLED_FILTER).unwrap());
+    let mut an = QuoteAnalyzer::load().unwrap().with_dense(dense);
+    assert_eq!(an.dense_encoder(), Some("abc"));
+    let text = "Officials said the bridge would reopen next week after repairs.";
+    let mut a = Article::new("t", "-", text);
+    let n = text.chars().count();
+    let offsets: Vec<(usize, usize)> = (0..n).map(|i| (i, i + 1)).collect();
+    let states = vec![1.0f32; 2 * n];
+    let view = |sha| EncoderStates {
+        encoder_sha256: sha,
+        hidden: 2,
+        offsets: &offsets,
+        states: &states,
+    };
+    an.annotate(&mut a);
+    assert_eq!(a.quotes.len(), 1, "{:?}", a.quotes);
+    an.annotate_with_states(&mut a, Some(view("abc")));
+    assert!(a.quotes.is_empty(), "{:?}", a.quotes);
+    // States of another encoder: the sparse models.
+    an.annotate_with_states(&mut a, Some(view("xyz")));
+    assert_eq!(a.quotes.len(), 1);
+    assert!(matches!(
+        an.check_encoder("xyz"),
+        Err(QuoteError::EncoderMismatch { .. })
+    ));
+    assert_eq!(an.dense_encoder(), None);
+    an.annotate_with_states(&mut a, Some(view("abc")));
+    assert_eq!(a.quotes.len(), 1);
+    assert!(an.check_encoder("abc").is_ok());
+}
