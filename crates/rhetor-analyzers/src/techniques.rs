@@ -91,12 +91,15 @@ impl SpanLexicon {
         lex
     }
 
+    /// `(inside + K · BASE) / (count + K)`.
+    fn smoothed((inside, count): (u32, u32)) -> f32 {
+        (inside as f32 + Self::K * Self::BASE) / (count as f32 + Self::K)
+    }
+
     /// The smoothed prior of `word` (lower case) for `label`; 0 for words never inside one.
     pub fn prior(&self, label: &str, word: &str) -> f32 {
         match self.words.get(label).and_then(|t| t.get(word)) {
-            Some(&(inside, count)) => {
-                (inside as f32 + Self::K * Self::BASE) / (count as f32 + Self::K)
-            }
+            Some(&counts) => Self::smoothed(counts),
             None => 0.0,
         }
     }
@@ -115,7 +118,7 @@ impl SpanLexicon {
                 {
                     Some(w) => table
                         .get(&lower(w))
-                        .map(|&(i, n)| (i as f32 + Self::K * Self::BASE) / (n as f32 + Self::K))
+                        .map(|&counts| Self::smoothed(counts))
                         .unwrap_or(0.0),
                     _ => 0.0,
                 }

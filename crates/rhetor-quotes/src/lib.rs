@@ -892,21 +892,7 @@ impl QuoteAnalyzer {
 
     /// Whether the words between a cue and `until` are the addressee of "told"/"asked" etc.
     fn addressee(&self, d: &Doc, c: (usize, usize), until: usize) -> bool {
-        let verb = d.toks[c.1 - 1].lower.as_str();
-        let tells = matches!(
-            verb,
-            "told"
-                | "tells"
-                | "telling"
-                | "tell"
-                | "asked"
-                | "asks"
-                | "informed"
-                | "assured"
-                | "warned"
-                | "reminded"
-                | "urged"
-        );
+        let tells = tells(d.toks[c.1 - 1].lower.as_str());
         let n = d.toks[c.1..until.max(c.1)]
             .iter()
             .filter(|t| t.is_word)
