@@ -34,13 +34,58 @@ pub struct AnalyzerConfig {
     pub provenance: serde_json::Value,
 }
 
-/// The folder the model is loaded from by default: `$RHETOR_TECHNIQUES_MODEL`, else
-/// `models/techniques` of the source tree this binary was built from.
+/// The folder the model is loaded from by default: [`find_model_dir`], else `models/techniques`
+/// (relative to the current folder, so the error names a path the user can check).
 pub fn default_model_dir() -> PathBuf {
+    find_model_dir().unwrap_or_else(|| PathBuf::from("models/techniques"))
+}
+
+/// Finds the techniques model folder at run time (never through the build's source path, so a
+/// binary copied elsewhere or installed finds its models the same way). First match wins:
+/// 1. `$RHETOR_TECHNIQUES_MODEL`, as given;
+/// 2. an installed layout next to the binary: `BIN_DIR/models/techniques`,
+///    `BIN_DIR/../share/rhetor/models/techniques`;
+/// 3. `models/techniques` in the current folder or a folder above it (a checkout; also what
+///    `cargo test` finds, since it runs tests in the crate's folder);
+/// 4. `models/techniques` in a folder above the running binary (`target/release/rhetor`);
+/// 5. `$RHETOR_HOME/models/techniques`, else the user's data dir (`~/.local/share/rhetor/...`).
+///
+/// A folder counts when it holds [`ANALYZER_FILE`].
+pub fn find_model_dir() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(ENV_MODEL).filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
+        return Some(PathBuf::from(p));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/techniques")
+    let has_model = |d: &Path| d.join(ANALYZER_FILE).is_file();
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.canonicalize().ok())
+        .and_then(|e| e.parent().map(Path::to_path_buf));
+    if let Some(bin) = &exe_dir {
+        for rel in ["models/techniques", "../share/rhetor/models/techniques"] {
+            let d = bin.join(rel);
+            if has_model(&d) {
+                return Some(d);
+            }
+        }
+    }
+    let above = |start: &Path| {
+        start
+            .ancestors()
+            .map(|a| a.join("models/techniques"))
+            .find(|d| has_model(d))
+    };
+    if let Some(d) = std::env::current_dir().ok().as_deref().and_then(above) {
+        return Some(d);
+    }
+    if let Some(d) = exe_dir.as_deref().and_then(above) {
+        return Some(d);
+    }
+    let home = std::env::var_os("RHETOR_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("rhetor")));
+    home.map(|h| h.join("models/techniques"))
+        .filter(|d| has_model(d))
 }
 
 /// Loaded models, ready to annotate articles (share it across threads: `&self` everywhere).

@@ -98,35 +98,19 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             .num_threads(n)
             .build_global();
     }
-    let opts = read::Options {
+    let pipeline = rhetor::Pipeline::load(&rhetor::Config {
+        models: args.models.clone(),
+        threads: args.threads.unwrap_or(0),
+        analyze: !args.no_models,
         max_size: args.max_size,
-    };
-    let analyzer = if args.no_models {
-        None
-    } else {
-        let dir = args
-            .models
-            .clone()
-            .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
-        let a = rhetor_analyzers::Analyzer::load(&dir, args.threads.unwrap_or(0)).with_context(
-            || {
-                format!(
-                    "cannot load the model from {} (use --no-models to only read the articles)",
-                    dir.display()
-                )
-            },
-        )?;
-        Some(a)
-    };
-    let mut quotes = if args.no_models {
-        None
-    } else {
-        Some(rhetor_quotes::QuoteAnalyzer::load().context("cannot load the quote model")?)
-    };
-    // The quote models' dense weights read the techniques encoder's token states (one encoder
-    // pass feeds every head), but only the states of the encoder they were trained against.
-    let encoder_sha = quote_encoder(&mut quotes, args.models.as_deref(), args.quiet);
-    if args.format.is_semeval() && analyzer.is_none() {
+    })
+    .context("use --no-models to only read the articles")?;
+    if !args.quiet {
+        for n in pipeline.notices() {
+            eprintln!("rhetor: warning: {n}");
+        }
+    }
+    if args.format.is_semeval() && !pipeline.has_models() {
         anyhow::bail!(
             "--format {:?} needs the model: drop --no-models",
             args.format
@@ -149,7 +133,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
     for batch in files.chunks(BATCH) {
         let results: Vec<Vec<Item>> = batch
             .par_iter()
-            .map(|path| read::read_file(path, &opts))
+            .map(|path| read::read_file(path, pipeline.read_options()))
             .collect();
         for (item, last) in results.into_iter().flat_map(|items| {
             let n = items.len();
@@ -161,19 +145,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             if last {
                 progress.inc(1);
             }
-            let item = match (item, &analyzer) {
-                (Ok(mut article), Some(a)) => {
-                    match annotate_models(a, quotes.as_ref(), encoder_sha.as_deref(), &mut article)
-                    {
-                        Ok(()) => Ok(article),
-                        Err(e) => Err(Failure {
-                            source: article.source.clone(),
-                            error: rhetor_ingest::IngestError::Analysis(e.to_string()),
-                        }),
-                    }
-                }
-                (other, _) => other,
-            };
+            let item = pipeline.finish(item);
             match item {
                 Ok(article) => {
                     if !args.quiet {
@@ -195,69 +167,6 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
     progress.finish_and_clear();
     sink.finish()?;
     Ok(if failures > 0 { 1 } else { 0 })
-}
-
-/// The SHA-256 of the techniques encoder weights when the quote analyzer has dense models
-/// trained against them (`None`: the quotes use their sparse models, and no states are kept).
-/// A mismatch is a warning: the dense quote models are dropped.
-pub fn quote_encoder(
-    quotes: &mut Option<rhetor_quotes::QuoteAnalyzer>,
-    models: Option<&Path>,
-    quiet: bool,
-) -> Option<String> {
-    let q = quotes.as_mut()?;
-    q.dense_encoder()?;
-    let dir = models
-        .map(Path::to_path_buf)
-        .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
-    let sha = match rhetor_quotes::dense::sha256_file(&dir.join("model.safetensors")) {
-        Ok(s) => s,
-        Err(e) => {
-            if !quiet {
-                eprintln!("rhetor: warning: {e}: the quotes use their sparse models");
-            }
-            let _ = q.check_encoder("");
-            return None;
-        }
-    };
-    match q.check_encoder(&sha) {
-        Ok(()) => Some(sha),
-        Err(e) => {
-            if !quiet {
-                eprintln!("rhetor: warning: {e}");
-            }
-            None
-        }
-    }
-}
-
-/// Techniques, genre and frames, then quotes (with the encoder's token states when
-/// `encoder_sha` says the quote models can use them).
-pub fn annotate_models(
-    a: &rhetor_analyzers::Analyzer,
-    quotes: Option<&rhetor_quotes::QuoteAnalyzer>,
-    encoder_sha: Option<&str>,
-    article: &mut Article,
-) -> rhetor_analyzers::Result<()> {
-    match (quotes, encoder_sha) {
-        (Some(q), Some(sha)) => {
-            let st = a.annotate_with_states(article)?;
-            let view = rhetor_quotes::EncoderStates {
-                encoder_sha256: sha,
-                hidden: st.hidden,
-                offsets: &st.offsets,
-                states: &st.states,
-            };
-            q.annotate_with_states(article, Some(view));
-        }
-        (q, _) => {
-            a.annotate(article)?;
-            if let Some(q) = q {
-                q.annotate(article);
-            }
-        }
-    }
-    Ok(())
 }
 
 fn progress_bar(len: usize, quiet: bool) -> ProgressBar {

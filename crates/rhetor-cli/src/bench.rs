@@ -213,40 +213,36 @@ fn bench_analyze(
     let opts = read::Options::default();
     let words = String::from_utf8_lossy(&bytes).split_whitespace().count();
     println!("analysis benchmark: one article ({name}, {words} words), {runs} timed runs after 1 warm-up, model {}", dir.display());
-    let t0 = Instant::now();
-    let mut quotes = Some(rhetor_quotes::QuoteAnalyzer::load()?);
-    let sparse_quotes = quotes.clone();
-    let sha = crate::analyze::quote_encoder(&mut quotes, Some(&dir), false);
-    let quotes_load = t0.elapsed().as_secs_f64();
     for &t in threads {
         let t0 = Instant::now();
-        let analyzer = rhetor_analyzers::Analyzer::load(&dir, t.max(1))
-            .with_context(|| format!("cannot load the model from {}", dir.display()))?;
+        let pipeline = rhetor::Pipeline::load(&rhetor::Config {
+            models: Some(dir.clone()),
+            threads: t.max(1),
+            ..rhetor::Config::default()
+        })?;
         let load = t0.elapsed().as_secs_f64();
-        // Techniques, genre and frames alone (as measured before quotes existed); then with the
-        // quote analyzer on its sparse models; then with its dense models reading the encoder's
-        // token states (the default of `rhetor analyze` when they match the encoder).
-        let variants: [(&str, Option<&rhetor_quotes::QuoteAnalyzer>, Option<&str>); 3] = [
-            ("techniques, genre, frames", None, None),
-            ("+ quotes (sparse)", sparse_quotes.as_ref(), None),
-            (
-                "+ quotes (dense, token states)",
-                quotes.as_ref(),
-                sha.as_deref(),
-            ),
-        ];
-        for (what, q, s) in variants {
-            if q.is_some() && s.is_none() && what.contains("dense") {
-                println!("threads {t}: {what}: skipped (no dense quote models for this encoder)");
-                continue;
-            }
+        let Some(analyzer) = pipeline.analyzer() else {
+            anyhow::bail!("no model loaded from {}", dir.display());
+        };
+        // Techniques, genre and frames alone (as measured before quotes existed); then the whole
+        // pipeline as `rhetor analyze` runs it (quotes on the same encoder pass when they can).
+        for full in [false, true] {
+            let what = if full {
+                "whole pipeline (+ quotes)"
+            } else {
+                "techniques, genre, frames"
+            };
             let mut times = Vec::new();
             let (mut spans, mut nq) = (0, 0);
             for r in 0..=runs {
                 let start = Instant::now();
                 for item in read::read_bytes(&bytes, &name, &opts) {
                     let mut a = item.map_err(|f| anyhow::anyhow!("{}: {}", f.source, f.error))?;
-                    crate::analyze::annotate_models(&analyzer, q, s, &mut a)?;
+                    if full {
+                        pipeline.annotate(&mut a)?;
+                    } else {
+                        analyzer.annotate(&mut a)?;
+                    }
                     spans = a.techniques.len();
                     nq = a.quotes.len();
                 }
@@ -256,14 +252,16 @@ fn bench_analyze(
             }
             let med = median(&mut times);
             println!(
-                "threads {t}: {what}: {:.1} ms per article median → {:.2} articles/s ({spans} spans, {nq} quotes); model load {:.2} s",
+                "threads {t}: {what}: {:.1} ms per article median → {:.2} articles/s ({spans} spans, {nq} quotes); pipeline load {:.2} s",
                 med * 1e3,
                 1.0 / med,
                 load
             );
         }
+        for n in pipeline.notices() {
+            println!("note: {n}");
+        }
     }
-    println!("quote models load (with the encoder weights' SHA-256 check): {quotes_load:.2} s");
     println!("peak RSS: {:.1} MB", peak_rss_mb().unwrap_or(f64::NAN));
     Ok(0)
 }

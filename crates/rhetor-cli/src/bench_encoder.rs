@@ -105,18 +105,7 @@ fn synthetic(n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Peak resident set of this process (VmHWM), in MB.
-pub fn peak_rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
+use crate::bench::{median, peak_rss_mb};
 
 const PY_SCRIPT: &str = r#"
 import sys, time, resource, json

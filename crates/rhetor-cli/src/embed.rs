@@ -84,7 +84,7 @@ pub fn run(args: EmbedArgs) -> Result<i32> {
                 "threads": embedder.encoder().threads(),
                 "load_s": load_s,
                 "total_s": t0.elapsed().as_secs_f64(),
-                "rss_mb": crate::bench_encoder::peak_rss_mb(),
+                "rss_mb": crate::bench::peak_rss_mb(),
             })
         );
     }

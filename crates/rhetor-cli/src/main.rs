@@ -5,6 +5,7 @@ mod analyze;
 mod bench;
 mod bench_encoder;
 mod bench_train;
+mod corpus_cmd;
 mod embed;
 mod eval;
 mod models_cmd;
@@ -47,6 +48,16 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Throughput and memory figures.
     Bench(bench::BenchArgs),
+    /// Analyse and store articles in a corpus (deduplicated, grouped into stories).
+    Add(corpus_cmd::AddArgs),
+    /// The corpus's stories: articles about one event across outlets.
+    Stories(corpus_cmd::StoriesArgs),
+    /// One story outlet by outlet, or outlets (and outlet groups) against the corpus.
+    Compare(corpus_cmd::CompareArgs),
+    /// Find articles in the corpus: full text, semantic or both, with filters.
+    Search(corpus_cmd::SearchArgs),
+    /// Corpus counts: articles, stories, outlets, disk use.
+    Stats(corpus_cmd::StatsArgs),
     /// Reproduce the shipped models from the SemEval-2023 training data (resumable).
     Train(train::TrainArgs),
 }
@@ -67,10 +78,23 @@ fn main() {
         Command::Eval(a) => eval::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Train(a) => train::run(a),
+        Command::Add(a) => corpus_cmd::add(a),
+        Command::Stories(a) => corpus_cmd::stories(a),
+        Command::Compare(a) => corpus_cmd::compare(a),
+        Command::Search(a) => corpus_cmd::search_cmd(a),
+        Command::Stats(a) => corpus_cmd::stats(a),
     };
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
+            // A reader that closed the pipe (`rhetor stories | head`) is not an error.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                std::process::exit(0);
+            }
             eprintln!("rhetor: error: {e:#}");
             std::process::exit(1);
         }

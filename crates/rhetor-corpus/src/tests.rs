@@ -1,0 +1,261 @@
+//! End-to-end tests of the corpus on small articles written for them, with a deterministic
+//! bag-of-words embedder (the real encoder is exercised by the CLI tests).
+
+use std::collections::HashSet;
+
+use rhetor_doc::{Article, FrameScore, Paragraph, ParagraphKind, Quote, QuoteKind, TechniqueSpan};
+
+use crate::compare::{self, Groups};
+use crate::corpus::{AddOutcome, Corpus, Embed};
+use crate::search::{self, Mode};
+use crate::store::{Filter, Store};
+use crate::Result;
+
+/// Hashes lower-cased words into 384 buckets: articles sharing words are near.
+pub(crate) struct Bag;
+
+impl Embed for Bag {
+    fn embed(&self, title: &str, text: &str) -> Result<Vec<f32>> {
+        let mut v = vec![0f32; crate::sqlite::DIM];
+        for w in format!("{title} {text}")
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 3)
+        {
+            let h = w
+                .to_lowercase()
+                .bytes()
+                .fold(1469598103934665603u64, |h, b| {
+                    (h ^ b as u64).wrapping_mul(1099511628211)
+                });
+            let n = v.len() as u64;
+            v[(h % n) as usize] += 1.0;
+        }
+        v[0] += 0.01;
+        Ok(v)
+    }
+}
+
+pub(crate) fn article(id: &str, outlet: &str, date: &str, title: &str, body: &str) -> Article {
+    let text = format!("{title}\n\n{body}");
+    let mut a = Article::new(id, format!("{id}.txt"), text.clone());
+    let t = title.chars().count();
+    a.title = Some(title.to_string());
+    a.paragraphs = vec![
+        Paragraph {
+            index: 1,
+            start: 0,
+            end: t,
+            kind: ParagraphKind::Title,
+            reason: None,
+        },
+        Paragraph {
+            index: 3,
+            start: t + 2,
+            end: text.chars().count(),
+            kind: ParagraphKind::Body,
+            reason: None,
+        },
+    ];
+    a.metadata.outlet = Some(outlet.to_string());
+    a.metadata.published = Some(date.to_string());
+    a
+}
+
+fn quake_articles() -> Vec<Article> {
+    let mut v = vec![
+        article("q1", "alpha.com", "2024-03-01", "Earthquake of magnitude 7.1 strikes Nepal near Pokhara",
+            "A magnitude 7.1 earthquake struck western Nepal near Pokhara on Friday, killing at least 40 people, officials in Kathmandu said."),
+        article("q2", "beta.org", "2024-03-01", "Nepal quake near Pokhara kills dozens",
+            "At least 40 people died when a 7.1 earthquake hit the hills near Pokhara in Nepal, the Kathmandu government said on Friday."),
+        article("q3", "alpha.com", "2024-03-02", "Chile earthquake: magnitude 6.8 tremor shakes Valparaiso",
+            "A 6.8 magnitude earthquake shook Valparaiso in Chile on Saturday, damaging buildings along the coast, Santiago officials said."),
+        article("b1", "beta.org", "2024-03-02", "City council approves new bicycle lanes on Main Street",
+            "The council of Harlow voted 7 to 2 on Saturday to build protected bicycle lanes along Main Street by next spring."),
+    ];
+    v[0].techniques.push(TechniqueSpan {
+        technique: "Loaded_Language".into(),
+        category: "manipulative_wording".into(),
+        start: 0,
+        end: 10,
+        score: 0.9,
+    });
+    v[0].frames.push(FrameScore {
+        frame: "Health_and_safety".into(),
+        score: 0.8,
+    });
+    v[1].quotes.push(Quote {
+        start: 30,
+        end: 60,
+        kind: QuoteKind::Direct,
+        cue: Some("said".into()),
+        cue_start: None,
+        cue_end: None,
+        speaker: Some("Ram Thapa".into()),
+        speaker_start: None,
+        speaker_end: None,
+        score: 0.9,
+    });
+    v
+}
+
+#[test]
+fn add_dedupes_groups_searches_and_compares() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Corpus::open(dir.path(), Bag).unwrap();
+    let arts = quake_articles();
+    let mut stories = Vec::new();
+    for a in &arts {
+        match c.add(a).unwrap() {
+            AddOutcome::Added { story, .. } => stories.push(story),
+            o => panic!("{o:?}"),
+        }
+    }
+    c.commit(true).unwrap();
+    // The two Nepal pieces share a story; the Chile quake and the council vote do not.
+    assert_eq!(stories[0], stories[1]);
+    assert_ne!(stories[0], stories[2]);
+    assert_ne!(stories[2], stories[3]);
+
+    // The same article again (another file name, other spacing) is a duplicate.
+    let mut again = arts[0].clone();
+    again.id = "copy".into();
+    again.source = "elsewhere/copy.txt".into();
+    assert!(matches!(
+        c.add(&again).unwrap(),
+        AddOutcome::Duplicate { .. }
+    ));
+    c.commit(true).unwrap();
+    let st = c.store().stats().unwrap();
+    assert_eq!(st.articles, 4);
+    assert_eq!(st.stories, 3);
+    drop(c);
+
+    let mut store = crate::SqliteStore::open(dir.path()).unwrap();
+    // Headline search finds the article first, in every mode.
+    for mode in [Mode::Text, Mode::Hybrid, Mode::Semantic] {
+        let q = "City council approves new bicycle lanes on Main Street";
+        let v = Bag.embed(q, "").unwrap();
+        let hits = search::search(&mut store, q, Some(&v), mode, &Filter::default(), 3).unwrap();
+        assert_eq!(hits[0].id, "b1", "{mode:?}");
+    }
+    // Filters return only what they name.
+    let f = Filter {
+        outlet: Some("alpha.com".into()),
+        ..Filter::default()
+    };
+    let hits = search::search(&mut store, "earthquake", None, Mode::Text, &f, 10).unwrap();
+    assert!(!hits.is_empty());
+    assert!(hits
+        .iter()
+        .all(|h| h.outlet.as_deref() == Some("alpha.com")));
+    let f = Filter {
+        technique: Some("Loaded_Language".into()),
+        ..Filter::default()
+    };
+    assert_eq!(store.list(&f, 10, 0).unwrap().len(), 1);
+    let f = Filter {
+        until: Some("2024-03-01".into()),
+        ..Filter::default()
+    };
+    let ids: HashSet<String> = store
+        .list(&f, 10, 0)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, HashSet::from(["q1".to_string(), "q2".to_string()]));
+
+    // The Nepal story, outlet by outlet and by group.
+    let groups = Groups([("west".to_string(), vec!["alpha.com".to_string()])].into());
+    let cmp = compare::compare_story(&store, stories[0], Some(&groups)).unwrap();
+    assert_eq!(cmp.outlets.len(), 2);
+    let beta = cmp.outlets.iter().find(|s| s.name == "beta.org").unwrap();
+    assert_eq!(beta.exclusive_speakers, vec!["Ram Thapa".to_string()]);
+    assert_eq!(cmp.groups.len(), 1);
+    let alpha = cmp.outlets.iter().find(|s| s.name == "alpha.com").unwrap();
+    assert!(alpha.profile.techniques_per_1000_words["Loaded_Language"] > 0.0);
+
+    let counts = store.counts(None).unwrap();
+    let oc = compare::compare_outlets(&counts, None, Some(&groups));
+    assert_eq!(oc.outlets.len(), 2);
+    assert_eq!(oc.corpus[0].articles, 4);
+    assert_eq!(oc.groups[0].articles, 2);
+}
+
+#[test]
+fn an_interrupted_add_leaves_a_consistent_store_and_the_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let arts = quake_articles();
+    {
+        let mut c = Corpus::open(dir.path(), Bag).unwrap();
+        c.add(&arts[0]).unwrap();
+        c.commit(false).unwrap();
+        // Two more added but never committed: the process "dies" here.
+        c.add(&arts[1]).unwrap();
+        c.add(&arts[2]).unwrap();
+    }
+    let reference_story_of_q2 = {
+        let d2 = tempfile::tempdir().unwrap();
+        let mut c = Corpus::open(d2.path(), Bag).unwrap();
+        let mut last = 0;
+        for a in &arts {
+            if let AddOutcome::Added { story, .. } = c.add(a).unwrap() {
+                last = story;
+            }
+        }
+        c.commit(true).unwrap();
+        let _ = last;
+        c.store().article("q2").unwrap().unwrap().0.story
+    };
+    let mut c = Corpus::open(dir.path(), Bag).unwrap();
+    assert_eq!(c.store().stats().unwrap().articles, 1);
+    for a in &arts {
+        c.add(a).unwrap();
+    }
+    c.commit(true).unwrap();
+    let st = c.store().stats().unwrap();
+    assert_eq!(st.articles, 4, "every article stored exactly once");
+    // Stories come out as in a run that was never interrupted.
+    assert_eq!(
+        c.store().article("q2").unwrap().unwrap().0.story,
+        reference_story_of_q2
+    );
+    drop(c);
+    // A stale snapshot (articles committed after it) is replayed on open.
+    std::fs::remove_file(dir.path().join(crate::corpus::STORY_INDEX_FILE)).unwrap();
+    let mut c = Corpus::open(dir.path(), Bag).unwrap();
+    let extra = article("n1", "gamma.net", "2024-03-01", "Nepal earthquake near Pokhara: rescuers search rubble",
+        "Rescuers searched the rubble near Pokhara in Nepal on Friday after the 7.1 earthquake, Kathmandu officials said.");
+    let AddOutcome::Added {
+        story, new_story, ..
+    } = c.add(&extra).unwrap()
+    else {
+        panic!("not added")
+    };
+    assert!(!new_story);
+    assert_eq!(Some(story), reference_story_of_q2);
+}
+
+#[test]
+fn hostile_query_text_is_not_fts_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Corpus::open(dir.path(), Bag).unwrap();
+    for a in quake_articles() {
+        c.add(&a).unwrap();
+    }
+    c.commit(true).unwrap();
+    drop(c);
+    let mut store = crate::SqliteStore::open(dir.path()).unwrap();
+    for q in [
+        "\"",
+        "NEAR(",
+        "a OR",
+        "title:*",
+        "-",
+        "'; DROP TABLE articles; --",
+        "",
+    ] {
+        search::search(&mut store, q, None, Mode::Text, &Filter::default(), 5).unwrap();
+    }
+    assert_eq!(store.stats().unwrap().articles, 4);
+}

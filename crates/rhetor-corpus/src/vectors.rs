@@ -1,0 +1,197 @@
+//! Article vectors as one flat file of int8 rows, searched by an exact scan over a memory map.
+//!
+//! Why not an HNSW index: vectors are unit-normalised 384-d embeddings, quantised to int8
+//! (`round(x · 127)`), so a million articles are 384 MB that the page cache holds and one scan
+//! reads at memory speed; an exact scan needs no build step, no tuning, no recall loss, and an
+//! append is one write (see docs/benchmarks.md for the measured latency). Row `r` is bytes
+//! `r·dim .. (r+1)·dim`; the SQLite row of the article records `r`, and rows beyond the last
+//! committed one (an interrupted `add`) are cut off when the store opens.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::CorpusError;
+
+/// An append-only file of int8 vectors of one width.
+pub struct VectorFile {
+    path: PathBuf,
+    dim: usize,
+    file: File,
+    rows: u64,
+    map: Option<memmap2::Mmap>,
+    /// Rows in `map` (the map is redone when rows were appended since).
+    mapped_rows: u64,
+}
+
+/// Quantises a vector (normalised first) to int8.
+pub fn quantize(v: &[f32]) -> Vec<i8> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter()
+        .map(|x| (x / norm * 127.0).round().clamp(-127.0, 127.0) as i8)
+        .collect()
+}
+
+/// Cosine of two quantised unit vectors.
+pub fn cosine_i8(a: &[i8], b: &[i8]) -> f32 {
+    // i32 accumulation: 384 products of at most 127² fit easily; the compiler vectorises this.
+    let dot: i32 = a.iter().zip(b).map(|(x, y)| *x as i32 * *y as i32).sum();
+    dot as f32 / (127.0 * 127.0)
+}
+
+impl VectorFile {
+    /// Opens (or creates) `path` for vectors of width `dim`, keeping only the first
+    /// `committed_rows` rows (the ones the database knows).
+    pub fn open(path: &Path, dim: usize, committed_rows: u64) -> Result<Self, CorpusError> {
+        let io = |e| CorpusError::io(path, e);
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let want = committed_rows * dim as u64;
+        if len < want {
+            return Err(CorpusError::Corrupt(format!(
+                "{} has {} vectors, the database expects {committed_rows}",
+                path.display(),
+                len / dim.max(1) as u64
+            )));
+        }
+        if len > want {
+            // An interrupted add wrote vectors whose rows were never committed.
+            file.set_len(want).map_err(io)?;
+        }
+        Ok(VectorFile {
+            path: path.to_path_buf(),
+            dim,
+            file,
+            rows: committed_rows,
+            map: None,
+            mapped_rows: 0,
+        })
+    }
+
+    /// Width of the vectors.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Rows in the file.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Appends one vector and returns its row. Call [`flush`](Self::flush) before committing the
+    /// rows that name it.
+    pub fn push(&mut self, v: &[f32]) -> Result<u64, CorpusError> {
+        if v.len() != self.dim {
+            return Err(CorpusError::Invalid(format!(
+                "vector of {} dimensions, the store uses {}",
+                v.len(),
+                self.dim
+            )));
+        }
+        let q = quantize(v);
+        let bytes: Vec<u8> = q.iter().map(|x| *x as u8).collect();
+        self.file
+            .write_all(&bytes)
+            .map_err(|e| CorpusError::io(&self.path, e))?;
+        self.rows += 1;
+        Ok(self.rows - 1)
+    }
+
+    /// Writes buffered rows to the file.
+    pub fn flush(&mut self) -> Result<(), CorpusError> {
+        self.file
+            .flush()
+            .map_err(|e| CorpusError::io(&self.path, e))
+    }
+
+    fn mapped(&mut self) -> Result<&[u8], CorpusError> {
+        if self.rows == 0 {
+            return Ok(&[]);
+        }
+        if self.map.is_none() || self.mapped_rows != self.rows {
+            // SAFETY: the file is only appended to by this process while the store is open, and
+            // the mapped range (rows already written) is never changed afterwards.
+            let map = unsafe { memmap2::Mmap::map(&self.file) }
+                .map_err(|e| CorpusError::io(&self.path, e))?;
+            self.map = Some(map);
+            self.mapped_rows = self.rows;
+        }
+        Ok(self
+            .map
+            .as_deref()
+            .map(|m| &m[..(self.rows as usize * self.dim).min(m.len())])
+            .unwrap_or(&[]))
+    }
+
+    /// The vector of one row (quantised).
+    pub fn get(&mut self, row: u64) -> Result<Option<Vec<i8>>, CorpusError> {
+        let dim = self.dim;
+        let data = self.mapped()?;
+        let start = row as usize * dim;
+        Ok(data
+            .get(start..start + dim)
+            .map(|s| s.iter().map(|b| *b as i8).collect()))
+    }
+
+    /// The `k` rows nearest to `query` by cosine, best first, among rows `allow` accepts.
+    pub fn nearest(
+        &mut self,
+        query: &[f32],
+        k: usize,
+        allow: impl Fn(u64) -> bool,
+    ) -> Result<Vec<(u64, f32)>, CorpusError> {
+        let q = quantize(query);
+        let dim = self.dim;
+        let data = self.mapped()?;
+        let mut best: Vec<(u64, f32)> = Vec::with_capacity(k + 1);
+        for (row, v) in data.chunks_exact(dim).enumerate() {
+            let row = row as u64;
+            // Reinterpret the bytes as i8 without copying.
+            let v: &[i8] = unsafe { std::slice::from_raw_parts(v.as_ptr() as *const i8, dim) };
+            let s = cosine_i8(&q, v);
+            if best.len() == k && best.last().is_some_and(|(_, w)| s <= *w) {
+                continue;
+            }
+            if !allow(row) {
+                continue;
+            }
+            let pos = best.partition_point(|(_, w)| *w >= s);
+            best.insert(pos, (row, s));
+            best.truncate(k);
+        }
+        Ok(best)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_finds_the_same_vector_first_and_uncommitted_rows_are_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.i8");
+        let mut f = VectorFile::open(&p, 4, 0).unwrap();
+        f.push(&[1.0, 0.0, 0.0, 0.0]).unwrap();
+        f.push(&[0.0, 1.0, 0.0, 0.0]).unwrap();
+        f.push(&[0.7, 0.7, 0.0, 0.0]).unwrap();
+        f.flush().unwrap();
+        let hits = f.nearest(&[0.0, 2.0, 0.1, 0.0], 2, |_| true).unwrap();
+        assert_eq!(hits[0].0, 1);
+        assert_eq!(hits[1].0, 2);
+        assert!(hits[0].1 > 0.95);
+        let only_even = f.nearest(&[0.0, 1.0, 0.0, 0.0], 3, |r| r % 2 == 0).unwrap();
+        assert!(only_even.iter().all(|(r, _)| r % 2 == 0));
+        drop(f);
+        // The database committed two rows only: the third is cut.
+        let f = VectorFile::open(&p, 4, 2).unwrap();
+        assert_eq!(f.rows(), 2);
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), 8);
+        assert!(VectorFile::open(&p, 4, 5).is_err());
+    }
+}

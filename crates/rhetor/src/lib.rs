@@ -1,0 +1,361 @@
+//! rhetor as a library: [`Pipeline`] takes bytes (a file, a page, a feed, a WARC archive, a JSONL
+//! line) and returns analysed [`Article`]s, or one [`Failure`] per input or entry that could not be
+//! read or analysed. The CLI (`rhetor analyze`, `rhetor add`), the HTTP server and the workers all
+//! call it and only parse arguments and format results around it.
+//!
+//! What it does, in order, for every input:
+//! 1. `rhetor_ingest`: format detection, decoding, main-content extraction, cleanup, segmentation.
+//! 2. `rhetor_analyzers::Analyzer`: one encoder pass per paragraph window feeds techniques (spans
+//!    and paragraphs), genre and frames.
+//! 3. `rhetor_quotes::QuoteAnalyzer`: quotes and speakers, reading the same encoder states when the
+//!    dense quote models were trained against these encoder weights (checked by SHA-256 at load).
+//!
+//! A [`Pipeline`] is `Send + Sync`: load it once and share it across threads (`&self` everywhere).
+
+use std::path::{Path, PathBuf};
+
+pub use rhetor_doc::Article;
+pub use rhetor_ingest::read::{expand, Failure, Item, DEFAULT_MAX_SIZE};
+use rhetor_ingest::IngestError;
+
+/// Where the techniques model is looked for when no folder is given (see [`find_model_dir`]).
+pub use rhetor_analyzers::pipeline::ENV_MODEL;
+
+/// Errors of loading a pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// No model folder was given and none was found.
+    #[error(
+        "no techniques model found (looked at ${ENV_MODEL}, next to the rhetor binary and above the \
+         current folder for models/techniques/analyzer.json): pass --models DIR, or set {ENV_MODEL}"
+    )]
+    NoModel,
+    /// The techniques model could not be loaded.
+    #[error("cannot load the techniques model from {dir}: {source}")]
+    Analyzer {
+        dir: PathBuf,
+        source: rhetor_analyzers::AnalyzeError,
+    },
+    /// The bundled quote models are malformed.
+    #[error("cannot load the quote model: {0}")]
+    Quotes(#[from] rhetor_quotes::QuoteError),
+}
+
+/// How a [`Pipeline`] is built.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of the techniques model (`analyzer.json`, `model.safetensors`, …); `None`: found at
+    /// run time by [`find_model_dir`].
+    pub models: Option<PathBuf>,
+    /// Encoder threads (0: all cores).
+    pub threads: usize,
+    /// `false`: only read and segment (no models are loaded).
+    pub analyze: bool,
+    /// Inputs larger than this many bytes (after decompression) are refused.
+    pub max_size: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            models: None,
+            threads: 0,
+            analyze: true,
+            max_size: DEFAULT_MAX_SIZE,
+        }
+    }
+}
+
+/// One input as bytes, with what its carrier knows about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub bytes: &'a [u8],
+    /// A path or name for messages and ids (its extension helps format detection).
+    pub name: &'a str,
+    /// Where the page came from (an HTTP request's URL): used for the outlet and for resolving
+    /// the page's metadata when the bytes are HTML.
+    pub url: Option<&'a str>,
+    /// A MIME type (`text/html`, `application/json`, …) when the carrier says one.
+    pub content_type: Option<&'a str>,
+}
+
+impl<'a> Input<'a> {
+    /// Bytes known only by a name.
+    pub fn new(bytes: &'a [u8], name: &'a str) -> Self {
+        Input {
+            bytes,
+            name,
+            url: None,
+            content_type: None,
+        }
+    }
+}
+
+/// The loaded models and reading options: build once with [`Pipeline::load`], share by reference.
+pub struct Pipeline {
+    read: rhetor_ingest::Options,
+    analyzer: Option<rhetor_analyzers::Analyzer>,
+    quotes: Option<rhetor_quotes::QuoteAnalyzer>,
+    /// SHA-256 of the encoder weights when the quote models read the encoder states.
+    encoder_sha: Option<String>,
+    model_dir: Option<PathBuf>,
+    notices: Vec<String>,
+}
+
+impl Pipeline {
+    /// Loads the models `config` names (none with `analyze: false`).
+    pub fn load(config: &Config) -> Result<Self, PipelineError> {
+        let read = rhetor_ingest::Options {
+            max_size: config.max_size,
+        };
+        if !config.analyze {
+            return Ok(Pipeline {
+                read,
+                analyzer: None,
+                quotes: None,
+                encoder_sha: None,
+                model_dir: None,
+                notices: Vec::new(),
+            });
+        }
+        let dir = match &config.models {
+            Some(d) => d.clone(),
+            None => find_model_dir().ok_or(PipelineError::NoModel)?,
+        };
+        let analyzer =
+            rhetor_analyzers::Analyzer::load(&dir, config.threads).map_err(|source| {
+                PipelineError::Analyzer {
+                    dir: dir.clone(),
+                    source,
+                }
+            })?;
+        let mut quotes = rhetor_quotes::QuoteAnalyzer::load()?;
+        let mut notices = Vec::new();
+        let encoder_sha = tie_quotes_to_encoder(&mut quotes, &dir, &mut notices);
+        Ok(Pipeline {
+            read,
+            analyzer: Some(analyzer),
+            quotes: Some(quotes),
+            encoder_sha,
+            model_dir: Some(dir),
+            notices,
+        })
+    }
+
+    /// Whether models are loaded (`false`: articles are only read and segmented).
+    pub fn has_models(&self) -> bool {
+        self.analyzer.is_some()
+    }
+
+    /// The techniques model folder in use.
+    pub fn model_dir(&self) -> Option<&Path> {
+        self.model_dir.as_deref()
+    }
+
+    /// What loading had to say without failing (e.g. the dense quote models were dropped).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// The loaded techniques analyzer (for callers that need its configuration or scores).
+    pub fn analyzer(&self) -> Option<&rhetor_analyzers::Analyzer> {
+        self.analyzer.as_ref()
+    }
+
+    /// Reading options (size limit).
+    pub fn read_options(&self) -> &rhetor_ingest::Options {
+        &self.read
+    }
+
+    /// Reads every article in `input` without analysing it.
+    pub fn read(&self, input: &Input) -> Vec<Item> {
+        read_input(input, &self.read)
+    }
+
+    /// Reads and analyses every article in `input`.
+    pub fn process(&self, input: &Input) -> Vec<Item> {
+        self.read(input)
+            .into_iter()
+            .map(|item| self.finish(item))
+            .collect()
+    }
+
+    /// Reads (a file, a folder recursively, or `-`) and analyses every article.
+    pub fn process_path(&self, path: &Path) -> Vec<Item> {
+        rhetor_ingest::read_path(path, &self.read)
+            .into_iter()
+            .map(|item| self.finish(item))
+            .collect()
+    }
+
+    /// Analyses an article that was read (`Err` passes through): the second half of
+    /// [`process`](Self::process), for callers that read in parallel and analyse in order.
+    pub fn finish(&self, item: Item) -> Item {
+        let mut article = item?;
+        match self.annotate(&mut article) {
+            Ok(()) => Ok(article),
+            Err(e) => Err(Failure {
+                source: article.source.clone(),
+                error: IngestError::Analysis(e.to_string()),
+            }),
+        }
+    }
+
+    /// Techniques, genre and frames, then quotes (on the same encoder states when the dense quote
+    /// models fit the encoder). Does nothing without models.
+    pub fn annotate(&self, article: &mut Article) -> Result<(), rhetor_analyzers::AnalyzeError> {
+        let Some(a) = &self.analyzer else {
+            return Ok(());
+        };
+        match (&self.quotes, self.encoder_sha.as_deref()) {
+            (Some(q), Some(sha)) => {
+                let st = a.annotate_with_states(article)?;
+                let view = rhetor_quotes::EncoderStates {
+                    encoder_sha256: sha,
+                    hidden: st.hidden,
+                    offsets: &st.offsets,
+                    states: &st.states,
+                };
+                q.annotate_with_states(article, Some(view));
+            }
+            (q, _) => {
+                a.annotate(article)?;
+                if let Some(q) = q {
+                    q.annotate(article);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `input` as `rhetor_ingest` does for files, with the carrier's URL and content type:
+/// HTML with a URL goes through the same extraction with the URL known (outlet, metadata).
+fn read_input(input: &Input, opts: &rhetor_ingest::Options) -> Vec<Item> {
+    let is_html = input
+        .content_type
+        .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+    let name = if is_html && Path::new(input.name).extension().is_none() {
+        format!("{}.html", input.name)
+    } else {
+        input.name.to_string()
+    };
+    let mut items = rhetor_ingest::read_bytes(input.bytes, &name, opts);
+    if let Some(url) = input.url {
+        for a in items.iter_mut().flatten() {
+            if a.metadata.url.is_none() {
+                a.metadata.url = Some(url.to_string());
+            }
+            if a.metadata.outlet.is_none() {
+                a.metadata.outlet = rhetor_ingest::pipeline::outlet_from_url(url);
+            }
+        }
+    }
+    items
+}
+
+/// Ties the dense quote models to the encoder weights in `dir` by SHA-256; on a mismatch or an
+/// unreadable file the quotes fall back to their sparse models and a notice says why.
+fn tie_quotes_to_encoder(
+    quotes: &mut rhetor_quotes::QuoteAnalyzer,
+    dir: &Path,
+    notices: &mut Vec<String>,
+) -> Option<String> {
+    quotes.dense_encoder()?;
+    let sha = match rhetor_quotes::dense::sha256_file(&dir.join("model.safetensors")) {
+        Ok(s) => s,
+        Err(e) => {
+            notices.push(format!("{e}: the quotes use their sparse models"));
+            let _ = quotes.check_encoder("");
+            return None;
+        }
+    };
+    match quotes.check_encoder(&sha) {
+        Ok(()) => Some(sha),
+        Err(e) => {
+            notices.push(e.to_string());
+            None
+        }
+    }
+}
+
+/// Finds the techniques model folder at run time, first match wins:
+/// 1. `$RHETOR_TECHNIQUES_MODEL`;
+/// 2. an installed layout next to the binary: `BIN_DIR/models/techniques`,
+///    `BIN_DIR/../share/rhetor/models/techniques`;
+/// 3. `models/techniques` in the current folder or any folder above it (a checkout);
+/// 4. `models/techniques` in a folder above the running binary (`target/release/rhetor` in a
+///    checkout);
+/// 5. `$RHETOR_HOME/models/techniques` or the user's data dir.
+///
+/// A folder counts when it holds `analyzer.json`.
+pub fn find_model_dir() -> Option<PathBuf> {
+    rhetor_analyzers::pipeline::find_model_dir()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn pipeline_is_shareable_across_threads() {
+        assert_send_sync::<Pipeline>();
+    }
+
+    #[test]
+    fn reading_only_needs_no_model() {
+        let p = Pipeline::load(&Config {
+            analyze: false,
+            ..Config::default()
+        })
+        .unwrap();
+        assert!(!p.has_models());
+        let items = p.process(&Input::new(
+            b"A headline for a test\n\nThe council met on Monday and said the road will reopen.\n",
+            "note.txt",
+        ));
+        let a = items[0].as_ref().unwrap();
+        assert_eq!(a.title.as_deref(), Some("A headline for a test"));
+        assert!(a.techniques.is_empty());
+    }
+
+    #[test]
+    fn html_by_content_type_and_url_gets_extraction_and_outlet() {
+        let p = Pipeline::load(&Config {
+            analyze: false,
+            ..Config::default()
+        })
+        .unwrap();
+        let html = b"<html><head><title>Bridge reopens after repairs</title></head><body>\
+            <nav>Home | News | Sport</nav><article><h1>Bridge reopens after repairs</h1>\
+            <p>The old bridge over the river reopened on Tuesday after six months of repairs, \
+            the county said in a statement.</p><p>Engineers replaced the deck and two of the \
+            supports, and traffic is expected to return to normal within a week.</p></article></body></html>";
+        let input = Input {
+            bytes: html,
+            name: "request",
+            url: Some("https://www.example-news.org/2024/bridge"),
+            content_type: Some("text/html; charset=utf-8"),
+        };
+        let items = p.process(&input);
+        let a = items[0].as_ref().unwrap();
+        assert_eq!(a.title.as_deref(), Some("Bridge reopens after repairs"));
+        assert!(a.text.contains("Engineers replaced the deck"));
+        assert!(!a.text.contains("Home | News"));
+        assert_eq!(a.metadata.outlet.as_deref(), Some("example-news.org"));
+    }
+
+    #[test]
+    fn bad_input_is_a_failure_naming_it() {
+        let p = Pipeline::load(&Config {
+            analyze: false,
+            ..Config::default()
+        })
+        .unwrap();
+        let items = p.process(&Input::new(b"\0\x01\x02binary\0\0", "blob.bin"));
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.source, "blob.bin");
+    }
+}
