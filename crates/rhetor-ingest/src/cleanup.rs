@@ -288,6 +288,10 @@ static CAPTION: Lazy<[Regex; 5]> = Lazy::new(|| {
     ]
 });
 
+const PLATFORM: &str =
+    r"(?:YouTube|Youtube|Twitter|X|Telegram|Facebook|Instagram|TikTok|Rumble|VK|Vimeo)";
+const POSSESSIVE: &str = r"(?:'s|’s|s'|s’)";
+
 /// A video's caption closed by the channel it came from: "Ukrainian artillery near Bakhmut. ©
 /// Ukraine's Armed Forces' YouTube account", "Source: Ramzan Kadyrov's Telegram channel", "Video
 /// posted on the governor's YouTube account", or the credit alone. The credit is a name in
@@ -295,20 +299,36 @@ static CAPTION: Lazy<[Regex; 5]> = Lazy::new(|| {
 /// sentence that ends with one ("The clip was removed from the ministry's YouTube account.") has
 /// lower-case words before the name and no credit word, and stays.
 static VIDEO_CREDIT: Lazy<Regex> = Lazy::new(|| {
-    let platform =
-        r"(?:YouTube|Youtube|Twitter|X|Telegram|Facebook|Instagram|TikTok|Rumble|VK|Vimeo)";
-    let possessive = r"(?:'s|’s|s'|s’)";
     // "Volodymyr Zelensky's", "the Russian Ministry of Defence's", "RT's".
     let capital_name = r"(?:the\s+)?\p{Lu}[\p{L}\p{N}.&'’-]*(?:\s+(?:\p{Lu}[\p{L}\p{N}.&'’-]*|of|the|and|for|de|al|von))*";
     let lead = r"(?i:©|\(c\)|video|videos|footage|source|credit|credits|screenshot|screengrab|screen\s+grab|still|clip|courtesy(?:\s+of)?)(?i:\s+(?:posted|published|released|uploaded|shared|taken|obtained))?\s*(?i:(?::|-|–|—|/|from|via|by|on|to)\s*)*";
     let any_name = r"(?:[\p{L}\p{N}.&'’-]+\s+){0,5}[\p{L}\p{N}.&'’-]+?";
     re(&format!(
-        r"^(?:[^\n]{{0,200}}?(?:[.!?]\s+|\s[-–—|/]\s*|\s*©\s*|,\s+|:\s+|\s\())?\(?(?:{lead}{any_name}|{capital_name}){possessive}\s+(?i:official\s+)?{platform}\s+(?i:account|channel|page|feed)\)?\.?$"
+        r"^(?:[^\n]{{0,200}}?(?:[.!?]\s+|\s[-–—|/]\s*|\s*©\s*|,\s+|:\s+|\s\())?\(?(?:{lead}{any_name}|{capital_name}){POSSESSIVE}\s+(?i:official\s+)?{PLATFORM}\s+(?i:account|channel|page|feed)\)?\.?$"
     ))
 });
 
+/// "A still from a video posted on Volodymyr Zelensky's YouTube account", "Screenshot of footage
+/// shared on the governor's Telegram channel": a caption that is one noun phrase naming a picture
+/// and the channel it came from. A finite verb in it ("Footage of the strike was posted on …")
+/// makes it a sentence of the article, which stays.
+static MEDIA_FROM_CHANNEL: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
+        r"(?i)^(?:(?:a|an|the)\s+)?(?:still|screenshot|screengrab|screen\s+grab|frame|grab|image|photo|picture|video|footage|clip)s?\s+(?:from|of|taken\s+from|posted|published|shared|released|uploaded)\b.{{0,120}}{POSSESSIVE}\s+(?:official\s+)?{PLATFORM}\s+(?:account|channel|page|feed)\)?\.?$"
+    ))
+});
+
+/// A finite verb that makes a line a sentence rather than a caption's noun phrase.
+static FINITE_VERB: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)\b(?:is|are|was|were|has|have|had|will|would|can|could|did|does|do|said|says|shows|showed|appears|appeared)\b",
+    )
+});
+
 fn is_caption(t: &str) -> bool {
-    (CAPTION.iter().any(|r| r.is_match(t)) || VIDEO_CREDIT.is_match(t)) && caption_ok(t)
+    let channel_caption =
+        VIDEO_CREDIT.is_match(t) || (MEDIA_FROM_CHANNEL.is_match(t) && !FINITE_VERB.is_match(t));
+    (CAPTION.iter().any(|r| r.is_match(t)) || channel_caption) && caption_ok(t)
 }
 
 /// "GET FOX BUSINESS ON THE GO BY CLICKING HERE", "Click here to get the app": a short line that
@@ -320,10 +340,11 @@ static PROMO: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// Bylines with a lead word. After "Written by" (and "Posted by"…) comes a capitalised name, or a
-/// few bare words ("posted by admin"): "Written by hand, the letter ran to four pages." is body.
+/// few bare words ("posted by admin", "Posted by b on November 29, 2018 | Permalink"): "Written by
+/// hand, the letter ran to four pages." is body.
 static BYLINE_EXTRA: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s*:?\s+(?:(?-i:\p{Lu}).{0,79}|[^\s.,;!?]+(?:\s+[^\s.,;!?]+){0,2})|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)(?:\s+(?:from|in)\s+[\p{L} .,]{1,40})?\.?)$",
+        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s*:?\s+(?:(?-i:\p{Lu}).{0,79}|[^\s.,;!?]+(?:\s+[^\s.,;!?]+){0,2}(?:\s+(?:on|at|[|·•-])\s+.{1,60})?)|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)(?:\s+(?:from|in)\s+[\p{L} .,]{1,40})?\.?)$",
     )
 });
 
@@ -520,8 +541,8 @@ fn glued_meta(t: &str) -> Option<Debris> {
 }
 
 /// `t` with a space put back where a scrape glued a clock time's zone or am/pm to a day number
-/// ("GMT12 April"), or a lower-case word to a month ("readMar 1"); `None` when there is no such
-/// place.
+/// ("GMT12 April"), a lower-case word to a month ("readMar 1"), or a year to a clock time or read
+/// time ("202111:46", "20206 min read"); `None` when there is no such place.
 fn unglue(t: &str) -> Option<String> {
     static CLOCK_DAY: Lazy<Regex> = Lazy::new(|| {
         re(
@@ -531,9 +552,16 @@ fn unglue(t: &str) -> Option<String> {
     static WORD_MONTH: Lazy<Regex> = Lazy::new(|| {
         re(r"(\p{Ll})((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\p{Ll}*\.?\s+\d)")
     });
+    // "12 April 202111:46 GMT", "Mar 1, 20206 min read": a four-digit year, then the next number.
+    static YEAR_NEXT: Lazy<Regex> = Lazy::new(|| {
+        re(
+            r"(?i)(\b(?:19|20)\d{2})(\d{1,2}[:.]\d{2}\b|\d{1,3}\s*min(?:ute)?s?\.?\s+(?:read|listen)\b)",
+        )
+    });
     let a = CLOCK_DAY.replace_all(t, "$1 $2");
     let b = WORD_MONTH.replace_all(&a, "$1 $2");
-    (b != t).then(|| b.into_owned())
+    let c = YEAR_NEXT.replace_all(&b, "$1 $2");
+    (c != t).then(|| c.into_owned())
 }
 
 /// Whether a line is page furniture that can open a text dump above its headline: a date line
@@ -957,20 +985,35 @@ fn bios_after_written_by(texts: &[String], is_title: &[bool], found: &mut [Optio
         while j < n && bio.len() < 2 {
             if free(found, j) {
                 let t = texts.get(j).map_or("", String::as_str);
-                if t.chars().count() > 300 || !reads_as_bio(t, &name) {
+                if t.chars().count() > 400 || !reads_as_bio(t, &name) {
                     break;
                 }
                 bio.push(j);
             }
             j += 1;
         }
-        // Whatever follows the bio is no article text: debris, or short link lines.
-        let rest_is_furniture = (j..n).all(|i| {
-            !free(found, i)
-                || texts.get(i).is_some_and(|t| {
-                    headline_like(t) && t.chars().count() <= 100 || t.chars().count() <= 40
-                })
-        });
+        // Whatever follows the bio is no article text: debris, or short link lines, up to the
+        // end or to a furniture section's header (related links, comments, the footer), under
+        // which anything goes (readers' comments are long).
+        let mut rest_is_furniture = true;
+        for i in j..n {
+            let section = found.get(i).and_then(|d| d.as_ref()).is_some_and(|d| {
+                matches!(
+                    d.reason,
+                    "related" | "comments" | "footer" | "newsletter" | "tags" | "navigation"
+                )
+            });
+            if section {
+                break;
+            }
+            let short_line = texts.get(i).is_some_and(|t| {
+                headline_like(t) && t.chars().count() <= 100 || t.chars().count() <= 40
+            });
+            if free(found, i) && !short_line {
+                rest_is_furniture = false;
+                break;
+            }
+        }
         if bio.is_empty() || !rest_is_furniture {
             continue;
         }
