@@ -2,7 +2,7 @@
 //! benchmark's own metric ([`rhetor_ingest::extraction_bench`]).
 //!
 //! ```text
-//! cargo run --release -p rhetor-ingest --example extraction_benchmark -- [--raw] [--lost] [--dir PATH]
+//! cargo run --release -p rhetor-ingest --example extraction_benchmark -- [--raw] [--lost] [--via jsonl] [--dir PATH]
 //! ```
 //!
 //! Prints precision, recall, F1 and pages per second (one thread) for
@@ -12,6 +12,11 @@
 //!
 //! `--lost` lists, for pages where the pipeline scores lower recall than the raw body, the
 //! paragraphs that cleanup marked as debris although they share text with the ground truth.
+//! `--via jsonl` also sends every page as a JSONL line (`{"id", "url", "html"}`, written to a
+//! temporary folder that is removed afterwards) through `read_bytes(…, "bench.jsonl", …)`, scores
+//! that route the same way, and compares it page by page with the `.html` route: clean text,
+//! title, author, date, outlet and language. The JSONL line carries the page's URL, the file does
+//! not, as when a crawler's output is compared with saved pages.
 //! `--dir` points at the benchmark (default `../shared/data/article-extraction-benchmark` next to
 //! the workspace). The data is read in place and never copied.
 
@@ -23,9 +28,12 @@ use rhetor_doc::ParagraphKind;
 use rhetor_ingest::extraction_bench::{self as bench, BenchPage, PageCounts};
 use rhetor_ingest::{html, read_bytes, Options};
 
+const USAGE: &str = "extraction_benchmark [--raw] [--lost] [--via jsonl] [--dir PATH]";
+
 fn main() {
     let mut raw_only = false;
     let mut show_lost = false;
+    let mut via_jsonl = false;
     let mut dir: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -33,12 +41,19 @@ fn main() {
             "--raw" => raw_only = true,
             "--lost" => show_lost = true,
             "--dir" => dir = args.next().map(PathBuf::from),
+            "--via" => match args.next().as_deref() {
+                Some("jsonl") => via_jsonl = true,
+                other => {
+                    eprintln!("--via takes `jsonl`, not {other:?}");
+                    std::process::exit(2);
+                }
+            },
             "-h" | "--help" => {
-                println!("usage: extraction_benchmark [--raw] [--lost] [--dir PATH]");
+                println!("usage: {USAGE}");
                 return;
             }
             other => {
-                eprintln!("unknown argument {other:?}; usage: extraction_benchmark [--raw] [--lost] [--dir PATH]");
+                eprintln!("unknown argument {other:?}; usage: {USAGE}");
                 std::process::exit(2);
             }
         }
@@ -102,6 +117,12 @@ fn main() {
         "pages where the pipeline lost recall against the raw body: {}",
         worse.len()
     );
+    if via_jsonl {
+        if let Err(e) = jsonl_route(&pages, &articles, &opts) {
+            eprintln!("JSONL route: {e}");
+            std::process::exit(1);
+        }
+    }
     if show_lost {
         for &i in &worse {
             let (page, article) = (&pages[i], &articles[i]);
@@ -132,6 +153,120 @@ fn main() {
             }
         }
     }
+}
+
+/// One field of an article, for comparing two routes.
+type Field = fn(&rhetor_doc::Article) -> Option<String>;
+
+/// The same pages as JSONL lines with `html` and `url`: scores and a page-by-page comparison with
+/// the `.html` route.
+fn jsonl_route(
+    pages: &[BenchPage],
+    file_articles: &[Option<rhetor_doc::Article>],
+    opts: &Options,
+) -> std::io::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let path = tmp.path().join("bench.jsonl");
+    let mut lines = String::new();
+    for p in pages {
+        let line = serde_json::json!({
+            "id": p.id,
+            "url": p.url,
+            "html": html::decode(&p.html, None),
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&path, &lines)?;
+    let bytes = std::fs::read(&path)?;
+
+    let start = Instant::now();
+    let raw_bodies: Vec<String> = rhetor_ingest::jsonl::parse(&String::from_utf8_lossy(&bytes))
+        .into_iter()
+        .map(|r| r.map(|e| e.body).unwrap_or_default())
+        .collect();
+    let raw_secs = start.elapsed().as_secs_f64();
+    report(
+        "raw jsonl::parse",
+        &score(pages, &raw_bodies),
+        pages.len(),
+        raw_secs,
+    );
+
+    let start = Instant::now();
+    let items = read_bytes(&bytes, &path.display().to_string(), opts);
+    let secs = start.elapsed().as_secs_f64();
+    let mut by_id: std::collections::HashMap<String, rhetor_doc::Article> = items
+        .into_iter()
+        .filter_map(|i| i.ok())
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    let articles: Vec<Option<rhetor_doc::Article>> =
+        pages.iter().map(|p| by_id.remove(&p.id)).collect();
+    let bodies: Vec<String> = articles
+        .iter()
+        .map(|a| a.as_ref().map(body_without_title).unwrap_or_default())
+        .collect();
+    report(
+        "pipeline via jsonl",
+        &score(pages, &bodies),
+        pages.len(),
+        secs,
+    );
+
+    // Page by page against the .html route.
+    let fields: [(&str, Field); 6] = [
+        ("clean_text", |a| Some(a.clean_text.clone())),
+        ("title", |a| a.title.clone()),
+        ("author", |a| a.metadata.author.clone()),
+        ("published", |a| a.metadata.published.clone()),
+        ("outlet", |a| a.metadata.outlet.clone()),
+        ("language", |a| a.metadata.language.clone()),
+    ];
+    let both: Vec<(&rhetor_doc::Article, &rhetor_doc::Article)> = file_articles
+        .iter()
+        .zip(&articles)
+        .filter_map(|(f, j)| Some((f.as_ref()?, j.as_ref()?)))
+        .collect();
+    println!(
+        "jsonl vs .html route, {} pages read both ways ({} only as .html, {} only as jsonl):",
+        both.len(),
+        file_articles
+            .iter()
+            .zip(&articles)
+            .filter(|(f, j)| f.is_some() && j.is_none())
+            .count(),
+        file_articles
+            .iter()
+            .zip(&articles)
+            .filter(|(f, j)| f.is_none() && j.is_some())
+            .count(),
+    );
+    for (name, get) in fields {
+        let same = both.iter().filter(|(f, j)| get(f) == get(j)).count();
+        let set_file = both
+            .iter()
+            .filter(|(f, _)| get(f).is_some_and(|v| !v.is_empty()))
+            .count();
+        let set_jsonl = both
+            .iter()
+            .filter(|(_, j)| get(j).is_some_and(|v| !v.is_empty()))
+            .count();
+        println!(
+            "  {name:10} same on {same}/{}  (set: .html {}, jsonl {})",
+            both.len(),
+            set_file,
+            set_jsonl
+        );
+        for (f, j) in both.iter().filter(|(f, j)| get(f) != get(j)).take(5) {
+            if name == "clean_text" {
+                println!("    {}: differs", f.id);
+            } else {
+                println!("    {}: .html {:?} / jsonl {:?}", f.id, get(f), get(j));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The clean text minus the title, which the pipeline keeps as its first line.

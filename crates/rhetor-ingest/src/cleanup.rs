@@ -288,8 +288,47 @@ static CAPTION: Lazy<[Regex; 5]> = Lazy::new(|| {
     ]
 });
 
+const PLATFORM: &str =
+    r"(?:YouTube|Youtube|Twitter|X|Telegram|Facebook|Instagram|TikTok|Rumble|VK|Vimeo)";
+const POSSESSIVE: &str = r"(?:'s|’s|s'|s’)";
+
+/// A video's caption closed by the channel it came from: "Ukrainian artillery near Bakhmut. ©
+/// Ukraine's Armed Forces' YouTube account", "Source: Ramzan Kadyrov's Telegram channel", "Video
+/// posted on the governor's YouTube account", or the credit alone. The credit is a name in
+/// capitals, or any short name after a credit word ("Video", "Footage from", "Source:", "©"); a
+/// sentence that ends with one ("The clip was removed from the ministry's YouTube account.") has
+/// lower-case words before the name and no credit word, and stays.
+static VIDEO_CREDIT: Lazy<Regex> = Lazy::new(|| {
+    // "Volodymyr Zelensky's", "the Russian Ministry of Defence's", "RT's".
+    let capital_name = r"(?:the\s+)?\p{Lu}[\p{L}\p{N}.&'’-]*(?:\s+(?:\p{Lu}[\p{L}\p{N}.&'’-]*|of|the|and|for|de|al|von))*";
+    let lead = r"(?i:©|\(c\)|video|videos|footage|source|credit|credits|screenshot|screengrab|screen\s+grab|still|clip|courtesy(?:\s+of)?)(?i:\s+(?:posted|published|released|uploaded|shared|taken|obtained))?\s*(?i:(?::|-|–|—|/|from|via|by|on|to)\s*)*";
+    let any_name = r"(?:[\p{L}\p{N}.&'’-]+\s+){0,5}[\p{L}\p{N}.&'’-]+?";
+    re(&format!(
+        r"^(?:[^\n]{{0,200}}?(?:[.!?]\s+|\s[-–—|/]\s*|\s*©\s*|,\s+|:\s+|\s\())?\(?(?:{lead}{any_name}|{capital_name}){POSSESSIVE}\s+(?i:official\s+)?{PLATFORM}\s+(?i:account|channel|page|feed)\)?\.?$"
+    ))
+});
+
+/// "A still from a video posted on Volodymyr Zelensky's YouTube account", "Screenshot of footage
+/// shared on the governor's Telegram channel": a caption that is one noun phrase naming a picture
+/// and the channel it came from. A finite verb in it ("Footage of the strike was posted on …")
+/// makes it a sentence of the article, which stays.
+static MEDIA_FROM_CHANNEL: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
+        r"(?i)^(?:(?:a|an|the)\s+)?(?:still|screenshot|screengrab|screen\s+grab|frame|grab|image|photo|picture|video|footage|clip)s?\s+(?:from|of|taken\s+from|posted|published|shared|released|uploaded)\b.{{0,120}}{POSSESSIVE}\s+(?:official\s+)?{PLATFORM}\s+(?:account|channel|page|feed)\)?\.?$"
+    ))
+});
+
+/// A finite verb that makes a line a sentence rather than a caption's noun phrase.
+static FINITE_VERB: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)\b(?:is|are|was|were|has|have|had|will|would|can|could|did|does|do|said|says|shows|showed|appears|appeared)\b",
+    )
+});
+
 fn is_caption(t: &str) -> bool {
-    CAPTION.iter().any(|r| r.is_match(t)) && caption_ok(t)
+    let channel_caption =
+        VIDEO_CREDIT.is_match(t) || (MEDIA_FROM_CHANNEL.is_match(t) && !FINITE_VERB.is_match(t));
+    (CAPTION.iter().any(|r| r.is_match(t)) || channel_caption) && caption_ok(t)
 }
 
 /// "GET FOX BUSINESS ON THE GO BY CLICKING HERE", "Click here to get the app": a short line that
@@ -300,9 +339,12 @@ static PROMO: Lazy<Regex> = Lazy::new(|| {
     )
 });
 
+/// Bylines with a lead word. After "Written by" (and "Posted by"…) comes a capitalised name, or a
+/// few bare words ("posted by admin", "Posted by b on November 29, 2018 | Permalink"): "Written by
+/// hand, the letter ran to four pages." is body.
 static BYLINE_EXTRA: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s+.{1,80}|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)(?:\s+(?:from|in)\s+[\p{L} .,]{1,40})?\.?)$",
+        r"(?i)^(?:(?:additional\s+)?reporting\s+by\s+.{1,150}|(?:writing|editing|edited|compiled|translated|produced|research|graphics|design)\s+by\s+.{1,150}|(?:written|reported|posted|story|words|text)\s+by\s*:?\s+(?:(?-i:\p{Lu}).{0,79}|[^\s.,;!?]+(?:\s+[^\s.,;!?]+){0,2}(?:\s+(?:on|at|[|·•-])\s+.{1,60})?)|author\s*:\s*.{1,80}|by\s+(?:admin|administrator|editor|staff|guest|webmaster|the\s+editors)|(?:\S+\s+){0,4}contributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|article|story)(?:\s+(?:from|in)\s+[\p{L} .,]{1,40})?\.?)$",
     )
 });
 
@@ -393,6 +435,9 @@ fn classify_short(t: &str) -> Option<Debris> {
     if READ_TIME.is_match(t) {
         return Some(Debris::new("read_time"));
     }
+    if let Some(d) = read_time_and_date(t).or_else(|| glued_meta(t)) {
+        return Some(d);
+    }
     // A bare "2:31" or "0:00 / 3:24" is a media player's clock, not a time of day.
     if DURATION.is_match(t) {
         return Some(Debris::new("player"));
@@ -462,6 +507,72 @@ fn date_line(t: &str) -> Option<Debris> {
         published: d.iso,
         updated: d.updated,
     })
+}
+
+/// "6 min read Mar 1, 2020", "Mar 1, 2020 6 min read": a read time and a date side by side with no
+/// separator between them (with one, [`compound_meta_line`] reads the line). The date is the
+/// publication date.
+fn read_time_and_date(t: &str) -> Option<Debris> {
+    static HEAD: Lazy<Regex> = Lazy::new(|| {
+        re(r"(?i)^(\d{1,3}\s*min(?:ute)?s?\.?\s+(?:read|listen))\s*[·•|,]?\s*(\S.*)$")
+    });
+    static TAIL: Lazy<Regex> = Lazy::new(|| {
+        re(r"(?i)^(.*\S)\s*[·•|,]?\s*(\d{1,3}\s*min(?:ute)?s?\.?\s+(?:read|listen))$")
+    });
+    let date = HEAD
+        .captures(t)
+        .and_then(|c| c.get(2))
+        .or_else(|| TAIL.captures(t).and_then(|c| c.get(1)))
+        .and_then(|m| date_line(m.as_str()))?;
+    Some(Debris {
+        reason: "read_time",
+        ..date
+    })
+}
+
+/// Page furniture scraped with the spaces between its parts lost, as text dumps of real pages
+/// carry it: "6 min readMar 1, 2020" (a read time and a date), "11:46 GMT12 April 2021" (a clock
+/// time and a date), "2 hours agoMarch 3, 2024". The spaces put back, the line must read as a
+/// read time and a date, or as a date line with a full date: a glued line that only looks like one
+/// stays what it was.
+fn glued_meta(t: &str) -> Option<Debris> {
+    let u = unglue(t)?;
+    read_time_and_date(&u).or_else(|| date_line(&u).filter(|d| d.published.is_some()))
+}
+
+/// `t` with a space put back where a scrape glued a clock time's zone or am/pm to a day number
+/// ("GMT12 April"), a lower-case word to a month ("readMar 1"), or a year to a clock time or read
+/// time ("202111:46", "20206 min read"); `None` when there is no such place.
+fn unglue(t: &str) -> Option<String> {
+    static CLOCK_DAY: Lazy<Regex> = Lazy::new(|| {
+        re(
+            r"(?i)(\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?|gmt|utc|bst|cet|cest|eet|eest|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|aest|aedt))(\d)",
+        )
+    });
+    static WORD_MONTH: Lazy<Regex> = Lazy::new(|| {
+        re(r"(\p{Ll})((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\p{Ll}*\.?\s+\d)")
+    });
+    // "12 April 202111:46 GMT", "Mar 1, 20206 min read": a four-digit year, then the next number.
+    static YEAR_NEXT: Lazy<Regex> = Lazy::new(|| {
+        re(
+            r"(?i)(\b(?:19|20)\d{2})(\d{1,2}[:.]\d{2}\b|\d{1,3}\s*min(?:ute)?s?\.?\s+(?:read|listen)\b)",
+        )
+    });
+    let a = CLOCK_DAY.replace_all(t, "$1 $2");
+    let b = WORD_MONTH.replace_all(&a, "$1 $2");
+    let c = YEAR_NEXT.replace_all(&b, "$1 $2");
+    (c != t).then(|| c.into_owned())
+}
+
+/// Whether a line is page furniture that can open a text dump above its headline: a date line
+/// (glued or not), a byline or a read time. A plain-text file whose first lines are such is
+/// titled by the first line after them (see `pipeline::finish`).
+pub(crate) fn is_meta_line(line: &str) -> bool {
+    let t = normalise(line);
+    if t.chars().count() > SHORT {
+        return false;
+    }
+    classify_short(&t).is_some_and(|d| matches!(d.reason, "dateline" | "byline" | "read_time"))
 }
 
 /// "By Jane Doe, CNN", "Written by Jane Doe", "Reporting by Jane Doe; Editing by John Roe".
@@ -790,6 +901,8 @@ fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>
         }
     }
 
+    bios_after_written_by(texts, is_title, found);
+
     // An affiliation printed right under a byline ("By Jane Doe" / "BBC News, Yorkshire").
     for k in 1..n {
         let after_byline = found
@@ -831,6 +944,109 @@ fn context_pass(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>
             }
         }
     }
+}
+
+/// The author box after an article: "Written by Jane Roe" (or "About the author"), then a bio of a
+/// sentence or two ("Reporter covering media and democracy.", "Jane is a freelance writer…"),
+/// perhaps with follower counts between them. The bio is debris only where the box closes the
+/// article: there is body before the "Written by" line (two paragraphs, or 300 characters) and
+/// nothing after the bio but debris and short link lines. A "Written by" line at the top, with the
+/// article under it, keeps its article.
+fn bios_after_written_by(texts: &[String], is_title: &[bool], found: &mut [Option<Debris>]) {
+    static LEAD: Lazy<Regex> = Lazy::new(|| {
+        re(r"(?i)^(?:written\s+by\s*:?\s+\S.{0,80}|about\s+the\s+(?:author|writer))$")
+    });
+    let n = texts.len();
+    let free = |found: &[Option<Debris>], j: usize| {
+        found.get(j).is_some_and(|d| d.is_none()) && !is_title.get(j).copied().unwrap_or(true)
+    };
+    for k in 0..n {
+        let is_lead = texts.get(k).is_some_and(|t| LEAD.is_match(t))
+            && found.get(k).is_some_and(|d| d.is_some());
+        if !is_lead {
+            continue;
+        }
+        let before: Vec<&String> = (0..k)
+            .filter(|&j| free(found, j))
+            .filter_map(|j| texts.get(j))
+            .collect();
+        let body_chars: usize = before.iter().map(|t| t.chars().count()).sum();
+        if before.len() < 2 && body_chars < 300 {
+            continue;
+        }
+        // The bio: up to two free paragraphs right after the lead (debris between them is fine),
+        // each short and reading as a bio: it names the author, or a writer's trade.
+        let name = texts
+            .get(k)
+            .and_then(|t| author_from_byline(t))
+            .unwrap_or_default();
+        let mut bio = Vec::new();
+        let mut j = k + 1;
+        while j < n && bio.len() < 2 {
+            if free(found, j) {
+                let t = texts.get(j).map_or("", String::as_str);
+                if t.chars().count() > 400 || !reads_as_bio(t, &name) {
+                    break;
+                }
+                bio.push(j);
+            }
+            j += 1;
+        }
+        // Whatever follows the bio is no article text: debris, or short link lines, up to the
+        // end or to a furniture section's header (related links, comments, the footer), under
+        // which anything goes (readers' comments are long).
+        let mut rest_is_furniture = true;
+        for i in j..n {
+            let section = found.get(i).and_then(|d| d.as_ref()).is_some_and(|d| {
+                matches!(
+                    d.reason,
+                    "related" | "comments" | "footer" | "newsletter" | "tags" | "navigation"
+                )
+            });
+            if section {
+                break;
+            }
+            let short_line = texts.get(i).is_some_and(|t| {
+                headline_like(t) && t.chars().count() <= 100 || t.chars().count() <= 40
+            });
+            if free(found, i) && !short_line {
+                rest_is_furniture = false;
+                break;
+            }
+        }
+        if bio.is_empty() || !rest_is_furniture {
+            continue;
+        }
+        for b in bio {
+            if let Some(slot) = found.get_mut(b) {
+                *slot = Some(Debris::new("bio"));
+            }
+        }
+    }
+}
+
+/// "Jane Roe is a freelance journalist…", "Reporter covering media and democracy.", "Writer,
+/// runner, recovering editor": a line that names the author (any part of `name`) at its start, or
+/// a writer's trade.
+fn reads_as_bio(t: &str, name: &str) -> bool {
+    static TRADE: Lazy<Regex> = Lazy::new(|| {
+        re(
+            r"(?i)\b(?:writer|journalist|reporter|correspondent|editor|author|columnist|contributor|blogger|analyst|researcher|producer|founder|co-founder|professor|lecturer|fellow|freelance|freelancer|novelist|poet|essayist|commentator|podcaster|covering|covers|writes\s+about|based\s+in|formerly|previously)\b",
+        )
+    });
+    let first_word = t
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([',', '.', ':']);
+    let first_word = first_word
+        .strip_suffix("'s")
+        .or_else(|| first_word.strip_suffix("’s"))
+        .unwrap_or(first_word);
+    let names_author = name
+        .split_whitespace()
+        .any(|w| w.chars().count() >= 2 && w == first_word);
+    names_author || TRADE.is_match(t)
 }
 
 fn is_bare_tags_label(t: &str) -> bool {

@@ -1,9 +1,9 @@
 //! RSS (0.9x, 1.0, 2.0), Atom and JSON Feed files, through `feed-rs`: one [`Extracted`] per item,
-//! its HTML content turned into paragraphs by [`crate::html::fragment_to_text`].
+//! its HTML content read by [`crate::html::read_html`], the path HTML takes from every container.
 
 use feed_rs::model::{Entry, Feed, Text};
 
-use crate::html::{domain_of, fragment_to_text, sniff_prefix};
+use crate::html::{domain_of, fragment_to_text, read_html, sniff_prefix};
 use crate::{Extracted, IngestError};
 use rhetor_doc::Metadata;
 
@@ -51,6 +51,9 @@ fn first_element(xml: &str) -> Option<&str> {
 /// Each item gets `id` = its id (or link when the feed gives none), `source_suffix` = `#item{N}`
 /// (1-based), the title, a body from the full content (else the summary), and metadata: author,
 /// published date, `url` = the item's link, `outlet` = the feed's title, else the link's domain.
+/// Content that is a whole page gets main-content extraction and the page's metadata, as the same
+/// page saved as a file would; the item's title, author and date win over the page's, and the
+/// page's canonical link and site name over the item's link and the channel's title.
 /// Items with neither title nor text are skipped. Errors: [`IngestError::Feed`] when the bytes are
 /// not a feed feed-rs can read.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Extracted>, IngestError> {
@@ -124,22 +127,27 @@ fn item(
         .map(|t| collapse(&text_of(t)))
         .filter(|t| !t.is_empty());
 
-    let content_body = entry.content.as_ref().and_then(|c| {
+    // HTML content takes the one path HTML takes from every container: a whole page in an item
+    // gets main-content extraction and the page's metadata, an article's own markup is read as it
+    // is (see `html::read_html`).
+    let content_doc = entry.content.as_ref().and_then(|c| {
         let body = c.body.as_deref()?;
         let ty = c.content_type.to_string().to_ascii_lowercase();
-        Some(
-            if ty.contains("html") || ty.contains("xml") || looks_like_markup(body) {
-                fragment_to_text(body)
-            } else {
-                plain_paragraphs(body)
-            },
-        )
+        if ty.contains("html") || ty.contains("xml") || looks_like_markup(body) {
+            read_html(body.to_string(), link.as_deref()).ok()
+        } else {
+            Some(Extracted {
+                body: plain_paragraphs(body),
+                ..Extracted::default()
+            })
+        }
     });
-    let body = content_body
-        .filter(|b| !b.is_empty())
-        .or_else(|| entry.summary.as_ref().map(text_of))
-        .unwrap_or_default();
-    let body = drop_repeated_title(body, title.as_deref());
+    let doc = content_doc
+        .filter(|d| !d.body.is_empty())
+        .unwrap_or_else(|| Extracted {
+            body: entry.summary.as_ref().map(text_of).unwrap_or_default(),
+            ..Extracted::default()
+        });
 
     let author = {
         let names: Vec<String> = entry
@@ -157,28 +165,45 @@ fn item(
         (!names.is_empty()).then(|| names.join(", "))
     };
     let published = entry.published.or(entry.updated).map(|d| d.to_rfc3339());
-    let outlet = feed_title
-        .map(str::to_string)
-        .or_else(|| link.as_deref().and_then(domain_of))
-        .or_else(|| feed_link.and_then(domain_of));
-    let language = entry.language.as_deref().or(feed_lang).and_then(|l| {
-        let primary = l.trim().split(['-', '_']).next()?;
-        (primary.len() == 2 && primary.chars().all(|c| c.is_ascii_alphabetic()))
-            .then(|| primary.to_ascii_lowercase())
-    });
-    Extracted {
-        id,
-        source_suffix: Some(format!("#item{n}")),
-        title,
-        body,
-        metadata: Metadata {
-            outlet,
+    let item_language = entry.language.as_deref().and_then(primary_language);
+    // The item's own fields win over the page's; its link names the article when the page has no
+    // canonical link of its own.
+    let mut doc = doc.overlay(
+        title.clone(),
+        Metadata {
             author,
             published,
-            language,
-            url: link,
+            language: item_language,
+            ..Metadata::default()
         },
+    );
+    doc.body = drop_repeated_title(std::mem::take(&mut doc.body), title.as_deref());
+    let m = &mut doc.metadata;
+    if m.url.is_none() {
+        m.url = link.clone();
     }
+    // The channel's fields only fill gaps: the channel's title names the outlet unless the page
+    // names itself (a bare domain is no name of its own), the channel's language is the default.
+    let link_domain = link.as_deref().and_then(domain_of);
+    if m.outlet.is_none() || m.outlet == link_domain {
+        m.outlet = feed_title
+            .map(str::to_string)
+            .or(link_domain)
+            .or_else(|| feed_link.and_then(domain_of));
+    }
+    if m.language.is_none() {
+        m.language = feed_lang.and_then(primary_language);
+    }
+    doc.id = id;
+    doc.source_suffix = Some(format!("#item{n}"));
+    doc
+}
+
+/// `en`, `en-US` → `en`; anything that is not a two-letter code → `None`.
+fn primary_language(l: &str) -> Option<String> {
+    let primary = l.trim().split(['-', '_']).next()?;
+    (primary.len() == 2 && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| primary.to_ascii_lowercase())
 }
 
 /// Text of a feed text construct: HTML ones through [`fragment_to_text`], plain ones re-flowed.

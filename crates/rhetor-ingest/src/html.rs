@@ -120,6 +120,54 @@ pub fn extract(bytes: &[u8], url: Option<&str>) -> Result<Extracted, IngestError
     extract_str(html, url)
 }
 
+/// HTML to a document, whatever carried it: a `.html` file, a feed item's content, a WARC
+/// record's payload, a JSONL line's `html`. This is the one path HTML takes, so the same page gives
+/// the same title, metadata and text through every container.
+///
+/// A page (a doctype, `<html>`, `<head>`, `<body>`, `<title>` or `<meta>`, or a page's furniture:
+/// `<nav>`, `<header>`, `<footer>`, `<aside>`, `<menu>`, `<main>`) goes through main-content
+/// extraction and the page's metadata ([`extract_str`]). Anything else is the article's own markup,
+/// as feeds carry it (`<p>…</p><ul>…</ul>`): there is no boilerplate to find, and the extractors
+/// would drop short articles, so its text is read as it is ([`fragment_to_text`]) and its only
+/// metadata is `url`.
+///
+/// The container's own fields (a JSONL line's `title`, a feed item's author…) are laid over the
+/// result by the caller with [`Extracted::overlay`].
+///
+/// Errors: as [`extract_str`]; [`IngestError::NoContent`] for a fragment without text.
+pub fn read_html(html: String, url: Option<&str>) -> Result<Extracted, IngestError> {
+    if is_page(&html) {
+        return extract_str(html, url);
+    }
+    let body = fragment_to_text(&html);
+    if body.is_empty() {
+        return Err(IngestError::NoContent);
+    }
+    Ok(Extracted {
+        body,
+        metadata: Metadata {
+            url: url
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string),
+            ..Metadata::default()
+        },
+        ..Extracted::default()
+    })
+}
+
+/// Whether HTML is (most of) a web page rather than an article's own markup: see [`read_html`].
+/// Looks at the whole text, not a prefix: a scraped `<body>` can open with kilobytes of scripts.
+fn is_page(html: &str) -> bool {
+    if looks_like_html(html.as_bytes()) {
+        return true;
+    }
+    static FURNITURE: Lazy<Option<Regex>> = Lazy::new(|| {
+        Regex::new(r"(?i)<(?:!doctype\s+html|html|head|body|title|meta|nav|header|footer|aside|menu|main)[\s>/]").ok()
+    });
+    FURNITURE.as_ref().is_some_and(|re| re.is_match(html))
+}
+
 /// Container nesting beyond which we do not hand a page to the HTML parser at all: html5ever's
 /// scope checks make parsing quadratic in the depth (50,000 nested `<div>`s take half a minute),
 /// and no real page comes near this.
@@ -466,7 +514,7 @@ fn fallback_paragraphs(doc: &Html) -> String {
 /// the page's title candidates counts (headline, `og:title`, `<h1>`, `<title>`), and a paragraph
 /// that is the `<title>` without the site's name too. Only the first two paragraphs are checked:
 /// a heading further down is part of the article.
-fn drop_leading_title(body: &str, candidates: &[String]) -> String {
+pub(crate) fn drop_leading_title(body: &str, candidates: &[String]) -> String {
     let key = |s: &str| {
         s.chars()
             .filter(|c| c.is_alphanumeric())

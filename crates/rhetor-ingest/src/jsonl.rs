@@ -1,9 +1,9 @@
 //! JSONL: one article per line, as a JSON object with `title`, `text` or `html`, `url`, `outlet`,
-//! `published`, and optionally `id` and `author`.
+//! `published`, and optionally `id`, `author` and `language`.
 
 use serde_json::{Map, Value};
 
-use crate::html::{domain_of, fragment_to_text, iso_date};
+use crate::html::{domain_of, iso_date, read_html};
 use crate::{Extracted, IngestError};
 use rhetor_doc::Metadata;
 
@@ -12,9 +12,13 @@ use rhetor_doc::Metadata;
 /// gives `Err(IngestError::Jsonl { line, reason })`; the other lines still come.
 ///
 /// `text` is taken as plain text: its blank-line-separated paragraphs are kept, single newlines
-/// inside a paragraph become spaces. `html` goes through [`fragment_to_text`]; when both are given,
-/// `text` wins. `published` is normalised to ISO 8601 when it is a date we can read, and dropped
-/// otherwise; `outlet` defaults to the URL's domain.
+/// inside a paragraph become spaces. `html` takes the one path HTML takes from every container
+/// ([`read_html`]): a page gets main-content extraction and the page's metadata (title, author,
+/// date, site name, language, canonical URL), just as the same page saved as a `.html` file;
+/// the line's own `title`, `outlet`, `author`, `published` and `language`, when given, win over
+/// the page's. When both `text` and `html` are given, `text` wins. `published` is normalised to
+/// ISO 8601 when it is a date we can read, and dropped otherwise; `outlet` defaults to the page's
+/// site name, else the URL's domain.
 pub fn parse(text: &str) -> Vec<Result<Extracted, IngestError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.split('\n')
@@ -30,21 +34,9 @@ fn parse_line(line: &str, n: usize) -> Result<Extracted, IngestError> {
     let Value::Object(obj) = value else {
         return Err(err("not a JSON object".into()));
     };
-    let body = match (string(&obj, "text"), string(&obj, "html")) {
-        (Some(t), _) if !t.trim().is_empty() => plain_paragraphs(&t),
-        (_, Some(h)) if !h.trim().is_empty() => fragment_to_text(&h),
-        _ => return Err(err("no `text` or `html` field with content".into())),
-    };
-    if body.is_empty() {
-        return Err(err("`text`/`html` holds no text".into()));
-    }
     let url = string(&obj, "url")
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty());
-    let outlet = string(&obj, "outlet")
-        .map(|o| collapse(&o))
-        .filter(|o| !o.is_empty())
-        .or_else(|| url.as_deref().and_then(domain_of));
     let id = match obj.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -67,21 +59,55 @@ fn parse_line(line: &str, n: usize) -> Result<Extracted, IngestError> {
         let primary = l.trim().split(['-', '_']).next()?.to_ascii_lowercase();
         (primary.len() == 2 && primary.chars().all(|c| c.is_ascii_alphabetic())).then_some(primary)
     });
-    Ok(Extracted {
-        id,
-        source_suffix: Some(format!(":{n}")),
-        title: string(&obj, "title")
-            .map(|t| collapse(&t))
-            .filter(|t| !t.is_empty()),
-        body,
-        metadata: Metadata {
+    let title = string(&obj, "title")
+        .map(|t| collapse(&t))
+        .filter(|t| !t.is_empty());
+    let outlet = string(&obj, "outlet")
+        .map(|o| collapse(&o))
+        .filter(|o| !o.is_empty());
+    let published = string(&obj, "published").and_then(|d| iso_date(&d));
+
+    let doc = match (string(&obj, "text"), string(&obj, "html")) {
+        (Some(t), _) if !t.trim().is_empty() => Extracted {
+            body: plain_paragraphs(&t),
+            metadata: Metadata {
+                outlet: url.as_deref().and_then(domain_of),
+                url: url.clone(),
+                ..Metadata::default()
+            },
+            ..Extracted::default()
+        },
+        // The one path for HTML: a page gets main-content extraction and its metadata, exactly as
+        // the same page saved as a `.html` file.
+        (_, Some(h)) if !h.trim().is_empty() => match read_html(h, url.as_deref()) {
+            Ok(doc) => doc,
+            Err(IngestError::NoContent) => return Err(err("`html` holds no text".into())),
+            Err(e) => return Err(err(format!("`html`: {e}"))),
+        },
+        _ => return Err(err("no `text` or `html` field with content".into())),
+    };
+    if doc.body.is_empty() {
+        return Err(err("`text`/`html` holds no text".into()));
+    }
+    // The line's own fields win over what the page says. Its `url` is where the page was fetched
+    // (a WARC record's target URI, in effect): it resolves the page's links and names the outlet
+    // when nothing else does, but a canonical link on the page names the article.
+    let mut doc = doc.overlay(
+        title,
+        Metadata {
             outlet,
             author,
-            published: string(&obj, "published").and_then(|d| iso_date(&d)),
+            published,
             language,
-            url,
+            url: None,
         },
-    })
+    );
+    if doc.metadata.url.is_none() {
+        doc.metadata.url = url;
+    }
+    doc.id = id;
+    doc.source_suffix = Some(format!(":{n}"));
+    Ok(doc)
 }
 
 fn string(obj: &Map<String, Value>, key: &str) -> Option<String> {

@@ -39,3 +39,28 @@ pub struct Extracted {
     pub body: String,
     pub metadata: Metadata,
 }
+
+impl Extracted {
+    /// Lay the fields a container states about its document (a JSONL line's `title`, `author`,
+    /// `published`…, a feed item's) over what the page itself says: each field given wins, the
+    /// others keep the page's value. A given title also leaves the top of the body when the body
+    /// opens with it, as [`html`] does for the page's own title.
+    pub fn overlay(mut self, title: Option<String>, given: Metadata) -> Self {
+        if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
+            self.body = html::drop_leading_title(&self.body, std::slice::from_ref(&t));
+            self.title = Some(t);
+        }
+        let m = &mut self.metadata;
+        let over = |slot: &mut Option<String>, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                *slot = Some(v);
+            }
+        };
+        over(&mut m.outlet, given.outlet);
+        over(&mut m.author, given.author);
+        over(&mut m.published, given.published);
+        over(&mut m.language, given.language);
+        over(&mut m.url, given.url);
+        self
+    }
+}

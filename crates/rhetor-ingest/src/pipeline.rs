@@ -16,6 +16,9 @@ pub enum TitleRule {
     NoTitle,
 }
 
+/// How many furniture lines (date, byline, read time) may stand above a plain-text file's headline.
+const MAX_LINES_ABOVE_TITLE: usize = 3;
+
 /// Build an article from an extracted document: the text is the title, a blank line, then the body,
 /// the same layout as SemEval article files, so paragraph numbering works the same everywhere.
 pub fn from_extracted(ex: Extracted, id: String, source: String) -> Article {
@@ -39,9 +42,23 @@ pub fn finish(article: &mut Article, rule: TitleRule) {
     article.paragraphs = rhetor_text::paragraphs(&article.text);
     article.title = None;
     if rule != TitleRule::NoTitle {
-        if let Some(first) = article.paragraphs.first_mut() {
+        // A text dump of a page may open with the page's furniture above the headline: a date
+        // line ("11:46 GMT12 April 2021"), a byline, a read time. Those lines are no title; the
+        // headline is the first line after them (cleanup marks them and reads their date).
+        let skip = if rule == TitleRule::FirstLineIfHeadline {
+            article
+                .paragraphs
+                .iter()
+                .take(MAX_LINES_ABOVE_TITLE)
+                .take_while(|p| cleanup::is_meta_line(article_slice(&article.text, p.start, p.end)))
+                .count()
+        } else {
+            0
+        };
+        let first_index = article.paragraphs.first().map(|p| p.index);
+        if let Some(first) = article.paragraphs.get_mut(skip) {
             let line = article_slice(&article.text, first.start, first.end);
-            let is_title = first.index == 1
+            let is_title = first_index == Some(1)
                 && (rule == TitleRule::FirstLine || rhetor_text::looks_like_headline(line));
             if is_title {
                 first.kind = ParagraphKind::Title;

@@ -172,7 +172,8 @@ pub fn read_bytes(bytes: &[u8], name: &str, opts: &Options) -> Vec<Item> {
             if looks_binary(&bytes) {
                 return fail(IngestError::Binary);
             }
-            match html::extract(&bytes, None) {
+            // The one path HTML takes, whatever carries it (see `html::read_html`).
+            match html::read_html(html::decode(&bytes, None), None) {
                 Ok(ex) => vec![Ok(assemble(ex, &stem, name))],
                 Err(e) => fail(e),
             }

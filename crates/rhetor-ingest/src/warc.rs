@@ -1,5 +1,5 @@
 //! WARC archives (already un-gzipped by the reader): the HTML pages among their `response`
-//! records, each through [`crate::html::extract`].
+//! records, each through [`crate::html::read_html`], the path HTML takes from every container.
 //!
 //! Records are framed with the `warc` crate's byte-slice parser (`warc::parser::record`), not its
 //! streaming reader: the reader adds `Content-Length + 4` unchecked (an overflow panic on a forged
@@ -156,7 +156,7 @@ fn record_to_doc(
         .map(|c| c.trim_matches(['"', '\'', ' ']).to_string())
         .next();
     let page = html::decode(&payload, charset.as_deref());
-    match html::extract_str(page, url.as_deref()) {
+    match html::read_html(page, url.as_deref()) {
         Ok(mut ex) => {
             ex.source_suffix = Some(format!("#record{n}"));
             if ex.metadata.url.is_none() {

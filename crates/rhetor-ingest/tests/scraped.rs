@@ -9,6 +9,8 @@ struct Case {
     /// Starts of every body paragraph, in order: nothing more, nothing less.
     body: &'static [&'static str],
     author: Option<&'static str>,
+    /// Publication date read out of the page's furniture, when the case checks it.
+    published: Option<&'static str>,
 }
 
 const CASES: &[Case] = &[
@@ -23,6 +25,7 @@ const CASES: &[Case] = &[
             "The consequences are measurable.",
         ],
         author: Some("Jane Roe"),
+        published: Some("2024-03-03"),
     },
     Case {
         file: "rt.txt",
@@ -34,6 +37,7 @@ const CASES: &[Case] = &[
             "The sanctions target banks",
         ],
         author: None,
+        published: None,
     },
     Case {
         file: "bbc.txt",
@@ -45,6 +49,36 @@ const CASES: &[Case] = &[
             "Critics said the sum",
         ],
         author: Some("Jane Smith"),
+        published: None,
+    },
+    // Medium with its separators lost in the scrape: the read time glued to the date, and the
+    // author box ("Written by", a one-line bio) with no follower count between them. Body lines
+    // that look like them ("a 6 min read", "Written by hand") stay.
+    Case {
+        file: "medium_glued.txt",
+        title: "Why I Left the Newsroom",
+        body: &[
+            "I worked at the Harlow Ledger",
+            "My editor used to say",
+            "Written by hand, my resignation letter",
+            "“You will miss it,”",
+        ],
+        author: Some("Jane Roe"),
+        published: Some("2020-03-01"),
+    },
+    // RT as text: a clock time glued to the date on the first line, above the headline; a video
+    // caption closed by a channel credit. A body sentence that names the channel stays.
+    Case {
+        file: "rt_glued.txt",
+        title: "Kremlin denies troop build-up near Ukraine border",
+        body: &[
+            "Moscow has rejected Western claims",
+            "“Russia moves its troops",
+            "Footage of the column, which the ministry posted",
+            "Peskov said the exercises",
+        ],
+        author: None,
+        published: Some("2021-04-12T11:46:00+00:00"),
     },
 ];
 
@@ -74,6 +108,14 @@ fn scraped_text_dumps_are_cleaned_without_losing_the_body() {
         if let Some(author) = case.author {
             if a.metadata.author.as_deref() != Some(author) {
                 problems.push(format!("{}: author {:?}", case.file, a.metadata.author));
+            }
+        }
+        if let Some(published) = case.published {
+            if a.metadata.published.as_deref() != Some(published) {
+                problems.push(format!(
+                    "{}: published {:?}",
+                    case.file, a.metadata.published
+                ));
             }
         }
         if a.clean_text.contains('\u{a0}') {

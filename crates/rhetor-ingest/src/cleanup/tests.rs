@@ -67,6 +67,8 @@ fn bylines_go_and_fill_author() {
             "By Jane Doe, CNN",
             "By Jane Doe and John Roe, Reuters",
             "Written by Jane Doe",
+            "Posted by admin",
+            "Posted by b on November 29, 2018 at 10:23 AM | Permalink",
             "Reporting by Jane Doe; Editing by John Roe",
             "Additional reporting by Max Muster in Berlin",
             "Jane Doe contributed to this report.",
@@ -404,6 +406,8 @@ fn tricky_body_paragraphs_stay() {
         "Following the shooting, students lobbied politicians for gun control.",
         "Subscribers to the newsletter were told nothing, the lawsuit says.",
         "Sign up for the draft was compulsory for every man over 18, and thousands refused.",
+        "Written by hand, the letter ran to four pages.",
+        "Posted by mistake, the message was deleted within minutes.",
     ]);
 }
 
@@ -1056,4 +1060,166 @@ fn nyt_guardian_medium_substack_furniture_goes() {
         "related",
         &["Mehr zum Thema – Gasversorgung: Städtebund sieht Stadtwerke vor Existenzkrise"],
     );
+}
+
+/// Body kinds (text of every paragraph that is not debris, title included).
+fn kept(a: &Article) -> Vec<String> {
+    kinds(a)
+        .into_iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(t, _)| t)
+        .collect()
+}
+
+#[test]
+fn a_read_time_glued_to_a_date_goes_and_dates_the_article() {
+    assert_debris(
+        "read_time",
+        &[
+            "6 min readMar 1, 2020",
+            "12 min readDec 24, 2023",
+            "3 min listenJan 5, 2024",
+            "6 min read Mar 1, 2020",
+            "Mar 1, 2020 6 min read",
+            "Mar 1, 20206 min read",
+        ],
+    );
+    let a = article(
+        "How I Quit Social Media\n\nJane Doe\n\nFollow\n\n6 min readMar 1, 2020\n\n\
+         I deleted every app on a Tuesday.\n\nIt was hard at first.",
+    );
+    assert_eq!(a.metadata.published.as_deref(), Some("2020-03-01"));
+    assert_eq!(a.metadata.author.as_deref(), Some("Jane Doe"));
+    assert_eq!(
+        kept(&a),
+        vec![
+            "How I Quit Social Media",
+            "I deleted every app on a Tuesday.",
+            "It was hard at first."
+        ]
+    );
+    // Look-alikes in the body: a read time and a date inside a sentence.
+    assert_body(&[
+        "A 6 min read of the report, published Mar 1, 2020, shows the cuts.",
+        "Readers spent 6 min reading on Mar 1, 2020, the figures show.",
+        "The 6 min readMar 1 column was the most read story of the year.",
+    ]);
+}
+
+#[test]
+fn a_clock_time_glued_to_a_date_is_a_dateline() {
+    assert_debris(
+        "dateline",
+        &[
+            "11:46 GMT12 April 2021",
+            "9:05 am12 March 2024",
+            "2 hours agoMarch 3, 2024",
+            "12 April 202111:46 GMT",
+        ],
+    );
+    let a = article(
+        "Headline\n\n11:46 GMT12 April 2021\n\nMoscow has warned that the sanctions will backfire.",
+    );
+    assert_eq!(
+        a.metadata.published.as_deref(),
+        Some("2021-04-12T11:46:00+00:00")
+    );
+    assert_body(&[
+        "At 11:46 GMT12 April 2021 the first shots were fired, the report says.",
+        "The 11:46 train on 12 April 2021 never left the station.",
+    ]);
+    assert!(is_meta_line("11:46 GMT12 April 2021"));
+    assert!(!is_meta_line("Kremlin says new sanctions will backfire"));
+}
+
+#[test]
+fn an_author_bio_after_written_by_goes() {
+    let body =
+        "I worked at the Harlow Ledger for twelve years, and for most of them I loved it.\n\n\
+                Last month I handed in my notice, and this is why.\n\n";
+    for (bio, between) in [
+        (
+            "Reporter covering media and democracy. Formerly at the Harlow Ledger.",
+            "",
+        ),
+        (
+            "Jane Roe is a freelance journalist based in Leeds who writes about energy and climate.",
+            "",
+        ),
+        (
+            "Writer, runner, recovering editor. I write about newsrooms and the people in them",
+            "1.2K Followers\n\n·\n\n12 Following\n\n",
+        ),
+    ] {
+        let text = format!(
+            "Why I left the newsroom\n\n{body}Written by Jane Roe\n\n{between}{bio}\n\n\
+             More from Jane Roe\n\nWhy local news matters\n\nHelp\n\nStatus"
+        );
+        let a = article(&text);
+        let k = kinds(&a);
+        let reason = k.iter().find(|(t, _)| t == bio).and_then(|(_, r)| r.clone());
+        assert_eq!(reason.as_deref(), Some("bio"), "{bio:?} in {k:#?}");
+        assert_eq!(
+            kept(&a),
+            vec![
+                "Why I left the newsroom",
+                "I worked at the Harlow Ledger for twelve years, and for most of them I loved it.",
+                "Last month I handed in my notice, and this is why."
+            ]
+        );
+    }
+    // Look-alike: "Written by" at the top, the article under it.
+    let a = article(
+        "Council closes library\n\nWritten by Jane Roe\n\n\
+         The council voted on Tuesday to close the Elm Street library.\n\n\
+         Jane Roe, who has used the library for forty years, said she was heartbroken.",
+    );
+    assert_eq!(
+        kept(&a),
+        vec![
+            "Council closes library",
+            "The council voted on Tuesday to close the Elm Street library.",
+            "Jane Roe, who has used the library for forty years, said she was heartbroken."
+        ]
+    );
+    // Look-alike: a "Written by" line in the middle of an article, with more article after it.
+    let a = article(&format!(
+        "Why I left the newsroom\n\n{body}Written by Jane Roe\n\n\
+         The first piece I wrote there was about a bridge.\n\n\
+         The last one, years later, was about the same bridge, and nobody read it, which told me \
+         everything I needed to know about where the town's attention had gone."
+    ));
+    assert!(
+        kinds(&a).iter().all(|(_, r)| r.as_deref() != Some("bio")),
+        "{:#?}",
+        kinds(&a)
+    );
+}
+
+#[test]
+fn a_video_caption_with_a_channel_credit_goes() {
+    assert_debris(
+        "caption",
+        &[
+            "Ukrainian artillery fires near Bakhmut. © Ukraine's Armed Forces' YouTube account",
+            "Volodymyr Zelensky's YouTube account",
+            "Footage of the blast, filmed by a resident. Source: Governor Vyacheslav Gladkov's Telegram channel",
+            "Video posted on the governor's YouTube account",
+            "Screenshot from the Russian Defence Ministry's YouTube account",
+            "Rescuers search the rubble in Dnipro (Ukrainian Emergency Service's YouTube account)",
+            "The president addresses the nation on Friday evening - the President's Office's YouTube account",
+            "A still from a video posted on Volodymyr Zelensky's YouTube account",
+            "Screenshot of footage shared on the governor's Telegram channel",
+        ],
+    );
+    assert_body(&[
+        "The clip was later removed from the ministry's YouTube account.",
+        "He said he had subscribed to Lin's YouTube channel.",
+        "Footage of the strike was posted on the ministry's YouTube account.",
+        "Within hours the video had a million views on the Kremlin's YouTube account.",
+        "\"It is fake,\" he said of the clip on Zelensky's YouTube account.",
+        "Santilli started his YouTube channel in 2009, and his first videos were about guns.",
+        "A video of the strike was posted on the ministry's YouTube account.",
+        "Footage from the scene appeared hours later on the governor's Telegram channel.",
+    ]);
 }
