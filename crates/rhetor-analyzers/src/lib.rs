@@ -5,11 +5,13 @@
 //! - [`techniques`]: the fine-tuned encoder with a paragraph head and a B/I/O token head.
 //! - [`article`]: article-level linear heads (genre, frames) over pooled paragraph states,
 //!   technique profile, style features and hashed words.
+//! - [`display`]: which technique spans `rhetor analyze` shows by default.
 //! - [`pipeline`]: [`pipeline::Analyzer`], which loads everything once and annotates articles.
 //! - [`train`]: the recipe (`rhetor train`).
 
 pub mod article;
 pub mod data;
+pub mod display;
 pub mod linear;
 pub mod opinion;
 pub mod pipeline;

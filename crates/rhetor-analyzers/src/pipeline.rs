@@ -10,6 +10,7 @@ use rhetor_doc::{
 use serde::{Deserialize, Serialize};
 
 use crate::article::{dense_features, paragraph_word_counts, ArticleHeads, ArticleScores};
+use crate::display::DisplayConfig;
 use crate::techniques::{TechniqueModel, Thresholds, TokenStates};
 use crate::train::TechniqueScores;
 use crate::{AnalyzeError, Result};
@@ -92,6 +93,8 @@ pub fn find_model_dir() -> Option<PathBuf> {
 pub struct Analyzer {
     pub model: TechniqueModel,
     pub config: AnalyzerConfig,
+    /// Which spans are shown by default (`display.json` next to `analyzer.json`).
+    pub display: DisplayConfig,
 }
 
 impl Analyzer {
@@ -121,11 +124,17 @@ impl Analyzer {
             });
         }
         let model = TechniqueModel::load(dir, threads)?;
-        Ok(Self { model, config })
+        let display = DisplayConfig::load(dir)?;
+        Ok(Self {
+            model,
+            config,
+            display,
+        })
     }
 
     /// Adds techniques (spans and per paragraph), genre and frames to `article`. Debris
-    /// paragraphs are not analysed.
+    /// paragraphs are not analysed. Technique spans get their default display decision
+    /// ([`DisplayConfig::apply`]; re-apply it with a user threshold to show more).
     pub fn annotate(&self, article: &mut Article) -> Result<()> {
         self.annotate_inner(article, false).map(|_| ())
     }
@@ -182,6 +191,9 @@ impl Analyzer {
                     start: s,
                     end: e,
                     score,
+                    confidence: score,
+                    shown: true,
+                    hidden: None,
                 });
                 if th.spans_imply_paragraph && !chosen.iter().any(|c| &c.label == l) {
                     chosen.push(LabelScore {
@@ -197,6 +209,8 @@ impl Analyzer {
             });
         }
         article.techniques.sort_by_key(|t| (t.start, t.end));
+        self.display
+            .apply(article, Some(&self.config.thresholds.lexicon), None);
 
         let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
         let heads = &self.config.article_heads;

@@ -85,6 +85,12 @@ pub struct AnalyzeArgs {
     /// Only read and segment the articles: no techniques, genre or frames.
     #[arg(long)]
     pub no_models: bool,
+    /// Show every technique span whose confidence (0-1; 0.5 is each technique's display
+    /// threshold) reaches this, instead of the default display filter. Spans of only function
+    /// words, bare names, fragments and repeats at one place stay hidden; the JSON keeps every
+    /// span either way (`shown`), and the SemEval formats are not filtered.
+    #[arg(long, value_name = "CONFIDENCE", alias = "min-confidence")]
+    pub min_score: Option<f32>,
 }
 
 /// Files handled per parallel batch: results are written in input order batch by batch, so memory
@@ -103,6 +109,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
         threads: args.threads.unwrap_or(0),
         analyze: !args.no_models,
         max_size: args.max_size,
+        min_score: args.min_score,
     })
     .context("use --no-models to only read the articles")?;
     if !args.quiet {
@@ -413,7 +420,7 @@ pub fn render_text(a: &Article, color: bool) -> String {
         ));
     }
     let preview: String = a.clean_text.chars().take(240).collect();
-    if !preview.is_empty() && a.techniques.is_empty() {
+    if !preview.is_empty() && !a.techniques.iter().any(|t| t.shown) {
         let ellipsis = if a.clean_text.chars().count() > 240 {
             "…"
         } else {
@@ -486,8 +493,9 @@ fn render_analysis(a: &Article, color: bool) -> String {
         .iter()
         .filter(|p| !p.techniques.is_empty())
         .count();
+    let shown: Vec<&rhetor_doc::TechniqueSpan> = a.techniques.iter().filter(|t| t.shown).collect();
     let mut counts: Vec<(String, usize)> = vec![];
-    for t in &a.techniques {
+    for t in &shown {
         match counts.iter_mut().find(|(k, _)| *k == t.technique) {
             Some((_, n)) => *n += 1,
             None => counts.push((t.technique.clone(), 1)),
@@ -499,14 +507,14 @@ fn render_analysis(a: &Article, color: bool) -> String {
         .map(|(k, n)| format!("{} ×{n}", k.replace('_', " ")))
         .collect();
     s.push_str(&format!(
-        "{bold}Techniques{reset}  {} span(s); {with} of {} paragraphs flagged{}{}\n",
-        a.techniques.len(),
+        "{bold}Techniques{reset}  {} span(s) shown; {with} of {} paragraphs flagged{}{}\n",
+        shown.len(),
         a.paragraph_techniques.len(),
         if summary.is_empty() { "" } else { ": " },
         summary.join(", ")
     ));
     let chars: Vec<char> = a.text.chars().collect();
-    let mut spans: Vec<&rhetor_doc::TechniqueSpan> = a.techniques.iter().collect();
+    let mut spans = shown.clone();
     spans.sort_by(|x, y| y.score.total_cmp(&x.score));
     spans.truncate(MAX_LISTED_SPANS);
     spans.sort_by_key(|t| (t.start, t.end));
@@ -536,10 +544,11 @@ fn render_analysis(a: &Article, color: bool) -> String {
             t.end
         ));
     }
-    if a.techniques.len() > spans.len() {
+    let more = shown.len() - spans.len();
+    let hidden = a.techniques.len() - shown.len();
+    if more > 0 || hidden > 0 {
         s.push_str(&format!(
-            "  {dim}… {} more (all of them in --format json){reset}\n",
-            a.techniques.len() - spans.len()
+            "  {dim}… {more} more shown, {hidden} below the display filter (all of them in --format json; --min-score to show more){reset}\n"
         ));
     }
     s

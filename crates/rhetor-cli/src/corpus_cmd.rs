@@ -102,6 +102,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
         threads,
         analyze: true,
         max_size: args.max_size,
+        min_score: None,
     })?;
     if !args.quiet {
         for n in pipeline.notices() {

@@ -75,7 +75,8 @@ fn add_stories_compare_search_stats_end_to_end() {
 
     let v = json(&rhetor(&["stats", "--db", d, "--format", "json"]));
     assert_eq!(v["articles"], 3);
-    assert_eq!(v["outlets"], 3);
+    // The plain-text file names no outlet: two outlets known.
+    assert_eq!(v["outlets"], 2);
 
     let v = json(&rhetor(&["stories", "--db", d, "--format", "json"]));
     let stories = v["stories"].as_array().unwrap();
@@ -153,4 +154,66 @@ fn reading_a_missing_corpus_names_the_folder() {
     let out = rhetor(&["stories", "--db", d.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing-here"));
+}
+
+#[test]
+fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let n = 40;
+    for i in 0..n {
+        let text = format!(
+            "Council item {i}: the {} street works get a budget\n\nThe council of Tarnwick voted on item {i} on Monday, \
+             giving {} thousand pounds to repairs on the {} street, the clerk said.\n",
+            ["north", "south", "east", "west", "mill"][i % 5],
+            10 + i,
+            ["north", "south", "east", "west", "mill"][i % 5]
+        );
+        std::fs::write(input.join(format!("item-{i:02}.txt")), text).unwrap();
+    }
+    let db = dir.path().join("db");
+    let (i, d) = (input.to_str().unwrap(), db.to_str().unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rhetor"))
+        .args(["add", "--db", d, "--threads", "1", "-q", i])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL) as soon as a first batch is committed, before it could finish.
+    let started = std::time::Instant::now();
+    let mut killed_at = None;
+    while started.elapsed().as_secs() < 600 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("add finished before it could be killed ({status}); make the input larger");
+        }
+        let count = rhetor_corpus::SqliteStore::open(&db)
+            .ok()
+            .and_then(|s| rhetor_corpus::Store::stats(&s).ok())
+            .map(|s| s.articles)
+            .unwrap_or(0);
+        if count > 0 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            killed_at = Some(count);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed_at = killed_at.expect("no batch committed in time");
+    assert!(killed_at < n as u64, "killed after {killed_at} of {n}");
+    let out = rhetor(&["add", "--db", d, "--format", "json", "--threads", "1", i]);
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["corpus"]["articles"], n as u64, "every article stored exactly once: {v}");
+    assert_eq!(v["added"].as_u64().unwrap() + v["duplicates"].as_u64().unwrap(), n as u64);
+    let stories = json(&rhetor(&["stories", "--db", d, "--format", "json", "--limit", "1000"]));
+    let members: usize = stories["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["articles"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(members, n, "every article in exactly one story");
 }

@@ -78,6 +78,9 @@ fn quake_articles() -> Vec<Article> {
         start: 0,
         end: 10,
         score: 0.9,
+        confidence: 0.9,
+        shown: true,
+        hidden: None,
     });
     v[0].frames.push(FrameScore {
         frame: "Health_and_safety".into(),

@@ -21,7 +21,7 @@ pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
 /// anything that changes or removes a field.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// One news article with its stand-off annotations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -184,7 +184,26 @@ pub struct TechniqueSpan {
     pub category: String,
     pub start: usize,
     pub end: usize,
+    /// The model's score: the mean probability of the span's tokens (token rules), the
+    /// paragraph head's probability (paragraph rule) or the sentence's (sentence rule).
     pub score: f32,
+    /// (1.2) `score` on a scale shared by all techniques: 0.5 is the technique's display
+    /// threshold, 0 and 1 stay 0 and 1 (piecewise linear in between). What `--min-score` compares.
+    #[serde(default)]
+    pub confidence: f32,
+    /// (1.2) Whether `rhetor analyze` shows the span by default. Spans that are not shown stay in
+    /// the JSON (and in the SemEval formats, which keep the F1-optimal thresholds).
+    #[serde(default = "shown_default")]
+    pub shown: bool,
+    /// (1.2) Why a span is not shown: `low_confidence`, `technique` (not shown by default: too
+    /// imprecise on real articles), `function_words`, `name`, `fragment`, `long`, `overlap`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<String>,
+}
+
+/// Spans read from schema 1.0/1.1 JSON had no display decision: they were all shown.
+fn shown_default() -> bool {
+    true
 }
 
 /// Labels of one paragraph (SemEval subtask 3).
@@ -279,7 +298,7 @@ mod tests {
             quotes: 1,
         });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.1\""));
+        assert!(json.contains("\"schema_version\":\"1.2\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
@@ -292,6 +311,16 @@ mod tests {
         v.as_object_mut().unwrap().remove("speakers");
         let back: Article = serde_json::from_value(v).unwrap();
         assert!(back.speakers.is_empty());
+    }
+
+    #[test]
+    fn schema_1_1_technique_spans_read_as_shown() {
+        let v = serde_json::json!({"technique": "Doubt", "category": "attack_on_reputation",
+            "start": 0, "end": 4, "score": 0.5});
+        let t: TechniqueSpan = serde_json::from_value(v).unwrap();
+        assert!(t.shown);
+        assert_eq!(t.hidden, None);
+        assert_eq!(t.confidence, 0.0);
     }
 
     #[test]

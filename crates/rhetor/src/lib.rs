@@ -53,6 +53,9 @@ pub struct Config {
     pub analyze: bool,
     /// Inputs larger than this many bytes (after decompression) are refused.
     pub max_size: u64,
+    /// Show technique spans from this confidence on (`None`: the model's display settings,
+    /// `models/techniques/display.json`); hidden spans stay in the article with `shown: false`.
+    pub min_score: Option<f32>,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             threads: 0,
             analyze: true,
             max_size: DEFAULT_MAX_SIZE,
+            min_score: None,
         }
     }
 }
@@ -100,6 +104,7 @@ pub struct Pipeline {
     encoder_sha: Option<String>,
     model_dir: Option<PathBuf>,
     notices: Vec<String>,
+    min_score: Option<f32>,
 }
 
 impl Pipeline {
@@ -116,6 +121,7 @@ impl Pipeline {
                 encoder_sha: None,
                 model_dir: None,
                 notices: Vec::new(),
+                min_score: None,
             });
         }
         let dir = match &config.models {
@@ -139,6 +145,7 @@ impl Pipeline {
             encoder_sha,
             model_dir: Some(dir),
             notices,
+            min_score: config.min_score,
         })
     }
 
@@ -225,12 +232,17 @@ impl Pipeline {
                 }
             }
         }
+        if self.min_score.is_some() {
+            a.display
+                .apply(article, Some(&a.config.thresholds.lexicon), self.min_score);
+        }
         Ok(())
     }
 }
 
-/// Reads `input` as `rhetor_ingest` does for files, with the carrier's URL and content type:
-/// HTML with a URL goes through the same extraction with the URL known (outlet, metadata).
+/// Reads `input` as `rhetor_ingest` does for files, with the carrier's URL and content type: an
+/// HTML page with a URL takes the one HTML path (`html::read_html`) with the URL known, so the
+/// page's canonical link, outlet and metadata resolve as they do for a WARC record.
 fn read_input(input: &Input, opts: &rhetor_ingest::Options) -> Vec<Item> {
     let is_html = input
         .content_type
@@ -240,6 +252,26 @@ fn read_input(input: &Input, opts: &rhetor_ingest::Options) -> Vec<Item> {
     } else {
         input.name.to_string()
     };
+    let html_page = input.url.is_some()
+        && input.bytes.len() as u64 <= opts.max_size
+        && !input.bytes.contains(&0)
+        && rhetor_ingest::read::detect(input.bytes, &name) == rhetor_ingest::read::Format::Html;
+    if let (true, Some(url)) = (html_page, input.url) {
+        let html = rhetor_ingest::html::decode(input.bytes, None);
+        let item = rhetor_ingest::html::read_html(html, Some(url))
+            .map(|ex| {
+                let id = ex
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| rhetor_ingest::read::file_id(&name));
+                rhetor_ingest::pipeline::from_extracted(ex, id, name.clone())
+            })
+            .map_err(|error| Failure {
+                source: name.clone(),
+                error,
+            });
+        return vec![item];
+    }
     let mut items = rhetor_ingest::read_bytes(input.bytes, &name, opts);
     if let Some(url) = input.url {
         for a in items.iter_mut().flatten() {
