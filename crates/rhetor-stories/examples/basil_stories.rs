@@ -284,6 +284,30 @@ struct DevSet {
     name: String,
     inputs: Vec<StoryInput>,
     gold: Vec<String>,
+    /// Features per input (extracted once with the default `lead_chars`).
+    feats: Vec<Vec<features::Feature>>,
+}
+
+impl DevSet {
+    fn new(
+        name: &str,
+        arts: &[Art],
+        embs: &HashMap<String, Vec<f32>>,
+        base: DateTime<Utc>,
+    ) -> Self {
+        let inputs = to_inputs(arts, embs, base);
+        let lead = StoryConfig::default().lead_chars;
+        let feats = inputs
+            .iter()
+            .map(|i| features::extract(&i.title, &i.text, lead))
+            .collect();
+        Self {
+            name: name.into(),
+            inputs,
+            gold: arts.iter().map(|a| a.gold.clone()).collect(),
+            feats,
+        }
+    }
 }
 
 fn to_inputs(
@@ -315,11 +339,7 @@ fn make_sets(basil: &[Art], fnc: &[Art], embs: &HashMap<String, Vec<f32>>) -> Ve
     let mut b = basil.to_vec();
     b.shuffle(&mut rng);
     b.sort_by_key(|a| a.date);
-    sets.push(DevSet {
-        name: "basil".into(),
-        inputs: to_inputs(&b, embs, base),
-        gold: b.iter().map(|a| a.gold.clone()).collect(),
-    });
+    sets.push(DevSet::new("basil", &b, embs, base));
 
     let mut nd: Vec<Art> = basil
         .iter()
@@ -330,11 +350,7 @@ fn make_sets(basil: &[Art], fnc: &[Art], embs: &HashMap<String, Vec<f32>>) -> Ve
         })
         .collect();
     nd.shuffle(&mut rng);
-    sets.push(DevSet {
-        name: "basil-nodates".into(),
-        inputs: to_inputs(&nd, embs, base),
-        gold: nd.iter().map(|a| a.gold.clone()).collect(),
-    });
+    sets.push(DevSet::new("basil-nodates", &nd, embs, base));
 
     // Each event to a random day of one week; offsets within the event kept.
     let mut first: HashMap<String, DateTime<Utc>> = HashMap::new();
@@ -364,11 +380,7 @@ fn make_sets(basil: &[Art], fnc: &[Art], embs: &HashMap<String, Vec<f32>>) -> Ve
         .collect();
     cr.shuffle(&mut rng);
     cr.sort_by_key(|a| a.date);
-    sets.push(DevSet {
-        name: "basil-crowded".into(),
-        inputs: to_inputs(&cr, embs, base),
-        gold: cr.iter().map(|a| a.gold.clone()).collect(),
-    });
+    sets.push(DevSet::new("basil-crowded", &cr, embs, base));
 
     // Twins: BASIL plus a look-alike copy of every event whose names and numbers are swapped
     // for others, all without dates, shuffled.
@@ -383,20 +395,12 @@ fn make_sets(basil: &[Art], fnc: &[Art], embs: &HashMap<String, Vec<f32>>) -> Ve
         })
         .collect();
     tw.shuffle(&mut rng);
-    sets.push(DevSet {
-        name: "basil-twins".into(),
-        inputs: to_inputs(&tw, embs, base),
-        gold: tw.iter().map(|a| a.gold.clone()).collect(),
-    });
+    sets.push(DevSet::new("basil-twins", &tw, embs, base));
 
     if !fnc.is_empty() {
         let mut f = fnc.to_vec();
         f.shuffle(&mut rng);
-        sets.push(DevSet {
-            name: "fnc".into(),
-            inputs: to_inputs(&f, embs, base),
-            gold: f.iter().map(|a| a.gold.clone()).collect(),
-        });
+        sets.push(DevSet::new("fnc", &f, embs, base));
     }
     sets
 }
@@ -407,13 +411,15 @@ fn run(set: &DevSet, cfg: &StoryConfig, half: Option<u64>) -> (f64, f64, f64, f6
     let mut pred = Vec::new();
     let mut gold = Vec::new();
     let t0 = std::time::Instant::now();
-    for (inp, g) in set.inputs.iter().zip(&set.gold) {
+    for ((inp, g), f) in set.inputs.iter().zip(&set.gold).zip(&set.feats) {
         if let Some(h) = half {
-            if hash64(g) % 2 != h {
+            if hash64(g.trim_end_matches("-twin")) % 2 != h {
                 continue;
             }
         }
-        let Ok(a) = idx.assign(inp) else { continue };
+        let Ok(a) = idx.assign_with_features(inp, f) else {
+            continue;
+        };
         pred.push(a.story_id);
         gold.push(g.clone());
     }
@@ -424,21 +430,66 @@ fn run(set: &DevSet, cfg: &StoryConfig, half: Option<u64>) -> (f64, f64, f64, f6
 
 fn grid(plain: bool) -> Vec<StoryConfig> {
     let mut out = Vec::new();
-    let betas: &[f32] = if plain {
-        &[0.0]
-    } else {
-        &[0.25, 0.5, 0.75, 1.0, 1.5]
-    };
+    let betas: &[f32] = if plain { &[0.0] } else { &[0.35, 0.6, 1.0] };
+    let times: &[f32] = if plain { &[0.0] } else { &[0.0, 0.2] };
     for &beta in betas {
-        for t in 0..=40 {
-            out.push(StoryConfig {
-                threshold: 0.45 + t as f32 * 0.015 + if plain { 0.0 } else { beta * 0.15 },
-                entity_weight: beta,
-                ..StoryConfig::default()
-            });
+        for &tw in times {
+            for t in 0..=20 {
+                out.push(StoryConfig {
+                    threshold: 0.48 + t as f32 * 0.025 + if plain { 0.0 } else { beta * 0.2 },
+                    entity_weight: beta,
+                    time_weight: tw,
+                    ..StoryConfig::default()
+                });
+            }
         }
     }
     out
+}
+
+/// Assignment time at scale: `n` articles made from the dev articles (embedding jittered, dates
+/// spread evenly over a year, so about n/365 a day), assigned in date order with the defaults.
+fn bench(sets: &[DevSet], n: usize) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let pool: Vec<(&StoryInput, &Vec<features::Feature>)> = sets
+        .iter()
+        .filter(|s| s.name == "basil" || s.name == "fnc")
+        .flat_map(|s| s.inputs.iter().zip(&s.feats))
+        .collect();
+    let base = Utc
+        .with_ymd_and_hms(2021, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut idx = StoryIndex::new(StoryConfig::default());
+    let t0 = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    let step = (n / 5).max(1);
+    for i in 0..n {
+        let (inp, f) = pool[rng.gen_range(0..pool.len())];
+        let mut inp = inp.clone();
+        inp.key = format!("{i}");
+        for x in inp.embedding.iter_mut() {
+            *x += rng.gen_range(-0.02..0.02);
+        }
+        let secs = (i as f64 / n as f64 * 365.0 * 86400.0) as i64;
+        inp.published = Some(base + Duration::seconds(secs));
+        let _ = idx.assign_with_features(&inp, f);
+        if (i + 1) % step == 0 {
+            println!(
+                "bench: {} articles, {} stories; the last {step} took {:.0} µs per assignment",
+                i + 1,
+                idx.stories().len(),
+                last.elapsed().as_secs_f64() * 1e6 / step as f64
+            );
+            last = std::time::Instant::now();
+        }
+    }
+    let json = serde_json::to_string(&idx).unwrap_or_default();
+    println!(
+        "bench: {n} articles in {:.1} s; state {:.1} MB as JSON",
+        t0.elapsed().as_secs_f64(),
+        json.len() as f64 / 1e6
+    );
 }
 
 fn main() -> Result<()> {
@@ -489,6 +540,15 @@ fn main() -> Result<()> {
             s.gold.iter().collect::<std::collections::HashSet<_>>().len()
         );
     }
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--bench")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        bench(&sets, n);
+        return Ok(());
+    }
     if only_default {
         return Ok(());
     }
@@ -537,8 +597,8 @@ fn main() -> Result<()> {
                 joint += scores[ci][si][1 - h] / 2.0;
             }
             println!(
-                "{:14} {name:5} naive F1 {naive:.3} (threshold {:.2}, entity weight {:.2})  held-out-half F1 {held:.3}  joint-config held-out F1 {joint:.3}",
-                s.name, g[bi].threshold, g[bi].entity_weight
+                "{:14} {name:5} naive F1 {naive:.3} (threshold {:.3}, entity weight {:.2}, time weight {:.2})  held-out-half F1 {held:.3}  joint-config held-out F1 {joint:.3}",
+                s.name, g[bi].threshold, g[bi].entity_weight, g[bi].time_weight
             );
         }
         let (bi, best) = (0..g.len())
@@ -551,9 +611,10 @@ fn main() -> Result<()> {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((0, 0.0));
         println!(
-            "{name}: best joint config on all data: threshold {:.2} entity weight {:.2} (mean F1 {best:.3}); per set: {}",
+            "{name}: best joint config on all data: threshold {:.3} entity weight {:.2} time weight {:.2} (mean F1 {best:.3}); per set: {}",
             g[bi].threshold,
             g[bi].entity_weight,
+            g[bi].time_weight,
             sets.iter()
                 .enumerate()
                 .map(|(si, s)| format!("{} {:.3}", s.name, scores[bi][si][2]))

@@ -114,16 +114,21 @@ pub struct StoryConfig {
     pub lead_chars: usize,
     /// Headlines (and embeddings) kept per story to choose its label from.
     pub max_exemplars: usize,
+    /// Bonus for closeness in time, `time_weight × (1 − gap / window)`, given only when the
+    /// article has a real `published` time (an `added_at` fallback says nothing about the event).
+    #[serde(default)]
+    pub time_weight: f32,
 }
 
 impl Default for StoryConfig {
     fn default() -> Self {
         Self {
             window_days: 3.0,
-            threshold: 0.73,
-            entity_weight: 0.5,
+            threshold: 0.675,
+            entity_weight: 0.35,
             lead_chars: 1500,
             max_exemplars: 8,
+            time_weight: 0.0,
         }
     }
 }
@@ -233,7 +238,6 @@ struct Scored {
     score: f32,
     cosine: f32,
     feature_cosine: f32,
-    shared: Vec<(u32, f32)>,
 }
 
 impl StoryIndex {
@@ -298,6 +302,17 @@ impl StoryIndex {
     /// updates that story. Articles should come in arrival order; a late, older article is fine
     /// (the window is checked against each story's whole span).
     pub fn assign(&mut self, input: &StoryInput) -> Result<Assignment, StoryError> {
+        let feats = features::extract(&input.title, &input.text, self.config.lead_chars);
+        self.assign_with_features(input, &feats)
+    }
+
+    /// [`assign`](Self::assign) with the article's features already extracted (by
+    /// [`features::extract`] with this index's `lead_chars`), for callers that keep them.
+    pub fn assign_with_features(
+        &mut self,
+        input: &StoryInput,
+        feats: &[features::Feature],
+    ) -> Result<Assignment, StoryError> {
         let n = norm(&input.embedding);
         if input.embedding.is_empty() || !n.is_finite() || n == 0.0 {
             return Err(StoryError::BadEmbedding {
@@ -318,7 +333,6 @@ impl StoryIndex {
 
         // Features: counted in the collection before scoring, so the article's own features have
         // a defined IDF and the weights reflect everything seen so far.
-        let feats = features::extract(&input.title, &input.text, self.config.lead_chars);
         let mut ids: Vec<u32> = feats
             .iter()
             .map(|f| self.feature_id(&f.key, &f.surface))
@@ -352,14 +366,36 @@ impl StoryIndex {
             } else {
                 0.0
             };
+            let mut bonus = 0.0;
+            if input.published.is_some() && self.config.time_weight != 0.0 && w_secs > 0 {
+                let gap = if ts < s.first_published.timestamp() {
+                    s.first_published.timestamp() - ts
+                } else {
+                    ts.saturating_sub(s.last_published.timestamp()).max(0)
+                };
+                let close = 1.0 - (gap as f32 / w_secs as f32).min(1.0);
+                bonus = self.config.time_weight * close;
+            }
+            // The feature cosine is at most 1: a candidate that cannot reach the threshold even
+            // so, or cannot beat the best so far, is not worth the feature lookups.
+            let upper = cosine + bonus + self.config.entity_weight.max(0.0);
+            if upper < self.config.threshold || best.as_ref().is_some_and(|b| upper <= b.score) {
+                let lower = cosine + bonus;
+                if best.as_ref().is_none_or(|b| lower > b.score) {
+                    best = Some(Scored {
+                        story: sid as usize,
+                        score: lower,
+                        cosine,
+                        feature_cosine: 0.0,
+                    });
+                }
+                continue;
+            }
             let size = s.members.len().max(1) as f32;
             let mut num = 0.0;
-            let mut shared = Vec::new();
             for &(f, w) in &weights {
                 if let Some(&c) = s.features.get(&f) {
-                    let contrib = w * w * c as f32 / size;
-                    num += contrib;
-                    shared.push((f, contrib));
+                    num += w * w * c as f32 / size;
                 }
             }
             let feature_cosine = if a_norm > 0.0 && s.feature_norm > 0.0 {
@@ -367,14 +403,13 @@ impl StoryIndex {
             } else {
                 0.0
             };
-            let score = cosine + self.config.entity_weight * feature_cosine;
+            let score = cosine + self.config.entity_weight * feature_cosine + bonus;
             if best.as_ref().is_none_or(|b| score > b.score) {
                 best = Some(Scored {
                     story: sid as usize,
                     score,
                     cosine,
                     feature_cosine,
-                    shared,
                 });
             }
         }
@@ -382,7 +417,7 @@ impl StoryIndex {
         let window = self.config.window_days;
         match best {
             Some(b) if b.score >= self.config.threshold => {
-                let reasons = self.join_reasons(&b, t);
+                let reasons = self.join_reasons(&b, t, &weights);
                 let sid = b.story;
                 self.add_member(sid, input, e, &ids);
                 Ok(Assignment {
@@ -426,12 +461,17 @@ impl StoryIndex {
         }
     }
 
-    fn join_reasons(&self, b: &Scored, t: DateTime<Utc>) -> Vec<String> {
+    fn join_reasons(&self, b: &Scored, t: DateTime<Utc>, weights: &[(u32, f32)]) -> Vec<String> {
+        let s = &self.stories[b.story];
+        let size = s.members.len().max(1) as f32;
+        let mut shared: Vec<(u32, f32)> = weights
+            .iter()
+            .filter_map(|&(f, w)| s.features.get(&f).map(|&c| (f, w * w * c as f32 / size)))
+            .collect();
         let mut reasons = vec![format!(
             "headline and lead close to the story's (cosine {:.2}); shared names, numbers and dates {:.2}; score {:.2} ≥ {:.2}",
             b.cosine, b.feature_cosine, b.score, self.config.threshold
         )];
-        let mut shared = b.shared.clone();
         shared.sort_by(|x, y| y.1.total_cmp(&x.1));
         let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (f, _) in shared.iter() {
@@ -449,7 +489,6 @@ impl StoryIndex {
         for (kind, list) in by_kind {
             reasons.push(format!("shares {kind}: {}", list.join(", ")));
         }
-        let s = &self.stories[b.story];
         let gap = if t < s.first_published {
             (s.first_published - t).num_hours()
         } else if t > s.last_published {
