@@ -21,7 +21,7 @@ pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
 /// anything that changes or removes a field.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// One news article with its stand-off annotations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -243,6 +243,22 @@ pub struct Quote {
     pub speaker_start: Option<usize>,
     pub speaker_end: Option<usize>,
     pub score: f32,
+    /// (1.2) How likely the attribution is right as a reader judges it (a real report, the right
+    /// speaker): the model's score moderated by the cue, speaker and context checks.
+    #[serde(default = "full_confidence")]
+    pub confidence: f32,
+    /// (1.2) Whether `confidence` is high enough to show the quote by default (about 9 in 10 of the
+    /// quotes shown are right); the others stay in the output as low-confidence extras.
+    #[serde(default = "shown_default")]
+    pub shown: bool,
+}
+
+fn full_confidence() -> f32 {
+    1.0
+}
+
+fn shown_default() -> bool {
+    true
 }
 
 /// A speaker of an article: one entry per resolved name (the fullest name found in the article).
@@ -279,7 +295,7 @@ mod tests {
             quotes: 1,
         });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.1\""));
+        assert!(json.contains("\"schema_version\":\"1.2\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
