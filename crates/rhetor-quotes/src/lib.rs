@@ -2016,7 +2016,7 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                 MentionKind::Description => {
                     let head = words.last().cloned().unwrap_or_default();
                     let text: String = d.chars[d.toks[a].start..d.toks[b - 1].end].iter().collect();
-                    let generic = (a.saturating_sub(1)..b).any(|k| {
+                    let generic = (a.saturating_sub(3).max(d.sents[d.sent[a]].0)..b).any(|k| {
                         matches!(
                             d.toks[k].lower.as_str(),
                             "every" | "any" | "no" | "each" | "anyone" | "everyone" | "nobody"
