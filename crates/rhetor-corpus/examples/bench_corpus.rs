@@ -82,8 +82,13 @@ fn main() -> anyhow::Result<()> {
         let v = Embed::embed(&enc, &t, &rhetor_corpus::sqlite::body_text(a))?;
         base.insert(t, v);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    // BENCH_REUSE=1: keep the store built by an earlier run and only measure search.
+    let reuse = std::env::var_os("BENCH_REUSE").is_some() && dir.join("corpus.sqlite").is_file();
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let mut corpus = Corpus::open(&dir, Cached { base })?;
+    let n = if reuse { 0 } else { n };
     let t0 = Instant::now();
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
@@ -124,9 +129,10 @@ fn main() -> anyhow::Result<()> {
     }
     corpus.commit(true)?;
     let total = t0.elapsed().as_secs_f64();
+    let n = corpus.store().stats()?.articles as usize;
     let stats = corpus.store().stats()?;
-    let tail: Vec<f64> = times[times.len() - times.len().min(1000)..].to_vec();
-    let mut tail = tail;
+    let mut tail: Vec<f64> = times[times.len() - times.len().min(1000)..].to_vec();
+    if !times.is_empty() {
     println!(
         "built {n} articles in {total:.1} s ({:.0} articles/s incl. commits); add per article: median {:.2} ms overall, last 1000: median {:.2} ms, p99 {:.2} ms",
         n as f64 / total,
@@ -134,6 +140,7 @@ fn main() -> anyhow::Result<()> {
         percentile(&mut tail, 0.5) * 1e3,
         percentile(&mut tail, 0.99) * 1e3
     );
+    }
     println!(
         "stories {}, disk {:.1} MB = {:.1} KB per article",
         stats.stories,

@@ -237,16 +237,38 @@ pub(crate) fn filter_sql(f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     (sql, ps)
 }
 
-/// An FTS5 query from free text: each word quoted (so no user text is FTS syntax), any word may
-/// match, BM25 ranks articles with more and rarer matches first.
-fn fts_query(q: &str) -> Option<String> {
+/// Words too common to rank by: matching them would score most of the corpus for nothing.
+const STOP: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "he", "her",
+    "his", "in", "is", "it", "its", "of", "on", "or", "she", "that", "the", "their", "they",
+    "this", "to", "was", "were", "will", "with",
+];
+
+/// FTS5 queries from free text: each word quoted (so no user text is FTS syntax), common words
+/// dropped (unless nothing else is left). First every word must match (few articles to rank, so
+/// fast, and a headline finds its article), then, when that finds too little, any word may
+/// (BM25 ranks articles with more and rarer matches first).
+fn fts_queries(q: &str) -> Option<(String, String)> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
         .take(32)
-        .map(|w| format!("\"{w}\""))
         .collect();
-    (!words.is_empty()).then(|| words.join(" OR "))
+    let rare: Vec<&String> = words
+        .iter()
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect();
+    let chosen: Vec<&String> = if rare.is_empty() {
+        words.iter().collect()
+    } else {
+        rare
+    };
+    if chosen.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = chosen.iter().map(|w| format!("\"{w}\"")).collect();
+    Some((quoted.join(" AND "), quoted.join(" OR ")))
 }
 
 /// The body as plain text: non-debris paragraphs after the title.
@@ -421,31 +443,31 @@ impl Store for SqliteStore {
     }
 
     fn text_search(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<TextHit>> {
-        let Some(q) = fts_query(query) else {
+        let Some((all, any)) = fts_queries(query) else {
             return Ok(Vec::new());
         };
-        let (cond, fps) = filter_sql(filter);
-        // Title matches weigh more than body matches (bm25 column weights).
-        let sql = format!(
-            "SELECT a.key, bm25(fts, 4.0, 1.0) AS s,
-                    snippet(fts, 1, '[', ']', '…', 16)
-             FROM fts JOIN articles a ON a.rowid = fts.rowid
-             WHERE fts MATCH ? AND {cond}
-             ORDER BY s LIMIT ?"
-        );
-        let mut ps: Vec<Box<dyn ToSql>> = vec![Box::new(q)];
-        ps.extend(fps);
-        ps.push(Box::new(limit as i64));
-        let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map(params_from_iter(ps.iter()), |r| {
-            Ok(TextHit {
-                key: r.get(0)?,
-                // bm25() is lower-is-better and negative: flip it.
-                score: -(r.get::<_, f64>(1)? as f32),
-                snippet: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut hits = self.fts_ranked(&all, filter, limit, -1)?;
+        if hits.len() < limit {
+            let depth = if filter.is_empty() {
+                limit
+            } else {
+                (limit * 50).max(2000)
+            };
+            let mut more = self.fts_ranked(&any, filter, limit, depth as i64)?;
+            if more.len() < limit && !filter.is_empty() {
+                // A selective filter may keep few of the best matches: rank them all.
+                more = self.fts_ranked(&any, filter, limit, -1)?;
+            }
+            for h in more {
+                if hits.len() >= limit {
+                    break;
+                }
+                if !hits.iter().any(|x| x.key == h.key) {
+                    hits.push(h);
+                }
+            }
+        }
+        Ok(hits)
     }
 
     fn nearest(
@@ -622,6 +644,42 @@ fn finish_story(s: StoryRow) -> Result<StoredStory> {
 }
 
 impl SqliteStore {
+    /// Full-text matches ranked by BM25 inside the index (title matches weigh more: column
+    /// weights), the best `depth` of them (-1: all) joined to the articles and narrowed by
+    /// `filter`.
+    fn fts_ranked(
+        &self,
+        q: &str,
+        filter: &Filter,
+        limit: usize,
+        depth: i64,
+    ) -> Result<Vec<TextHit>> {
+        let (cond, fps) = filter_sql(filter);
+        let sql = format!(
+            "SELECT a.key, m.s, snippet(fts, 1, '[', ']', '…', 16)
+             FROM (SELECT rowid, bm25(fts, 4.0, 1.0) AS s FROM fts WHERE fts MATCH ?
+                   ORDER BY s LIMIT ?) m
+             JOIN fts ON fts.rowid = m.rowid AND fts MATCH ?
+             JOIN articles a ON a.rowid = m.rowid
+             WHERE {cond}
+             ORDER BY m.s LIMIT ?"
+        );
+        let mut ps: Vec<Box<dyn ToSql>> =
+            vec![Box::new(q.to_string()), Box::new(depth), Box::new(q.to_string())];
+        ps.extend(fps);
+        ps.push(Box::new(limit as i64));
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(params_from_iter(ps.iter()), |r| {
+            Ok(TextHit {
+                key: r.get(0)?,
+                // bm25() is lower-is-better and negative: flip it.
+                score: -(r.get::<_, f64>(1)? as f32),
+                snippet: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Articles from vector row `from` on, in storage order, with their time of adding (for
     /// replaying them into the story index).
     pub fn rows_from(&self, from: u64) -> Result<Vec<(u64, Article, DateTime<Utc>)>> {

@@ -97,6 +97,8 @@ fn quake_articles() -> Vec<Article> {
         speaker_start: None,
         speaker_end: None,
         score: 0.9,
+        confidence: 0.9,
+        shown: true,
     });
     v
 }

@@ -262,6 +262,22 @@ pub struct Quote {
     pub speaker_start: Option<usize>,
     pub speaker_end: Option<usize>,
     pub score: f32,
+    /// (1.2) How likely the attribution is right as a reader judges it (a real report, the right
+    /// speaker): the model's score moderated by the cue, speaker and context checks.
+    #[serde(default = "full_confidence")]
+    pub confidence: f32,
+    /// (1.2) Whether `confidence` is high enough to show the quote by default (about 9 in 10 of the
+    /// quotes shown are right); the others stay in the output as low-confidence extras.
+    #[serde(default = "shown_default")]
+    pub shown: bool,
+}
+
+fn full_confidence() -> f32 {
+    1.0
+}
+
+fn shown_default() -> bool {
+    true
 }
 
 /// A speaker of an article: one entry per resolved name (the fullest name found in the article).

@@ -52,6 +52,7 @@ use std::sync::OnceLock;
 
 use rhetor_doc::{Article, ParagraphKind, Quote, QuoteKind, Speaker};
 
+pub mod confidence;
 pub mod cue;
 pub mod dense;
 mod marks;
@@ -59,6 +60,7 @@ pub mod scraped;
 pub mod speakers;
 pub mod tokens;
 
+pub use confidence::SHOW_THRESHOLD;
 pub use cue::CueModel;
 pub use dense::EncoderStates;
 pub use marks::{find_quotes, Quoted};
@@ -347,6 +349,11 @@ struct Doc {
     /// Token range of each sentence.
     sents: Vec<(usize, usize)>,
     paras: Vec<(usize, usize)>,
+    /// Whether each kept paragraph is the headline (never a quote of someone else).
+    title_para: Vec<bool>,
+    /// Words the article writes in lower case somewhere ("the", "stop", "clearly"): capitalised
+    /// at a sentence start they are no name.
+    lower_words: std::collections::HashSet<String>,
     quotes: Vec<Quoted>,
     names: Names,
     /// Encoder states per token (when the caller gave them).
@@ -373,6 +380,24 @@ impl Doc {
             .iter()
             .map(|p| (p.start.min(chars.len()), p.end.min(chars.len())))
             .collect();
+        // The headline: a title paragraph, or a paragraph that is the article's title.
+        let title = article
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let title_para: Vec<bool> = kept
+            .iter()
+            .map(|p| {
+                p.kind == ParagraphKind::Title
+                    || title.is_some_and(|t| {
+                        let s: String = chars[p.start.min(chars.len())..p.end.min(chars.len())]
+                            .iter()
+                            .collect();
+                        s.trim() == t
+                    })
+            })
+            .collect();
         let sentence_spans: Vec<(usize, usize)> = if article.sentences.is_empty() {
             rhetor_text::sentences(text, &kept)
                 .iter()
@@ -396,6 +421,8 @@ impl Doc {
             prob: Vec::new(),
             sents: Vec::new(),
             paras,
+            title_para,
+            lower_words: Default::default(),
             quotes,
             names: Names::default(),
             words: None,
@@ -424,6 +451,12 @@ impl Doc {
             d.toks.extend(toks);
             d.sents.push((first, d.toks.len()));
         }
+        d.lower_words = d
+            .toks
+            .iter()
+            .filter(|t| t.is_word && !t.is_cap())
+            .map(|t| t.lower.clone())
+            .collect();
         d.prob = vec![0.0; d.toks.len()];
         d.words = states.and_then(|s| dense::WordStates::build(&d.toks, s));
         if let Some(model) = model {
@@ -438,7 +471,15 @@ impl Doc {
                 }
             }
         }
-        d.names = Names::build(&d.toks);
+        // Names from the body only: a Title Case headline ("White House Asked Bill Clinton to
+        // Urge Sestak") runs words into false names.
+        let mut body_toks = d.toks.clone();
+        for (t, &p) in body_toks.iter_mut().zip(&d.para) {
+            if d.title_para.get(p).copied().unwrap_or(false) {
+                t.is_word = false;
+            }
+        }
+        d.names = Names::build(&body_toks);
         d
     }
 
@@ -540,6 +581,12 @@ const ADVERBS: &[&str] = &[
     "allegedly",
     "apparently",
     "since",
+];
+
+/// Auxiliaries and modals: after a mention they make it the subject of a clause.
+const AUXILIARIES: &[&str] = &[
+    "is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "could",
+    "should", "can", "may", "might", "must", "did", "does", "do", "shall",
 ];
 
 /// Heads of descriptions that are never the speaker ("said in a speech last week").
@@ -661,6 +708,20 @@ impl QuoteAnalyzer {
                 }
                 while re > rs && !d.toks[re - 1].is_word {
                     re -= 1;
+                }
+                // "the Ridgeback project call it": a run holding a verb of speech or belief starts
+                // there, not on the noun before it (which is the speaker's).
+                let class = |k: usize| confidence::cue_class(&[d.toks[k].lower.as_str()]);
+                if (rs..re).any(|k| class(k) != confidence::CueClass::Other) {
+                    while rs + 1 < re
+                        && class(rs) == confidence::CueClass::Other
+                        && d.toks[rs].is_word
+                        && !ADVERBS.contains(&d.toks[rs].lower.as_str())
+                        && !AUXILIARIES.contains(&d.toks[rs].lower.as_str())
+                        && d.toks[rs].lower != "according"
+                    {
+                        rs += 1;
+                    }
                 }
                 if rs < re {
                     out.push((rs, re));
@@ -939,7 +1000,16 @@ impl QuoteAnalyzer {
             if d.toks.get(a).is_some_and(|t| t.lower == "to") {
                 a += 1;
             }
-            return self.np_after(d, a, sb).or_else(|| self.np_loose(d, a, sb));
+            let np = self.np_after(d, a, sb).or_else(|| self.np_loose(d, a, sb));
+            if let Some(np) = np {
+                let described = mention_kind(&d.toks[np.0..np.1]).0 == MentionKind::Description;
+                if described {
+                    if let Some(name) = self.apposition_name(d, np.1, sb) {
+                        return Some(name);
+                    }
+                }
+            }
+            return np;
         }
         let inverted = c.0 == sa
             || d.inq[c.0 - 1]
@@ -953,7 +1023,13 @@ impl QuoteAnalyzer {
         let after_ok =
             !tells(last_cue) && (!STOPS.contains(&last_cue) || matches!(last_cue, "said" | "says"));
         let after = self.np_after(d, c.1, sb).filter(|np| {
+            // "said the women's argument points in…": a description after the cue speaks only
+            // when it names a source ("said the spokesman").
+            let (kind, words) = mention_kind(&d.toks[np.0..np.1]);
+            let thing = kind == MentionKind::Description
+                && !words.last().is_some_and(|w| confidence::source_head(w));
             after_ok
+                && !thing
                 && !d.toks[np.1 - 1].lower.ends_with("'s")
                 && !self.non_person(d, *np)
                 && (d.toks.get(np.1).is_none_or(|t| {
@@ -997,6 +1073,19 @@ impl QuoteAnalyzer {
                 }
             }
         }
+        if before.is_none() && after.is_none() && c.0 > sa && d.is_punct(c.0 - 1, &[","]) {
+            // "…, saying …", "…, adding that …": the subject of the sentence speaks.
+            let participle = d.toks[c.0].lower.ends_with("ing");
+            if participle {
+                if let Some(i) = (sa..c.0).find(|&i| d.toks[i].is_word && !d.inq[i]) {
+                    if let Some(np) = self.np_after(d, i, c.0) {
+                        if !self.non_person(d, np) {
+                            return Some(np);
+                        }
+                    }
+                }
+            }
+        }
         before.or(after)
     }
 
@@ -1024,8 +1113,13 @@ impl QuoteAnalyzer {
             let subject = matches!(t.lower.as_str(), "he" | "she" | "they" | "i" | "we");
             return subject.then_some((from, from + 1));
         }
-        // A name, or a description opening with a determiner ("the spokesman").
-        if !(t.is_cap() || DETERMINERS.contains(&t.lower.as_str()))
+        // A name, a description opening with a determiner ("the spokesman"), or a lower-case
+        // role before a name ("councillor Maria Okafor").
+        let role_name = (speakers::is_role(&t.lower) || tokens::is_title_word(&t.lower))
+            && d.toks
+                .get(from + 1)
+                .is_some_and(|n| n.is_word && n.is_cap());
+        if !(t.is_cap() || DETERMINERS.contains(&t.lower.as_str()) || role_name)
             || STOPS.contains(&t.lower.as_str())
         {
             return None;
@@ -1035,6 +1129,10 @@ impl QuoteAnalyzer {
         while j < limit && j < from + 7 && d.toks[j].is_word && !d.inq[j] {
             let w = &d.toks[j];
             if j > from && STOPS.contains(&w.lower.as_str()) && !(seen_cap && w.lower == "of") {
+                break;
+            }
+            // "said the increase was needed": a verb ends the mention (and makes it a clause).
+            if j > from && AUXILIARIES.contains(&w.lower.as_str()) {
                 break;
             }
             // "MSNBC host Chris Matthews": a role between capitalised words continues the mention.
@@ -1048,6 +1146,20 @@ impl QuoteAnalyzer {
         (j > from).then_some((from, j))
     }
 
+    /// "the city engineer, Helen Brandt, …": the name in commas right after a description that
+    /// ends at `np_end`.
+    fn apposition_name(&self, d: &Doc, np_end: usize, limit: usize) -> Option<(usize, usize)> {
+        if !d.is_punct(np_end, &[","]) {
+            return None;
+        }
+        let a = np_end + 1;
+        let mut m = a;
+        while m < limit && m < a + 5 && d.toks[m].is_word && d.toks[m].is_cap() && !d.inq[m] {
+            m += 1;
+        }
+        (m > a && d.is_punct(m, &[","])).then_some((a, m))
+    }
+
     /// Words up to the next comma or stop word ("according to local officials, …").
     fn np_loose(&self, d: &Doc, from: usize, limit: usize) -> Option<(usize, usize)> {
         let mut j = from;
@@ -1058,6 +1170,12 @@ impl QuoteAnalyzer {
             j += 1;
         }
         (j > from).then_some((from, j))
+    }
+
+    /// [`QuoteAnalyzer::np_before`] without an analyzer (it reads no model).
+    fn np_before_static(d: &Doc, before: usize, floor: usize) -> Option<(usize, usize)> {
+        let floor = floor.max(d.sents[d.sent[before.min(d.toks.len() - 1)]].0);
+        QuoteAnalyzer::with_model(CueModel::default()).np_before(d, before, floor)
     }
 
     fn np_before(&self, d: &Doc, before: usize, floor: usize) -> Option<(usize, usize)> {
@@ -1086,7 +1204,19 @@ impl QuoteAnalyzer {
                 k -= 1;
             }
             if k > floor && d.toks[k - 1].text == "," {
-                return self.np_before(d, k - 1, floor);
+                let outer = self.np_before(d, k - 1, floor);
+                // "Alabama's state auditor, Jim Ziegler, told": the name in the apposition.
+                let inner = &d.toks[k..j - 1];
+                let name = !inner.is_empty()
+                    && inner.len() <= 5
+                    && inner.iter().all(|t| t.is_word && t.is_cap());
+                let described = outer.is_some_and(|(x, y)| {
+                    mention_kind(&d.toks[x..y]).0 == MentionKind::Description
+                });
+                if name && described {
+                    return Some((k, j - 1));
+                }
+                return outer;
             }
             return None;
         }
@@ -1109,6 +1239,14 @@ impl QuoteAnalyzer {
             }
             while a < j - 1 && tokens::is_not_name(&d.toks[a].lower) {
                 a += 1;
+            }
+            // "Sen. Kamala Harris of California said": the person, not the place.
+            if a >= floor + 2 && d.toks[a - 1].lower == "of" && d.toks[a - 2].is_cap() {
+                if let Some(np) = self.np_before(d, a - 1, floor) {
+                    if mention_kind(&d.toks[np.0..np.1]).0 == MentionKind::Name {
+                        return Some(np);
+                    }
+                }
             }
             return Some((a, j));
         }
@@ -1253,6 +1391,7 @@ impl QuoteAnalyzer {
                 if p < threshold {
                     continue;
                 }
+                let (a, b) = tighten(d, c, a, b);
                 let (start, end) = (d.toks[a].start, d.toks[b - 1].end);
                 st.found
                     .retain(|f| !(f.start >= start && f.end <= end && f.cue.is_none()));
@@ -1294,7 +1433,10 @@ impl QuoteAnalyzer {
             let np = self
                 .np_after(d, from, sb)
                 .or_else(|| self.np_loose(d, from, sb));
-            let np_end = np.map_or(c.1, |n| n.1);
+            let mut np_end = np.map_or(c.1, |n| n.1);
+            if let Some(name) = self.apposition_name(d, np_end, sb) {
+                np_end = name.1;
+            }
             if c.0 <= sa + 1 {
                 let mut k = np_end;
                 while k < end && d.toks[k].text != "," {
@@ -1396,6 +1538,77 @@ impl QuoteAnalyzer {
         }
         trim(sa, c.0)
     }
+}
+
+/// The reported clause inside the span `a..b` chosen for cue `c`: it starts after a "that" a few
+/// words after the cue ("told Mr. Dale that […]", "said at the news conference that […]") and
+/// stops before ", noting …", ", adding …" or "and echoed …" (a second report or action).
+fn tighten(d: &Doc, c: (usize, usize), a: usize, b: usize) -> (usize, usize) {
+    let (mut a, mut b) = (a, b);
+    if a >= c.1 && a < b {
+        if let Some(k) = (a..b.min(a + 11)).find(|&k| d.toks[k].lower == "that" && !d.inq[k]) {
+            let words_before = (a..k).filter(|&i| d.toks[i].is_word).count();
+            let clause_before = (a..k).any(|i| AUXILIARIES.contains(&d.toks[i].lower.as_str()));
+            // Only an addressee or an adverbial comes first ("told X that", "said at/on … that",
+            // "said Tuesday that"), not the subject of the reported clause ("said that he favors
+            // partnerships that …").
+            let first = d.toks[a].lower.as_str();
+            let lead = tells(d.toks[c.1 - 1].lower.as_str())
+                || matches!(
+                    first,
+                    "at" | "on"
+                        | "in"
+                        | "during"
+                        | "after"
+                        | "before"
+                        | "to"
+                        | "from"
+                        | "via"
+                        | "through"
+                        | "last"
+                        | "this"
+                        | "earlier"
+                        | "later"
+                        | "today"
+                        | "yesterday"
+                        | "monday"
+                        | "tuesday"
+                        | "wednesday"
+                        | "thursday"
+                        | "friday"
+                        | "saturday"
+                        | "sunday"
+                );
+            if lead
+                && k > a
+                && !clause_before
+                && words_before <= 8
+                && trim_span(d, k + 1, b).is_some()
+            {
+                a = k + 1;
+            }
+        }
+    }
+    for k in a + 2..b {
+        if d.inq[k] {
+            continue;
+        }
+        let next = d.toks.get(k + 1).map_or("", |t| t.lower.as_str());
+        let comma_break = d.toks[k].text == ","
+            && (matches!(
+                next,
+                "noting" | "adding" | "saying" | "according" | "arguing"
+            ) || CLAUSE_BREAKS.contains(&next));
+        let and_report = d.toks[k].lower == "and"
+            && !next.is_empty()
+            && confidence::cue_class(&[next]) != confidence::CueClass::Other
+            && (next.ends_with("ed") || matches!(next, "said" | "told" | "wrote" | "thought"));
+        if (comma_break || and_report) && trim_span(d, a, k).is_some() {
+            b = k;
+            break;
+        }
+    }
+    trim_span(d, a, b).unwrap_or((a, b))
 }
 
 /// Words that end an object phrase: adverbials and clause openers after the object.
@@ -1584,7 +1797,99 @@ pub fn training_rows(
     rows
 }
 
-/// Turn what was found into quotes with resolved speakers, and the speaker list.
+/// How a quote's speaker was found, for its confidence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SpeakerHow {
+    /// A name in the article.
+    Name,
+    /// A description naming a person, group, body or document ("officials", "the report").
+    Source,
+    /// He/she resolved to a person; `true` when another person of that gender was named in the
+    /// same paragraph before it (the pronoun may be theirs).
+    Pronoun(bool),
+    /// From context: the latest speaker (a quotation with no cue of its own).
+    Context,
+    /// The author's own first person ("I think", "we know") outside quotation marks.
+    FirstPerson,
+    /// A mention that names nobody: "they", "it", a stray capitalised word, a show title, a
+    /// description of a thing ("the increase"), the content itself.
+    Junk,
+    /// No speaker at all.
+    None,
+}
+
+/// The name words of a mention without what is no part of a name: a capitalised common word at a
+/// sentence start ("Ever Putin", "Stop"), a show title before its host ("Night With Megyn
+/// Kelly").
+fn clean_name(d: &Doc, a: usize, b: usize, words: &[String]) -> Vec<String> {
+    let mut words = words.to_vec();
+    if let Some(k) = words.iter().rposition(|w| w == "With" || w == "with") {
+        words.drain(..=k);
+    }
+    // The mention's first word opens its sentence and the article writes it in lower case
+    // elsewhere: a common word, unless the same words also appear as a name mid-sentence.
+    let first_tok = (a..b).find(|&i| {
+        d.toks[i].is_word && d.toks[i].text == *words.first().map_or("", |w| w.as_str())
+    });
+    if let Some(i) = first_tok {
+        let sentence_start = d.sents[d.sent[i]].0;
+        let opens = (sentence_start..i).all(|k| !d.toks[k].is_word);
+        let common = d.lower_words.contains(&d.toks[i].lower)
+            || tokens::is_not_name(&d.toks[i].lower)
+            || STRAY.contains(&d.toks[i].lower.as_str());
+        let mid_sentence_name = d.names.mentions.iter().any(|m| {
+            m.words == words
+                && (d.sents[d.sent[m.tok_start]].0..m.tok_start).any(|k| d.toks[k].is_word)
+        });
+        if opens && common && !mid_sentence_name {
+            words.remove(0);
+        }
+    }
+    words
+}
+
+/// Whether a capitalised word is also a name elsewhere (in a longer name: "Critics" is no one,
+/// "Baker" in "James Baker" is).
+fn lone_name_elsewhere(d: &Doc, word: &str) -> bool {
+    d.names.fullest(&[word.to_string()]).contains(' ')
+}
+
+/// Capitalised words that are never a name on their own (adverbs, quantifiers, answers).
+const STRAY: &[&str] = &[
+    "no",
+    "yes",
+    "ever",
+    "clearly",
+    "even",
+    "only",
+    "just",
+    "perhaps",
+    "maybe",
+    "indeed",
+    "instead",
+    "today",
+    "tonight",
+    "yesterday",
+    "last",
+    "next",
+    "every",
+    "each",
+    "such",
+    "stop",
+    "please",
+    "obviously",
+    "surely",
+    "certainly",
+    "of",
+    "to",
+    "with",
+    "from",
+    "by",
+    "about",
+];
+
+/// Turn what was found into quotes with resolved speakers and confidences, and the speaker list
+/// (of the quotes shown).
 fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
     let mut names: Vec<Option<String>> = Vec::with_capacity(found.len());
     let mut quotes = Vec::with_capacity(found.len());
@@ -1594,6 +1899,7 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
     // them by position: the latest speaker before the quote.
     for f in &found {
         let (mut speaker, mut span) = (None, None);
+        let mut how = SpeakerHow::None;
         if let Some((a, b)) = f.source {
             let toks = &d.toks[a..b];
             span = Some((d.toks[a].start, d.toks[b - 1].end));
@@ -1604,14 +1910,47 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                 .rev()
                 .find(|(p, _)| *p <= pos && pos - p <= 1500)
                 .map(|(_, n)| n.clone());
+            let inside_quote = d.inq[a];
             speaker = match kind {
-                MentionKind::Name => Some(d.names.fullest(&words)),
+                MentionKind::Name => {
+                    let words = clean_name(d, a, b, &words);
+                    let show = words
+                        .last()
+                        .is_some_and(|w| confidence::show_word(&w.to_lowercase()));
+                    // A lone capitalised word opening its sentence that the article names nowhere
+                    // else ("Work is expected to…"): a common noun, not a name.
+                    let lone = words.len() == 1
+                        && (d.sents[d.sent[a]].0..a).all(|k| !d.toks[k].is_word)
+                        && d.names.count_last(&words[0]) <= 1
+                        && d.names.fullest(&words).split(' ').count() == 1;
+                    let group = words.len() == 1
+                        && confidence::source_head(&words[0].to_lowercase())
+                        && !lone_name_elsewhere(d, &words[0]);
+                    if group {
+                        // "Critics said", "Officials say": a group, not a name.
+                        how = SpeakerHow::Source;
+                        Some(words[0].clone())
+                    } else if words.is_empty() || show || lone {
+                        how = SpeakerHow::Junk;
+                        None
+                    } else {
+                        how = SpeakerHow::Name;
+                        Some(d.names.fullest_at(&words, pos))
+                    }
+                }
                 MentionKind::Pronoun => match words[0].as_str() {
+                    "i" | "we" if !inside_quote => {
+                        how = SpeakerHow::FirstPerson;
+                        None
+                    }
                     "he" | "she" | "his" | "her" | "i" => {
                         // The latest speaker, else the latest person named, that the pronoun can
                         // refer to (a person, of the pronoun's gender where the article shows it).
                         let g = speakers::pronoun_gender(&words[0]);
-                        latest
+                        // (Tried: the person named since the latest speaker in the same
+                        // paragraph. On real articles that is often an addressee or a name
+                        // inside the quote, "told Mr. Dale", "vote for Doug", so no.)
+                        let found = latest
                             .iter()
                             .rev()
                             .filter(|(p, _)| *p <= pos && pos - p <= 1500)
@@ -1619,18 +1958,75 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                             .find(|n| d.names.fits(n, g))
                             .cloned()
                             .or_else(|| d.names.last_person_before(pos, 3000, g))
-                            .or(recent)
-                    }
-                    "who" => d.names.last_before(pos, 200).or(recent),
-                    _ => Some(
-                        d.chars[span.map_or(0, |s| s.0)..span.map_or(0, |s| s.1)]
+                            .or(recent);
+                        let para_start = d.paras.get(d.para[a]).map_or(0, |p| p.0);
+                        // Another person of that gender named in the paragraph before the pronoun.
+                        let mut others: Vec<String> = d
+                            .names
+                            .mentions
                             .iter()
-                            .collect(),
-                    ),
+                            .filter(|m| m.start >= para_start && m.end <= pos)
+                            .filter(|m| !d.inq[m.tok_start])
+                            .map(|m| d.names.fullest(&m.words))
+                            .filter(|n| d.names.fits(n, g))
+                            .collect();
+                        others.sort();
+                        others.dedup();
+                        let ambiguous = others.iter().any(|n| Some(n) != found.as_ref());
+                        how = if found.is_some() {
+                            SpeakerHow::Pronoun(ambiguous)
+                        } else {
+                            SpeakerHow::Junk
+                        };
+                        found
+                    }
+                    "who" if a > 0 && d.toks[a - 1].is_word && !d.toks[a - 1].is_cap() => {
+                        // "three other women who said": the description before "who".
+                        let described = QuoteAnalyzer::np_before_static(d, a, 0);
+                        match described {
+                            Some((x, y)) => {
+                                let head = d.toks[y - 1].lower.clone();
+                                how = if confidence::source_head(&head) {
+                                    SpeakerHow::Source
+                                } else {
+                                    SpeakerHow::Junk
+                                };
+                                Some(d.chars[d.toks[x].start..d.toks[y - 1].end].iter().collect())
+                            }
+                            None => {
+                                how = SpeakerHow::Junk;
+                                None
+                            }
+                        }
+                    }
+                    "who" => {
+                        how = SpeakerHow::Pronoun(false);
+                        d.names.last_before(pos, 200).or(recent)
+                    }
+                    _ => {
+                        // "they", "it", "you": names nobody.
+                        how = SpeakerHow::Junk;
+                        Some(
+                            d.chars[span.map_or(0, |s| s.0)..span.map_or(0, |s| s.1)]
+                                .iter()
+                                .collect(),
+                        )
+                    }
                 },
                 MentionKind::Description => {
                     let head = words.last().cloned().unwrap_or_default();
                     let text: String = d.chars[d.toks[a].start..d.toks[b - 1].end].iter().collect();
+                    let generic = (a.saturating_sub(3).max(d.sents[d.sent[a]].0)..b).any(|k| {
+                        matches!(
+                            d.toks[k].lower.as_str(),
+                            "every" | "any" | "no" | "each" | "anyone" | "everyone" | "nobody"
+                        )
+                    });
+                    how = if confidence::source_head(&head) && !generic {
+                        SpeakerHow::Source
+                    } else {
+                        SpeakerHow::Junk
+                    };
                     if words.len() >= 2 && is_role(&head) {
                         d.names.with_role(&head, pos).or(Some(text))
                     } else {
@@ -1638,26 +2034,32 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                     }
                 }
             };
+            // The speaker inside the content it is said to say is the content, not its source.
+            if span.is_some_and(|(s, e)| s < f.end && f.start < e) {
+                how = SpeakerHow::Junk;
+            }
         } else if f.inherited.is_some() || f.cue.is_none() {
             speaker = latest
                 .iter()
                 .rev()
                 .find(|(p, _)| *p <= f.start && f.start - p <= 2500)
                 .map(|(_, n)| n.clone());
+            if speaker.is_some() {
+                how = SpeakerHow::Context;
+            }
         }
         if let Some(s) = &speaker {
             let pos = span.map_or(f.start, |s| s.0);
-            let is_person = f.source.is_some_and(|(a, b)| {
-                matches!(
-                    mention_kind(&d.toks[a..b]).0,
-                    MentionKind::Name | MentionKind::Pronoun
-                )
-            }) || f.source.is_none();
+            let is_person = matches!(
+                how,
+                SpeakerHow::Name | SpeakerHow::Pronoun(_) | SpeakerHow::Context
+            );
             if is_person {
                 latest.push((pos, s.clone()));
                 latest.sort_by_key(|(p, _)| *p);
             }
         }
+        let confidence = judge(d, f, how);
         let (cue, cue_start, cue_end) = match f.cue {
             Some((a, b)) => {
                 let (s, e) = (d.toks[a].start, d.toks[b - 1].end);
@@ -1681,10 +2083,17 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
             speaker_start: span.map(|s| s.0),
             speaker_end: span.map(|s| s.1),
             score: f.score.clamp(0.0, 1.0),
+            confidence,
+            shown: confidence >= confidence::SHOW_THRESHOLD,
         });
     }
     let mut speakers: Vec<Speaker> = Vec::new();
-    for n in names.into_iter().flatten() {
+    let shown_names = names
+        .into_iter()
+        .zip(&quotes)
+        .filter(|(_, q)| q.shown)
+        .filter_map(|(n, _)| n);
+    for n in shown_names {
         match speakers.iter_mut().find(|s| s.name == n) {
             Some(s) => s.quotes += 1,
             None => speakers.push(Speaker {
@@ -1696,6 +2105,64 @@ fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
     }
     speakers.sort_by(|a, b| b.quotes.cmp(&a.quotes).then(b.mentions.cmp(&a.mentions)));
     (quotes, speakers)
+}
+
+/// How far a reader can trust an attribution (0–1), from the models' score, the kind of cue,
+/// how the speaker was found, and where the quote stands (see [`confidence`]).
+fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
+    let (qa, qb) = d.tok_range(f.start, f.end);
+    if qa < d.toks.len() && d.title_para.get(d.para[qa]).copied().unwrap_or(false) {
+        return 0.0; // the headline is the article's own
+    }
+    let cue_words: Vec<&str> = f.cue.map_or(Vec::new(), |(a, b)| {
+        d.toks[a..b].iter().map(|t| t.lower.as_str()).collect()
+    });
+    let mut class = confidence::cue_class(&cue_words);
+    // "is expected to", "was reported": a passive cue names no one who says it.
+    let passive = cue_words
+        .iter()
+        .any(|w| matches!(*w, "is" | "are" | "was" | "were" | "be" | "been" | "being"))
+        && cue_words
+            .iter()
+            .skip(1)
+            .any(|w| w.ends_with("ed") || w.ends_with("en"));
+    if passive && class != confidence::CueClass::Other {
+        class = confidence::CueClass::Weak;
+    }
+    let speaker = match how {
+        SpeakerHow::Name => 1.0,
+        SpeakerHow::Source => 0.95,
+        SpeakerHow::Pronoun(false) => 0.9,
+        SpeakerHow::Pronoun(true) => 0.75,
+        SpeakerHow::Context => 0.85,
+        SpeakerHow::FirstPerson => 0.1,
+        SpeakerHow::Junk => 0.2,
+        SpeakerHow::None => 0.0,
+    };
+    use confidence::CueClass;
+    match f.kind {
+        QuoteKind::Direct => {
+            let cue = match (f.cue, class) {
+                (None, _) => 0.85,
+                (Some(_), CueClass::Speech | CueClass::Belief) => 1.0,
+                (Some((a, b)), _) if b == a + 1 && !d.toks[a].is_word => 0.95,
+                (Some(_), CueClass::Weak) => 0.9,
+                (Some(_), CueClass::Other) => 0.8,
+            };
+            0.95 * cue * speaker
+        }
+        QuoteKind::Indirect | QuoteKind::Mixed => {
+            let cue = match class {
+                CueClass::Speech => 1.0,
+                CueClass::Belief => 0.9,
+                CueClass::Weak => 0.6,
+                CueClass::Other => 0.3,
+            };
+            let words = d.toks[qa..qb.max(qa)].iter().filter(|t| t.is_word).count();
+            let content = if words < 3 { 0.7 } else { 1.0 };
+            (0.4 + 0.6 * f.score) * cue * speaker * content
+        }
+    }
 }
 
 /// How often the article names a speaker: mentions of the full name or its last word.
@@ -1726,7 +2193,7 @@ pub fn format_who_said_what(article: &Article) -> String {
         for q in article
             .quotes
             .iter()
-            .filter(|q| q.speaker.as_deref() == Some(&s.name))
+            .filter(|q| q.shown && q.speaker.as_deref() == Some(&s.name))
         {
             let text = idx.slice(&article.text, q.start, q.end).unwrap_or("");
             let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -1752,10 +2219,16 @@ pub fn format_who_said_what(article: &Article) -> String {
     let unattributed = article
         .quotes
         .iter()
-        .filter(|q| q.speaker.is_none())
+        .filter(|q| q.shown && q.speaker.is_none())
         .count();
     if unattributed > 0 {
         out.push_str(&format!("(no speaker: {unattributed} quote(s))\n"));
+    }
+    let hidden = article.quotes.iter().filter(|q| !q.shown).count();
+    if hidden > 0 {
+        out.push_str(&format!(
+            "({hidden} low-confidence attribution(s) not shown; in the JSON output with \"shown\": false)\n"
+        ));
     }
     out
 }

@@ -305,12 +305,22 @@ impl Names {
         within: usize,
         g: Option<Gender>,
     ) -> Option<String> {
+        self.last_person_at(pos, within, g).map(|(_, n)| n)
+    }
+
+    /// [`Names::last_person_before`] with the position where that mention ends.
+    pub fn last_person_at(
+        &self,
+        pos: usize,
+        within: usize,
+        g: Option<Gender>,
+    ) -> Option<(usize, String)> {
         self.mentions
             .iter()
             .rev()
             .filter(|m| m.end <= pos && pos - m.end <= within)
-            .map(|m| self.fullest(&m.words))
-            .find(|n| self.fits(n, g))
+            .map(|m| (m.end, self.fullest(&m.words)))
+            .find(|(_, n)| self.fits(n, g))
     }
 
     /// The fullest name for a name written `words` (titles already stripped).
@@ -330,7 +340,11 @@ impl Names {
         };
         let key = strip_possessive(last).to_lowercase();
         if let Some(full) = self.by_last.get(&key) {
-            if full.split(' ').count() >= words.len() {
+            // "Liz Cheney" is not "Mary Cheney": a name with its own first word stays itself.
+            let other_first = words.len() >= 2
+                && full.split(' ').next().map(str::to_lowercase)
+                    != words.first().map(|w| w.to_lowercase());
+            if full.split(' ').count() >= words.len() && !other_first {
                 return full.clone();
             }
         }
@@ -344,6 +358,53 @@ impl Names {
             .map(|w| strip_possessive(w))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// [`Names::fullest`] for a mention at `pos`: a lone surname that several full names share
+    /// ("Dick Cheney" and "Liz Cheney") is the one named last before it.
+    pub fn fullest_at(&self, words: &[String], pos: usize) -> String {
+        if let [one] = words {
+            let key = strip_possessive(one).to_lowercase();
+            let same_last = |m: &&NameMention| {
+                m.words.len() >= 2
+                    && m.words
+                        .last()
+                        .is_some_and(|w| strip_possessive(w).to_lowercase() == key)
+            };
+            let mut fulls: Vec<String> = self
+                .mentions
+                .iter()
+                .filter(same_last)
+                .map(|m| m.words.join(" "))
+                .collect();
+            fulls.sort();
+            fulls.dedup();
+            if fulls.len() >= 2 {
+                if let Some(m) = self
+                    .mentions
+                    .iter()
+                    .rev()
+                    .filter(same_last)
+                    .find(|m| m.end <= pos)
+                {
+                    return self.fullest(&m.words);
+                }
+            }
+        }
+        self.fullest(words)
+    }
+
+    /// How many name mentions end with the word `last` (possessive stripped, any case).
+    pub fn count_last(&self, last: &str) -> usize {
+        let key = strip_possessive(last).to_lowercase();
+        self.mentions
+            .iter()
+            .filter(|m| {
+                m.words
+                    .last()
+                    .is_some_and(|w| strip_possessive(w).to_lowercase() == key)
+            })
+            .count()
     }
 
     /// The most recent person name mentioned before `pos`, as its fullest form.
@@ -363,7 +424,17 @@ impl Names {
             .iter()
             .rev()
             .filter(|m| m.start < pos)
-            .find(|m| m.before.iter().any(|w| w == head) || m.after.iter().any(|w| w == head))
+            .find(|m| {
+                // "Vice President Joe Biden" is not "the president".
+                let before = m.before.iter().position(|w| w == head).is_some_and(|k| {
+                    k == 0
+                        || !matches!(
+                            m.before[k - 1].trim_end_matches('.'),
+                            "vice" | "deputy" | "assistant" | "former" | "ex" | "lt" | "associate"
+                        )
+                });
+                before || m.after.iter().any(|w| w == head)
+            })
             .map(|m| self.fullest(&m.words))
     }
 }
@@ -460,6 +531,12 @@ pub fn is_role(head: &str) -> bool {
             | "republican"
             | "veteran"
             | "activist"
+            | "councillor"
+            | "councilor"
+            | "councilman"
+            | "councilwoman"
+            | "commissioner"
+            | "representative"
     )
 }
 
@@ -485,6 +562,16 @@ mod tests {
             Some("Vladimir Putin")
         );
         assert_eq!(n.last_before(60, 1000).as_deref(), Some("Vladimir Putin"));
+    }
+
+    #[test]
+    fn a_shared_surname_is_the_one_named_last() {
+        let text = "Dick Cheney spoke first. Then Liz Cheney answered. Cheney said no.";
+        let t = toks(text);
+        let n = Names::build(&t);
+        let pos = text.find("Cheney said").unwrap_or(0);
+        assert_eq!(n.fullest_at(&["Cheney".to_string()], pos), "Liz Cheney");
+        assert_eq!(n.fullest_at(&["Cheney".to_string()], 20), "Dick Cheney");
     }
 
     #[test]

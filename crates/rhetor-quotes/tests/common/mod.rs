@@ -1,0 +1,3 @@
+//! Code shared by the integration tests and examples.
+
+pub mod hand;
