@@ -180,10 +180,10 @@ fn matrix_macro_f1(rows: &[Vec<f64>], mix: &[f32]) -> f64 {
         .map(|g| (0..k).map(|p| rows[g][p] * mix[g] as f64).collect())
         .collect();
     let mut sum = 0.0;
-    for j in 0..k {
-        let tp = c[j][j];
+    for (j, row) in c.iter().enumerate() {
+        let tp = row[j];
         let fp: f64 = (0..k).filter(|&g| g != j).map(|g| c[g][j]).sum();
-        let fn_: f64 = (0..k).filter(|&p| p != j).map(|p| c[j][p]).sum();
+        let fn_: f64 = (0..k).filter(|&p| p != j).map(|p| row[p]).sum();
         let d = 2.0 * tp + fp + fn_;
         sum += if d > 0.0 { 2.0 * tp / d } else { 0.0 };
     }

@@ -47,8 +47,8 @@ fn score(pars: &[Par], th: &[f32], weight: &[f64], articles: &BTreeSet<usize>) -
     let (mut tp, mut fp, mut fn_) = (0f64, 0f64, 0f64);
     for p in pars.iter().filter(|p| articles.contains(&p.article)) {
         let w = weight[p.article];
-        for l in 0..th.len() {
-            let pred = p.probs[l] >= th[l] || p.implied[l];
+        for (l, &t) in th.iter().enumerate() {
+            let pred = p.probs[l] >= t || p.implied[l];
             match (pred, p.gold[l]) {
                 (true, true) => tp += w,
                 (true, false) => fp += w,
