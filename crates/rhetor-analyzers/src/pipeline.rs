@@ -225,7 +225,7 @@ impl Analyzer {
             heads.opinion.as_ref(),
         );
         let (gp, fp) = heads.predict(&dense, &paragraph_word_counts(&article.text, &ranges));
-        let best = crate::article::choose_genre(&heads.genre.labels, &gp);
+        let best = heads.choose_genre(&gp);
         article.genre = best.and_then(|b| {
             Some(GenrePrediction {
                 label: heads.genre.labels.get(b)?.clone(),

@@ -332,6 +332,21 @@ pub struct TechniqueScores {
     /// Span F1 with one global token threshold (no per-technique rules).
     #[serde(default)]
     pub spans_f1_global: f64,
+    /// Subtask-3 micro-F1, P and R with the paragraph thresholds chosen on one random half of
+    /// the fold and scored on the other (both ways, 20 splits; `examples/paragraph_thresholds.rs`):
+    /// the honest figure for the paragraph thresholds (0 when not measured).
+    #[serde(default)]
+    pub st3_crossfit_f1: f64,
+    #[serde(default)]
+    pub st3_crossfit_precision: f64,
+    #[serde(default)]
+    pub st3_crossfit_recall: f64,
+    /// Subtask-3 micro-F1 with articles weighted so that their genres come in the target mix,
+    /// in-sample and cross-fitted.
+    #[serde(default)]
+    pub st3_weighted_f1: f64,
+    #[serde(default)]
+    pub st3_weighted_crossfit_f1: f64,
 }
 
 /// The candidate span rules tried for each technique.
@@ -718,6 +733,7 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
         per_technique,
         spans_f1_crossfit: crossfit.f1,
         spans_f1_global: best_span.1,
+        ..Default::default()
     };
     (th, scores)
 }

@@ -1,0 +1,267 @@
+//! Encodes real news reports (BASIL, PolNeAR, FNC-1 bodies) into article-head samples labelled
+//! `reporting`, for the genre head's extra training data and for its leave-one-source-out
+//! validation (`examples/genre_head.rs`). The encoder pass is the slow part, so the samples are
+//! written to a JSON file (in the same layout as `rhetor train`'s `article-samples-*.json`) and
+//! the head experiments reuse it.
+//!
+//! Sample ids say where each article comes from: `basil:{outlet}:{uuid}`,
+//! `polnear:{outlet}:{file}`, `fnc1:body:{id}`. No article text is written.
+//!
+//! ```sh
+//! cargo run --release -p rhetor-analyzers --example news_samples -- \
+//!     models/techniques ../shared/data basil /work/cache/news-basil.json
+//! # SOURCE: basil | polnear[:PER_OUTLET] | fnc1[:N] | hyper[:N]
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use rhetor_analyzers::article::{dense_features, paragraph_word_counts, Sample};
+use rhetor_analyzers::techniques::TechniqueModel;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// `(id, text, has_title)` of every article of one source.
+fn basil(data: &Path) -> Res<Vec<(String, String, bool)>> {
+    let mut files = vec![];
+    for year in std::fs::read_dir(data.join("basil/articles"))? {
+        for f in std::fs::read_dir(year?.path())? {
+            let p = f?.path();
+            if p.extension().is_some_and(|x| x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut out = vec![];
+    for p in files {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p)?)?;
+        let title = v["title"].as_str().unwrap_or_default().replace('\n', " ");
+        let pars: Vec<String> = v["body-paragraphs"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .map(|s| {
+                        s.as_array()
+                            .map(|ss| {
+                                ss.iter()
+                                    .filter_map(|x| x.as_str())
+                                    .map(str::trim)
+                                    .filter(|x| !x.is_empty())
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default()
+                    })
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let source = v["source"].as_str().unwrap_or("unknown").to_lowercase();
+        let uuid = v["uuid"]
+            .as_str()
+            .map(String::from)
+            .or_else(|| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        // The SemEval layout: title, blank line, one paragraph a line.
+        let text = format!("{}\n\n{}\n", title.trim(), pars.join("\n"));
+        out.push((format!("basil:{source}:{uuid}"), text, true));
+    }
+    Ok(out)
+}
+
+fn polnear(data: &Path, per_outlet: usize) -> Res<Vec<(String, String, bool)>> {
+    let mut files: Vec<PathBuf> = vec![];
+    for split in ["train", "dev"] {
+        for f in std::fs::read_dir(data.join("polnear/data").join(split).join("text"))? {
+            let p = f?.path();
+            if p.extension().is_some_and(|x| x == "txt") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
+    let outlet = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('_').next())
+            .unwrap_or("unknown")
+            .to_string()
+    };
+    let mut by_outlet: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    for p in files {
+        by_outlet.entry(outlet(&p)).or_default().push(p);
+    }
+    let mut out = vec![];
+    for (o, ps) in by_outlet {
+        // Spread the picks over the outlet's dates.
+        let step = (ps.len() / per_outlet.max(1)).max(1);
+        for p in ps.iter().step_by(step).take(per_outlet) {
+            let text = std::fs::read_to_string(p)?;
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+            out.push((
+                format!("polnear:{o}:{}", name.unwrap_or_default()),
+                text,
+                true,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn fnc1(data: &Path, n: usize) -> Res<Vec<(String, String, bool)>> {
+    let mut rdr = csv::Reader::from_path(data.join("fnc1/train_bodies.csv"))?;
+    let rows: Vec<(String, String)> = rdr
+        .records()
+        .filter_map(|r| r.ok())
+        .filter_map(|r| Some((r.get(0)?.to_string(), r.get(1)?.to_string())))
+        // Very short bodies are fragments, not articles.
+        .filter(|(_, b)| b.split_whitespace().count() >= 150)
+        .collect();
+    let step = (rows.len() / n.max(1)).max(1);
+    Ok(rows
+        .into_iter()
+        .step_by(step)
+        .take(n)
+        .map(|(id, body)| (format!("fnc1:body:{id}"), body, false))
+        .collect())
+}
+
+/// Removes XML tags and decodes the few entities the hyperpartisan files use.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut inside = false;
+    for c in s.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// SemEval-2019 hyperpartisan articles (every `step`-th): web articles from many sites, none of
+/// them satire; not labelled with a genre, so not used for training, only to measure how often
+/// satire is called on unfamiliar sources. Ids: `hyper:{true|false}:{id}`.
+fn hyperpartisan(data: &Path, n: usize) -> Res<Vec<(String, String, bool)>> {
+    let dir = data.join("hyperpartisan");
+    let truth = std::fs::read_to_string(dir.join("ground-truth-training-byarticle-20181122.xml"))?;
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let k = format!("{name}=\"");
+        let i = tag.find(&k)? + k.len();
+        Some(tag[i..].split('"').next()?.to_string())
+    };
+    let labels: std::collections::BTreeMap<String, String> = truth
+        .split("<article ")
+        .skip(1)
+        .filter_map(|t| Some((attr(t, "id")?, attr(t, "hyperpartisan")?)))
+        .collect();
+    let xml = std::fs::read_to_string(dir.join("articles-training-byarticle-20181122.xml"))?;
+    let all: Vec<&str> = xml.split("<article ").skip(1).collect();
+    let step = (all.len() / n.max(1)).max(1);
+    let mut out = vec![];
+    for a in all.into_iter().step_by(step).take(n) {
+        let head_end = a.find('>').unwrap_or(0);
+        let head = &a[..head_end];
+        let id = attr(head, "id").unwrap_or_default();
+        let title = strip_tags(&attr(head, "title").unwrap_or_default());
+        let pars: Vec<String> = a
+            .split("<p>")
+            .skip(1)
+            .map(|p| strip_tags(p.split("</p>").next().unwrap_or_default()))
+            .filter(|p| p.split_whitespace().count() >= 3)
+            .collect();
+        if pars.is_empty() {
+            continue;
+        }
+        let hp = labels.get(&id).cloned().unwrap_or_else(|| "unknown".into());
+        out.push((
+            format!("hyper:{hp}:{id}"),
+            format!("{title}\n\n{}\n", pars.join("\n")),
+            true,
+        ));
+    }
+    Ok(out)
+}
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(model_dir), Some(data), Some(source), Some(out)) =
+        (args.first(), args.get(1), args.get(2), args.get(3))
+    else {
+        eprintln!(
+            "usage: news_samples MODEL_DIR DATA_DIR basil|polnear[:N]|fnc1[:N]|hyper[:N] OUT.json"
+        );
+        std::process::exit(2);
+    };
+    let data = Path::new(data);
+    let (name, n) = match source.split_once(':') {
+        Some((a, b)) => (a, Some(b.parse::<usize>()?)),
+        None => (source.as_str(), None),
+    };
+    let articles = match name {
+        "basil" => basil(data)?,
+        "polnear" => polnear(data, n.unwrap_or(40))?,
+        "fnc1" => fnc1(data, n.unwrap_or(150))?,
+        "hyper" => hyperpartisan(data, n.unwrap_or(160))?,
+        other => return Err(format!("unknown source {other}").into()),
+    };
+    let threads: usize = std::env::var("THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let model = TechniqueModel::load(Path::new(model_dir), threads)?;
+    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
+    let reporting = genres.iter().position(|g| g == "reporting");
+    let hidden = model.encoder.config().hidden_size;
+    let t0 = std::time::Instant::now();
+    let mut samples = vec![];
+    for (i, (id, text, has_title)) in articles.iter().enumerate() {
+        let pars: Vec<(usize, usize, usize)> = rhetor_text::paragraphs(text)
+            .into_iter()
+            .map(|p| (p.index, p.start, p.end))
+            .collect();
+        let outputs = model.run(text, &pars)?;
+        let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
+        let dense = dense_features(
+            text,
+            &ranges,
+            *has_title,
+            &outputs,
+            model.labels.len(),
+            hidden,
+            None,
+        );
+        samples.push(Sample {
+            id: id.clone(),
+            dense,
+            words: paragraph_word_counts(text, &ranges),
+            genre: if name == "hyper" { None } else { reporting },
+            frames: None,
+            fold: None,
+            weight: 1.0,
+        });
+        if i % 25 == 0 {
+            eprintln!(
+                "{i}/{} articles, {:.0} s",
+                articles.len(),
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    std::fs::write(out, serde_json::to_vec(&samples)?)?;
+    eprintln!(
+        "{} samples written to {out} in {:.0} s",
+        samples.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
