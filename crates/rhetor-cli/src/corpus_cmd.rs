@@ -112,6 +112,11 @@ pub fn add(args: AddArgs) -> Result<i32> {
     let dir = db_dir(&args.db);
     let mut corpus = Corpus::open(&dir, embedder(threads)?)
         .with_context(|| format!("cannot open the corpus at {}", dir.display()))?;
+    if !args.quiet {
+        for n in corpus.notices() {
+            eprintln!("rhetor: warning: {n}");
+        }
+    }
     let mut files = Vec::new();
     let mut failed = 0usize;
     let mut outcomes = Vec::new();

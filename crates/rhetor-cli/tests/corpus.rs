@@ -206,9 +206,17 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
     let out = rhetor(&["add", "--db", d, "--format", "json", "--threads", "1", i]);
     let v = json(&out);
     assert_eq!(out.status.code(), Some(0), "{v}");
-    assert_eq!(v["corpus"]["articles"], n as u64, "every article stored exactly once: {v}");
-    assert_eq!(v["added"].as_u64().unwrap() + v["duplicates"].as_u64().unwrap(), n as u64);
-    let stories = json(&rhetor(&["stories", "--db", d, "--format", "json", "--limit", "1000"]));
+    assert_eq!(
+        v["corpus"]["articles"], n as u64,
+        "every article stored exactly once: {v}"
+    );
+    assert_eq!(
+        v["added"].as_u64().unwrap() + v["duplicates"].as_u64().unwrap(),
+        n as u64
+    );
+    let stories = json(&rhetor(&[
+        "stories", "--db", d, "--format", "json", "--limit", "1000",
+    ]));
     let members: usize = stories["stories"]
         .as_array()
         .unwrap()

@@ -54,41 +54,14 @@ impl Embed for Cached {
     }
 }
 
-fn percentile(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
-
-fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let (input, n, dir) = match args.as_slice() {
-        [_, i, n, d] => (i.clone(), n.parse::<usize>()?, std::path::PathBuf::from(d)),
-        _ => anyhow::bail!("usage: bench_corpus ANALYSED.jsonl N DB_DIR"),
-    };
-    let mut bases: Vec<Article> = Vec::new();
-    for line in std::io::BufReader::new(std::fs::File::open(&input)?).lines() {
-        let a: Article = serde_json::from_str(&line?)?;
-        if a.title.as_deref().is_some_and(|t| !t.is_empty()) {
-            bases.push(a);
-        }
-    }
-    anyhow::ensure!(!bases.is_empty(), "no titled articles in {input}");
-    let root = rhetor_models::weights::cache_root()?;
-    let files = rhetor_models::weights::ensure_model(&root)?;
-    let enc = rhetor_models::Embedder::load(&files, 1)?;
-    let mut base = HashMap::new();
-    for a in &bases {
-        let t = a.title.clone().unwrap_or_default();
-        let v = Embed::embed(&enc, &t, &rhetor_corpus::sqlite::body_text(a))?;
-        base.insert(t, v);
-    }
-    // BENCH_REUSE=1: keep the store built by an earlier run and only measure search.
-    let reuse = std::env::var_os("BENCH_REUSE").is_some() && dir.join("corpus.sqlite").is_file();
-    if !reuse {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let mut corpus = Corpus::open(&dir, Cached { base })?;
-    let n = if reuse { 0 } else { n };
+/// Adds `n` synthetic articles and prints the add, story and disk figures.
+fn build(
+    dir: &std::path::Path,
+    bases: &[Article],
+    base: HashMap<String, Vec<f32>>,
+    n: usize,
+) -> anyhow::Result<()> {
+    let mut corpus = Corpus::open(dir, Cached { base })?;
     let t0 = Instant::now();
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
@@ -133,7 +106,7 @@ fn main() -> anyhow::Result<()> {
     let stats = corpus.store().stats()?;
     let mut tail: Vec<f64> = times[times.len() - times.len().min(1000)..].to_vec();
     if !times.is_empty() {
-    println!(
+        println!(
         "built {n} articles in {total:.1} s ({:.0} articles/s incl. commits); add per article: median {:.2} ms overall, last 1000: median {:.2} ms, p99 {:.2} ms",
         n as f64 / total,
         percentile(&mut times.clone(), 0.5) * 1e3,
@@ -147,7 +120,45 @@ fn main() -> anyhow::Result<()> {
         stats.disk_bytes as f64 / 1e6,
         stats.disk_bytes as f64 / 1e3 / n as f64
     );
-    drop(corpus);
+    Ok(())
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (input, n, dir) = match args.as_slice() {
+        [_, i, n, d] => (i.clone(), n.parse::<usize>()?, std::path::PathBuf::from(d)),
+        _ => anyhow::bail!("usage: bench_corpus ANALYSED.jsonl N DB_DIR"),
+    };
+    let mut bases: Vec<Article> = Vec::new();
+    for line in std::io::BufReader::new(std::fs::File::open(&input)?).lines() {
+        let a: Article = serde_json::from_str(&line?)?;
+        if a.title.as_deref().is_some_and(|t| !t.is_empty()) {
+            bases.push(a);
+        }
+    }
+    anyhow::ensure!(!bases.is_empty(), "no titled articles in {input}");
+    let root = rhetor_models::weights::cache_root()?;
+    let files = rhetor_models::weights::ensure_model(&root)?;
+    let enc = rhetor_models::Embedder::load(&files, 1)?;
+    let mut base = HashMap::new();
+    for a in &bases {
+        let t = a.title.clone().unwrap_or_default();
+        let v = Embed::embed(&enc, &t, &rhetor_corpus::sqlite::body_text(a))?;
+        base.insert(t, v);
+    }
+    // BENCH_REUSE=1: keep the store built by an earlier run and only measure search.
+    let reuse = std::env::var_os("BENCH_REUSE").is_some() && dir.join("corpus.sqlite").is_file();
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if !reuse {
+        build(&dir, &bases, base, n)?;
+    }
     let mut store = SqliteStore::open(&dir)?;
     for mode in [Mode::Text, Mode::Semantic, Mode::Hybrid] {
         let mut lat = Vec::new();

@@ -51,8 +51,12 @@ impl Embed for rhetor_models::Embedder {
     }
 }
 
+/// Layout version of `stories.bin`; a snapshot of another version is rebuilt, not read.
+const SNAPSHOT_FORMAT: u32 = 1;
+
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
+    format: u32,
     /// Articles (vector rows) the index has seen.
     rows: u64,
     index: StoryIndex,
@@ -69,6 +73,7 @@ pub struct Corpus<E: Embed> {
     index_rows: u64,
     dirty: BTreeSet<u64>,
     in_batch: bool,
+    notices: Vec<String>,
 }
 
 /// Parses an ISO date or date-time as UTC (a bare date is midnight UTC).
@@ -96,15 +101,22 @@ impl<E: Embed> Corpus<E> {
     pub fn open(dir: &Path, embedder: E) -> Result<Self> {
         let store = SqliteStore::open(dir)?;
         let snap_path = dir.join(STORY_INDEX_FILE);
+        let fresh = || (StoryIndex::new(StoryConfig::default()), 0);
+        let mut notices = Vec::new();
         let (index, rows) = match std::fs::read(&snap_path) {
-            Ok(bytes) => {
-                let s: Snapshot = bincode::deserialize(&bytes)
-                    .map_err(|e| CorpusError::Corrupt(format!("{}: {e}", snap_path.display())))?;
-                (s.index, s.rows)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                (StoryIndex::new(StoryConfig::default()), 0)
-            }
+            Ok(bytes) => match bincode::deserialize::<Snapshot>(&bytes) {
+                Ok(s) if s.format == SNAPSHOT_FORMAT => (s.index, s.rows),
+                // A snapshot of another build (or a damaged one) is only a cache: the stored
+                // articles are the truth, so the index is rebuilt from them.
+                _ => {
+                    notices.push(format!(
+                        "{} was written by another version of rhetor: rebuilding the story index from the stored articles",
+                        snap_path.display()
+                    ));
+                    fresh()
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => fresh(),
             Err(e) => return Err(CorpusError::io(&snap_path, e)),
         };
         let mut corpus = Corpus {
@@ -115,9 +127,15 @@ impl<E: Embed> Corpus<E> {
             index_rows: rows,
             dirty: BTreeSet::new(),
             in_batch: false,
+            notices,
         };
         corpus.replay()?;
         Ok(corpus)
+    }
+
+    /// What opening had to say without failing (a story index rebuilt).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The store.
@@ -125,9 +143,19 @@ impl<E: Embed> Corpus<E> {
         &self.store
     }
 
-    /// Feeds the index the articles stored after its snapshot, in storage order.
+    /// Feeds the index the articles stored after its snapshot, in storage order, and records
+    /// the stories they get (the same as when they were added, unless the index was rebuilt by
+    /// another version, whose stories then replace the stored ones).
     fn replay(&mut self) -> Result<()> {
         let pending = self.store.rows_from(self.index_rows)?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.store.begin()?;
+        self.in_batch = true;
+        if self.index_rows == 0 {
+            self.store.clear_stories()?;
+        }
         for (row, article, added_at) in pending {
             let Some(v) = self.store.vector(row)? else {
                 return Err(CorpusError::Corrupt(format!("no vector for row {row}")));
@@ -135,10 +163,11 @@ impl<E: Embed> Corpus<E> {
             let key = ArticleKey::of(&article);
             let input = story_input(&article, &key.key, added_at, v);
             let a = self.index.assign(&input)?;
+            self.store.set_story(row, a.story_id, &a.reasons)?;
             self.dirty.insert(a.story_id);
             self.index_rows = row + 1;
         }
-        Ok(())
+        self.commit(false)
     }
 
     /// Adds one analysed article (in the current batch; see [`commit`](Self::commit)).
@@ -209,6 +238,7 @@ impl<E: Embed> Corpus<E> {
         let path: PathBuf = self.store.dir().join(STORY_INDEX_FILE);
         let tmp = path.with_extension("bin.tmp");
         let snap = Snapshot {
+            format: SNAPSHOT_FORMAT,
             rows: self.index_rows,
             index: std::mem::take(&mut self.index),
         };

@@ -664,8 +664,11 @@ impl SqliteStore {
              WHERE {cond}
              ORDER BY m.s LIMIT ?"
         );
-        let mut ps: Vec<Box<dyn ToSql>> =
-            vec![Box::new(q.to_string()), Box::new(depth), Box::new(q.to_string())];
+        let mut ps: Vec<Box<dyn ToSql>> = vec![
+            Box::new(q.to_string()),
+            Box::new(depth),
+            Box::new(q.to_string()),
+        ];
         ps.extend(fps);
         ps.push(Box::new(limit as i64));
         let mut st = self.conn.prepare(&sql)?;
@@ -701,6 +704,21 @@ impl SqliteStore {
             out.push((vr, serde_json::from_str(&doc)?, added));
         }
         Ok(out)
+    }
+
+    /// Sets the story of the article at vector row `row` (a replayed assignment).
+    pub fn set_story(&mut self, row: u64, story: u64, reasons: &[String]) -> Result<()> {
+        self.conn.execute(
+            "UPDATE articles SET story = ?1, story_reasons = ?2 WHERE vec_row = ?3",
+            params![story as i64, serde_json::to_string(reasons)?, row as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets every story (before the story index is rebuilt from the articles).
+    pub fn clear_stories(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM stories", [])?;
+        Ok(())
     }
 
     /// The stored vector of a row, as floats.

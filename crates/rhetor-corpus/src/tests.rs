@@ -264,3 +264,29 @@ fn hostile_query_text_is_not_fts_syntax() {
     }
     assert_eq!(store.stats().unwrap().articles, 4);
 }
+
+#[test]
+fn a_snapshot_of_another_version_is_rebuilt_from_the_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let arts = quake_articles();
+    let story_of_q2 = {
+        let mut c = Corpus::open(dir.path(), Bag).unwrap();
+        for a in &arts {
+            c.add(a).unwrap();
+        }
+        c.commit(true).unwrap();
+        c.store().article("q2").unwrap().unwrap().0.story
+    };
+    std::fs::write(
+        dir.path().join(crate::corpus::STORY_INDEX_FILE),
+        b"not a snapshot",
+    )
+    .unwrap();
+    let c = Corpus::open(dir.path(), Bag).unwrap();
+    assert_eq!(c.notices().len(), 1);
+    assert_eq!(c.store().stats().unwrap().stories, 3);
+    assert_eq!(
+        c.store().article("q2").unwrap().unwrap().0.story,
+        story_of_q2
+    );
+}

@@ -276,10 +276,6 @@ fn full_confidence() -> f32 {
     1.0
 }
 
-fn shown_default() -> bool {
-    true
-}
-
 /// A speaker of an article: one entry per resolved name (the fullest name found in the article).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Speaker {
