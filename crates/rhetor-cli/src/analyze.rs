@@ -176,7 +176,8 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
     Ok(if failures > 0 { 1 } else { 0 })
 }
 
-fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
+/// The files progress bar on stderr (hidden when quiet, for few files, or off a terminal).
+pub(crate) fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
     if quiet || len < 5 || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

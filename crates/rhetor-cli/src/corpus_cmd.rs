@@ -2,12 +2,11 @@
 //! call `rhetor` (the pipeline) and `rhetor_corpus` (store, stories, comparison, search), and
 //! format what comes back.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rhetor_corpus::compare::{self, Groups, Period};
 use rhetor_corpus::search::{self, Mode};
@@ -131,7 +130,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
             }
         }
     }
-    let bar = progress(files.len(), args.quiet);
+    let bar = crate::analyze::progress_bar(files.len(), args.quiet);
     let (mut added, mut dupes, mut new_stories) = (0usize, 0usize, 0usize);
     for batch in files.chunks(BATCH) {
         let read: Vec<Vec<read::Item>> = batch
@@ -202,19 +201,6 @@ pub fn add(args: AddArgs) -> Result<i32> {
         )?,
     }
     Ok(i32::from(failed > 0))
-}
-
-fn progress(len: usize, quiet: bool) -> ProgressBar {
-    if quiet || len < 5 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} files  {per_sec}  ETA {eta}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }
 
 // ---------------------------------------------------------------------------------------------
