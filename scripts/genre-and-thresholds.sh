@@ -22,8 +22,8 @@ WRITE=${WRITE:-1}
 T=${CARGO_TARGET_DIR:-target}/release
 mkdir -p "$WORK"
 cargo build --release -p rhetor-cli
-cargo build --release -p rhetor-analyzers --example news_samples --example genre_head \
-  --example paragraph_thresholds
+cargo build --release -p rhetor-analyzers --example news_samples --example genre_head
+cargo build --release -p rhetor-train --example paragraph_thresholds
 ls "$WORK"/article-samples-*.json >/dev/null 2>&1 ||
   "$T/rhetor" train --finetuned models/techniques --data "$DATA/semeval2023/en" \
     --work "$WORK" --out "$WORK/out"

@@ -1,27 +1,25 @@
 //! Analyzers that add annotations to an [`rhetor_doc::Article`]: persuasion techniques (per
-//! paragraph and as character spans), genre and frames, plus the training recipe that produces
-//! their shipped model (`models/techniques/`).
+//! paragraph and as character spans), genre and frames. The recipe that trains their shipped
+//! model (`models/techniques/`) is the `rhetor-train` crate; only the article heads' small
+//! linear fits stay here, beside the features they read, so the two cannot drift apart.
 //!
 //! - [`techniques`]: the fine-tuned encoder with a paragraph head and a B/I/O token head.
 //! - [`article`]: article-level linear heads (genre, frames) over pooled paragraph states,
 //!   technique profile, style features and hashed words.
 //! - [`display`]: which technique spans `rhetor analyze` shows by default.
 //! - [`pipeline`]: [`pipeline::Analyzer`], which loads everything once and annotates articles.
-//! - [`train`]: the recipe (`rhetor train`).
 
 pub mod article;
-pub mod data;
 pub mod display;
 pub mod linear;
 pub mod opinion;
 pub mod pipeline;
 pub mod style;
 pub mod techniques;
-pub mod train;
 
 pub use pipeline::Analyzer;
 
-/// Errors of the analyzers and their training.
+/// Errors of the analyzers.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
     /// A model folder is missing or inconsistent.
@@ -41,7 +39,7 @@ pub enum AnalyzeError {
     #[error(transparent)]
     Tokenize(#[from] rhetor_models::tokenize::TokenizeError),
     #[error(transparent)]
-    Train(#[from] rhetor_models::train::TrainError),
+    Trained(#[from] rhetor_models::trained::ModelError),
     #[error("tensor error: {0}")]
     Candle(#[from] candle_core::Error),
     #[error("{context}: {source}")]

@@ -12,8 +12,44 @@ use serde::{Deserialize, Serialize};
 use crate::article::{dense_features, paragraph_word_counts, ArticleHeads, ArticleScores};
 use crate::display::DisplayConfig;
 use crate::techniques::{TechniqueModel, Thresholds, TokenStates};
-use crate::train::TechniqueScores;
 use crate::{AnalyzeError, Result};
+
+/// Scores of the technique heads on the held-out fold at the chosen thresholds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TechniqueScores {
+    pub articles: usize,
+    pub st3_micro_f1: f64,
+    pub st3_micro_precision: f64,
+    pub st3_micro_recall: f64,
+    pub st3_macro_f1: f64,
+    pub spans_f1: f64,
+    pub spans_precision: f64,
+    pub spans_recall: f64,
+    /// Per technique: (label, st3 F1, st3 support, span F1, gold spans).
+    pub per_technique: Vec<(String, f64, usize, f64, usize)>,
+    /// Span F1 with the per-technique span rules chosen on one half of the held-out articles
+    /// and scored on the other (both ways): the honest figure for `span_rules`.
+    #[serde(default)]
+    pub spans_f1_crossfit: f64,
+    /// Span F1 with one global token threshold (no per-technique rules).
+    #[serde(default)]
+    pub spans_f1_global: f64,
+    /// Subtask-3 micro-F1, P and R with the paragraph thresholds chosen on one random half of
+    /// the fold and scored on the other (both ways, 20 splits; `rhetor-train`'s `examples/paragraph_thresholds.rs`):
+    /// the honest figure for the paragraph thresholds (0 when not measured).
+    #[serde(default)]
+    pub st3_crossfit_f1: f64,
+    #[serde(default)]
+    pub st3_crossfit_precision: f64,
+    #[serde(default)]
+    pub st3_crossfit_recall: f64,
+    /// Subtask-3 micro-F1 with articles weighted so that their genres come in the target mix,
+    /// in-sample and cross-fitted.
+    #[serde(default)]
+    pub st3_weighted_f1: f64,
+    #[serde(default)]
+    pub st3_weighted_crossfit_f1: f64,
+}
 
 /// File next to the encoder weights with everything else the analyzer needs.
 pub const ANALYZER_FILE: &str = "analyzer.json";

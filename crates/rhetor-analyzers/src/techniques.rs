@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use rhetor_models::tokenize::Window;
-use rhetor_models::train::{HeadKind, TrainedModel};
+use rhetor_models::trained::{HeadKind, TrainedModel};
 use rhetor_models::{FastEncoder, TextTokenizer};
 use serde::{Deserialize, Serialize};
 
@@ -227,7 +227,7 @@ pub struct LinearHead {
 }
 
 impl LinearHead {
-    fn from_head(h: &rhetor_models::train::Head) -> Result<Self> {
+    fn from_head(h: &rhetor_models::trained::Head) -> Result<Self> {
         let hidden = h.weight.dim(1)?;
         Ok(Self {
             labels: h.spec.labels.clone(),

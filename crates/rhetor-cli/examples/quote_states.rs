@@ -20,7 +20,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use rhetor_doc::Article;
 use rhetor_ingest::pipeline::{finish, TitleRule};
-use rhetor_quotes::dense::{sha256_file, ArticleStates, StatesCache};
+use rhetor_models::weights::sha256_file;
+use rhetor_quotes::dense::{ArticleStates, StatesCache};
 use rhetor_quotes::scraped::{read_gold, sha256_hex};
 
 fn main() -> Result<()> {

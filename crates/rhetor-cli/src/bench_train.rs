@@ -8,10 +8,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor};
-use rhetor_models::train::{
-    Batch, HeadKind, HeadSpec, Pooling, Target, Task, TrainConfig, Trainer,
-};
+use rhetor_models::trained::{HeadKind, HeadSpec, Pooling};
 use rhetor_models::{weights, Encoder};
+use rhetor_train::{Batch, Target, Task, TrainConfig, Trainer};
 
 /// Parent: run one child per thread count and print what they report.
 pub fn run(threads: &[usize], steps: usize, batch: usize, seq: usize, freeze: bool) -> Result<()> {
@@ -53,7 +52,7 @@ pub fn child(steps: usize, batch: usize, seq: usize, freeze: bool) -> Result<()>
         labels: (0..23).map(|i| format!("label{i}")).collect(),
         dropout: 0.1,
     };
-    let head = rhetor_models::train::Head::init_seeded(&varmap, spec, hidden, 7)?;
+    let head = rhetor_models::trained::Head::init_seeded(&varmap, spec, hidden, 7)?;
     let tasks = vec![Task {
         head,
         weight: 1.0,

@@ -1,10 +1,10 @@
 //! `rhetor train`: reproduces the shipped technique, genre and frame models from the SemEval-2023
-//! training data (see `rhetor_analyzers::train` for the recipe and models/README.md for results).
+//! training data (see `rhetor_train::recipe` for the recipe and models/README.md for results).
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rhetor_analyzers::train::{self, TrainOptions};
+use rhetor_train::recipe::{self as train, TrainOptions};
 
 #[derive(clap::Args)]
 #[command(after_long_help = "\

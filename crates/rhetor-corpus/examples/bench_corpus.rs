@@ -19,6 +19,7 @@ use rhetor_corpus::corpus::Embed;
 use rhetor_corpus::search::{self, Mode};
 use rhetor_corpus::{Corpus, Filter, SqliteStore, Store};
 use rhetor_doc::Article;
+use rhetor_eval::measure::percentile;
 
 struct Cached {
     base: HashMap<String, Vec<f32>>,
@@ -121,11 +122,6 @@ fn build(
         stats.disk_bytes as f64 / 1e3 / n as f64
     );
     Ok(())
-}
-
-fn percentile(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
 fn main() -> anyhow::Result<()> {

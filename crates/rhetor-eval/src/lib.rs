@@ -13,6 +13,7 @@
 //!   first (as the 2020 scorer merged spans), so one stretch of text is never credited twice.
 
 mod files;
+pub mod measure;
 mod metrics;
 pub mod quotes;
 pub mod semeval;

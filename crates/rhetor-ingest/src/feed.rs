@@ -3,7 +3,7 @@
 
 use feed_rs::model::{Entry, Feed, Text};
 
-use crate::html::{domain_of, fragment_to_text, read_html, sniff_prefix};
+use crate::html::{fragment_to_text, outlet_from_url, read_html, sniff_prefix};
 use crate::{Extracted, IngestError};
 use rhetor_doc::Metadata;
 
@@ -184,12 +184,12 @@ fn item(
     }
     // The channel's fields only fill gaps: the channel's title names the outlet unless the page
     // names itself (a bare domain is no name of its own), the channel's language is the default.
-    let link_domain = link.as_deref().and_then(domain_of);
+    let link_domain = link.as_deref().and_then(outlet_from_url);
     if m.outlet.is_none() || m.outlet == link_domain {
         m.outlet = feed_title
             .map(str::to_string)
             .or(link_domain)
-            .or_else(|| feed_link.and_then(domain_of));
+            .or_else(|| feed_link.and_then(outlet_from_url));
     }
     if m.language.is_none() {
         m.language = feed_lang.and_then(primary_language);

@@ -644,8 +644,8 @@ fn page_metadata(doc: &Html, url: Option<&str>) -> PageMeta {
 
     let outlet = meta(&["og:site_name", "application-name"])
         .or_else(|| ld.publisher.clone())
-        .or_else(|| url.and_then(domain_of))
-        .or_else(|| page_url.as_deref().and_then(domain_of));
+        .or_else(|| url.and_then(outlet_from_url))
+        .or_else(|| page_url.as_deref().and_then(outlet_from_url));
 
     let author = meta(&[
         "author",
@@ -742,12 +742,12 @@ fn strip_site_suffix(title: &str) -> String {
     title.trim().to_string()
 }
 
-/// The host of a URL without a leading `www.`.
-pub fn domain_of(url: &str) -> Option<String> {
+/// The outlet named by a URL: its host, lower-cased, without a leading `www.`.
+pub fn outlet_from_url(url: &str) -> Option<String> {
     let u = url::Url::parse(url.trim()).ok()?;
     let host = u.host_str()?;
     let host = host.strip_prefix("www.").unwrap_or(host);
-    (!host.is_empty()).then(|| host.to_string())
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// `en`, `en-US`, `EN_gb` → `en`; anything else → `None`.

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::html::{domain_of, iso_date, read_html};
+use crate::html::{iso_date, outlet_from_url, read_html};
 use crate::{Extracted, IngestError};
 use rhetor_doc::Metadata;
 
@@ -71,7 +71,7 @@ fn parse_line(line: &str, n: usize) -> Result<Extracted, IngestError> {
         (Some(t), _) if !t.trim().is_empty() => Extracted {
             body: plain_paragraphs(&t),
             metadata: Metadata {
-                outlet: url.as_deref().and_then(domain_of),
+                outlet: url.as_deref().and_then(outlet_from_url),
                 url: url.clone(),
                 ..Metadata::default()
             },

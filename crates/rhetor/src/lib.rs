@@ -294,7 +294,7 @@ fn tie_quotes_to_encoder(
     notices: &mut Vec<String>,
 ) -> Option<String> {
     quotes.dense_encoder()?;
-    let sha = match rhetor_quotes::dense::sha256_file(&dir.join("model.safetensors")) {
+    let sha = match rhetor_models::weights::sha256_file(&dir.join("model.safetensors")) {
         Ok(s) => s,
         Err(e) => {
             notices.push(format!("{e}: the quotes use their sparse models"));

@@ -7,7 +7,7 @@
 
 use candle_core::{DType, Tensor, D};
 
-use super::{Result, TrainError};
+use crate::{Result, TrainError};
 
 /// Cross-entropy of `logits` `[n, classes]` against `targets` `[n]` (class ids, any integer
 /// dtype). `class_weights` `[classes]` rescales each item by the weight of its true class

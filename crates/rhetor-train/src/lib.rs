@@ -1,47 +1,70 @@
-//! Training infrastructure: heads, losses, AdamW with warmup/decay and clipping, multi-task
-//! training over one shared encoder, checkpoint/resume and export of trained models.
+//! Training: everything that produces the shipped technique model and nothing that inference
+//! needs, so the inference crates (`rhetor-models`, `rhetor-analyzers`) carry no optimiser,
+//! checkpoint or training loop, and the recipe depends on the analyzers, never the reverse.
 //!
-//! How an analyzer trains a head on the shared encoder:
+//! - Fine-tuning infrastructure: [`loss`] (cross-entropy, BCE with logits), [`optim`] (AdamW
+//!   with warmup/decay and clipping), [`trainer`] (multi-task training over one shared encoder),
+//!   [`checkpoint`] (exact resume), [`export`] (saving a trained model).
+//! - The recipe behind `rhetor train`: [`data`] (SemEval paragraphs to windows with B/I/O tags,
+//!   article-grouped folds) and [`recipe`] (fine-tune, held-out predictions, thresholds, span
+//!   rules, article heads, model card figures).
+//!
+//! How a head is trained on the shared encoder:
 //!
 //! 1. `let (encoder, varmap) = Encoder::load_trainable(&files)?;` (every weight is a `Var`).
-//! 2. Build one [`Head`] per task in the same map with [`Head::init_seeded`] (so the heads start
-//!    from the same values on every run) and wrap each in a [`Task`] with its loss weight and
-//!    class weights.
+//! 2. Build one [`Head`](rhetor_models::trained::Head) per task in the same map with
+//!    `Head::init_seeded` (so the heads start from the same values on every run) and wrap each
+//!    in a [`Task`] with its loss weight and class weights.
 //! 3. `Trainer::new(encoder, varmap, tasks, TrainConfig { .. }, steps_per_epoch)`, then
 //!    [`Trainer::fit`] with a closure that turns item indices into a [`Batch`] (token ids, mask,
 //!    one optional [`Target`] per task). `fit` shuffles with a seeded RNG, resumes from the latest
 //!    checkpoint in `TrainConfig::checkpoint_dir`, shows a progress bar and logs the loss.
 //! 4. [`export::save_trained`] writes `model.safetensors` (f32 or f16) + `rhetor-model.json` +
-//!    `tokenizer.json`; [`export::TrainedModel::load`] reads them back without the original wheel.
+//!    `tokenizer.json`; `rhetor_models::trained::TrainedModel::load` reads them back.
 
 pub mod checkpoint;
+pub mod data;
 pub mod export;
-pub mod heads;
 pub mod loss;
 pub mod optim;
+pub mod recipe;
 pub mod trainer;
 
 pub use checkpoint::TrainState;
-pub use export::{ModelConfig, TrainedModel};
-pub use heads::{
-    decode_bio, pool, spans_to_bio, Head, HeadKind, HeadSpec, Pooling, TAG_B, TAG_I, TAG_O,
-};
 pub use loss::{bce_with_logits, cross_entropy};
 pub use optim::{global_grad_norm, AdamW, AdamWConfig, Decay, Schedule};
 pub use trainer::{Batch, FitReport, StepStats, Target, Task, TrainConfig, Trainer};
 
-/// Errors from training, checkpointing and model export.
+/// Errors from training, checkpointing, saving and the recipe.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
     /// A tensor operation failed.
     #[error("tensor error: {0}")]
     Candle(#[from] candle_core::Error),
+    /// A head or the model format rejected its input.
+    #[error(transparent)]
+    Model(#[from] rhetor_models::trained::ModelError),
     /// The encoder rejected its input or config.
     #[error(transparent)]
-    Encoder(#[from] crate::encoder::EncoderError),
+    Encoder(#[from] rhetor_models::EncoderError),
+    /// The fast encoder failed.
+    #[error(transparent)]
+    Fast(#[from] rhetor_models::FastError),
+    /// Fetching or reading the stock weights failed.
+    #[error(transparent)]
+    Weights(#[from] rhetor_models::WeightsError),
     /// The tokenizer failed.
     #[error(transparent)]
-    Tokenize(#[from] crate::tokenize::TokenizeError),
+    Tokenize(#[from] rhetor_models::tokenize::TokenizeError),
+    /// An analyzer (the model being evaluated, an article head) failed.
+    #[error(transparent)]
+    Analyze(#[from] rhetor_analyzers::AnalyzeError),
+    /// Scoring failed.
+    #[error(transparent)]
+    Eval(#[from] rhetor_eval::EvalError),
+    /// Training data missing or malformed.
+    #[error("training data: {0}")]
+    Data(String),
     /// Reading or writing a file failed.
     #[error("{context}: {source}")]
     Io {

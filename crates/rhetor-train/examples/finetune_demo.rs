@@ -3,7 +3,7 @@
 //! article, and compares with the majority-class baseline.
 //!
 //! ```text
-//! cargo run --release -p rhetor-models --example finetune_demo -- \
+//! cargo run --release -p rhetor-train --example finetune_demo -- \
 //!     [--data DIR] [--out DIR] [--folds 3] [--seed 13] [--max-len 64] [--batch 16] \
 //!     [--steps 200] [--lr 1e-4] [--log-every 10] [--checkpoint-every 25] \
 //!     [--level sentence|paragraph] [--eval-limit N]
@@ -28,11 +28,11 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rhetor_models::train::export::{self, pad_batch, ModelConfig, StoreDType, TrainedModel};
-use rhetor_models::train::{
-    Batch, Decay, Head, HeadKind, HeadSpec, Pooling, Target, Task, TrainConfig, TrainError, Trainer,
-};
+use rhetor_models::trained::export::pad_batch;
+use rhetor_models::trained::{Head, HeadKind, HeadSpec, Pooling, TrainedModel};
 use rhetor_models::{weights, Encoder, TextTokenizer};
+use rhetor_train::export::{self, ModelConfig, StoreDType};
+use rhetor_train::{Batch, Decay, Target, Task, TrainConfig, TrainError, Trainer};
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 

@@ -4,11 +4,11 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rhetor_eval::semeval::SemevalArticle;
-use rhetor_models::train::spans_to_bio;
+use rhetor_models::trained::spans_to_bio;
 use rhetor_models::TextTokenizer;
 
-use crate::techniques::{MAX_LEN, STRIDE};
 use crate::Result;
+use rhetor_analyzers::techniques::{MAX_LEN, STRIDE};
 
 /// One encoder window of a labelled paragraph.
 #[derive(Debug, Clone)]

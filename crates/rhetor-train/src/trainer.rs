@@ -2,7 +2,7 @@
 //!
 //! Each step runs the encoder once in training mode, feeds its states to every task that has a
 //! target in the batch, sums the tasks' weighted losses and updates all trainable variables
-//! (encoder and heads) with AdamW. See the module docs of [`crate::train`] for the workflow.
+//! (encoder and heads) with AdamW. See the crate docs for the workflow.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,12 +15,12 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{self, TrainState};
-use super::heads::{Head, HeadKind};
-use super::loss::{bce_with_logits, cross_entropy};
-use super::optim::{clip_scale, global_grad_norm, AdamW, AdamWConfig, Decay, Schedule};
-use super::{Result, TrainError};
-use crate::encoder::{Encoder, Mode};
+use crate::checkpoint::{self, TrainState};
+use crate::loss::{bce_with_logits, cross_entropy};
+use crate::optim::{clip_scale, global_grad_norm, AdamW, AdamWConfig, Decay, Schedule};
+use crate::{Result, TrainError};
+use rhetor_models::encoder::{Encoder, Mode};
+use rhetor_models::trained::{Head, HeadKind};
 
 /// Name of the word-embedding matrix in the encoder's variable map.
 pub const WORD_EMBEDDINGS: &str = "embeddings.word_embeddings.weight";
@@ -56,7 +56,7 @@ pub enum Target {
         /// Which examples count.
         mask: Option<Tensor>,
     },
-    /// For [`HeadKind::TokenBio`]: tags `[b, s, labels]` (see [`super::heads::TAG_B`]); `mask`
+    /// For [`HeadKind::TokenBio`]: tags `[b, s, labels]` (see [`rhetor_models::trained::TAG_B`]); `mask`
     /// `[b, s]`, 1 for tokens that count (0 for padding and `[CLS]`/`[SEP]`).
     TokenBio {
         /// Tags.
@@ -81,7 +81,7 @@ pub struct Batch {
 /// Settings of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Seed for shuffling, head dropout and (via [`super::Head::init_seeded`]) head init.
+    /// Seed for shuffling, head dropout and (via `Head::init_seeded`) head init.
     pub seed: u64,
     /// Passes over the data (ignored when `max_steps` is set).
     pub epochs: u64,
@@ -572,7 +572,7 @@ impl Trainer {
         let mask = attention_mask.to_dtype(DType::F32)?;
         self.tasks
             .iter()
-            .map(|t| t.head.forward(&states, &mask, None))
+            .map(|t| Ok(t.head.forward(&states, &mask, None)?))
             .collect()
     }
 

@@ -14,7 +14,7 @@
 //! that file, with the naive and cross-fitted figures.
 //!
 //! ```sh
-//! cargo run --release -p rhetor-analyzers --example paragraph_thresholds -- \
+//! cargo run --release -p rhetor-train --example paragraph_thresholds -- \
 //!     HOLDOUT-OUTPUTS.json models/techniques [--write models/techniques/analyzer.json]
 //! ```
 
@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhetor_analyzers::article::genre_target_prior;
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, Thresholds};
-use rhetor_analyzers::train::{load_articles, predict_holdout, TrainOptions};
+use rhetor_train::recipe::{load_articles, predict_holdout, TrainOptions};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 
-use super::export::{self, ModelConfig, StoreDType, TrainedModel};
-use super::heads::{spans_to_bio, Head, HeadKind, HeadSpec, Pooling};
-use super::trainer::{Batch, Target, Task, TrainConfig, Trainer, WORD_EMBEDDINGS};
-use super::Result;
-use crate::encoder::{BertConfig, Encoder};
+use crate::export;
+use crate::trainer::{Batch, Target, Task, TrainConfig, Trainer, WORD_EMBEDDINGS};
+use crate::Result;
+use rhetor_models::encoder::{BertConfig, Encoder};
+use rhetor_models::trained::{spans_to_bio, Head, HeadKind, HeadSpec, Pooling};
+use rhetor_models::trained::{ModelConfig, StoreDType, TrainedModel};
 
 fn tiny_config() -> BertConfig {
     BertConfig {
@@ -190,7 +191,7 @@ fn every_parameter_gets_a_gradient_and_moves_after_one_step() {
     let (loss, per_task) = tr.loss(&b, &mut rng).unwrap();
     assert!(per_task.iter().all(|l| l.is_some_and(f32::is_finite)));
     let grads = loss.backward().unwrap();
-    let vars = crate::train::named_vars(&vm);
+    let vars = crate::named_vars(&vm);
     assert_eq!(vars.len(), 3 + 2 + 2 * 16 + 6, "encoder + heads variables");
     let mut no_grad = vec![];
     for (name, v) in &vars {
@@ -290,7 +291,7 @@ fn resume_continues_exactly() {
         |i| {
             calls += 1;
             if calls == 5 {
-                Err(super::TrainError::Input("simulated crash".into()))
+                Err(crate::TrainError::Input("simulated crash".into()))
             } else {
                 batch(i)
             }

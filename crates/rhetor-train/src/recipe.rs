@@ -8,7 +8,7 @@
 //!    threshold that maximises subtask-3 micro-F1 and the token threshold that maximises span F1.
 //! 3. **Article heads** (genre, frames): linear models over the fine-tuned encoder's paragraph
 //!    states, the paragraphs' technique profile, style features and hashed words; k-fold
-//!    cross-validated on all training articles (see [`crate::article`]).
+//!    cross-validated on all training articles (see `rhetor_analyzers::article`).
 //! 4. **Export** the encoder and heads in f16 plus `analyzer.json` (thresholds, article heads,
 //!    scores) to the output folder.
 
@@ -21,18 +21,18 @@ use rhetor_doc::taxonomy::TECHNIQUES;
 use rhetor_eval::semeval::{load_language, SemevalArticle, Split};
 use rhetor_eval::{score_multilabel, score_spans, GoldSpan};
 use rhetor_models::encoder::Encoder;
-use rhetor_models::train::export::{save_trained, ModelConfig, StoreDType, FORMAT_VERSION};
-use rhetor_models::train::{
-    Batch, Decay, Head, HeadKind, HeadSpec, Pooling, Target, Task, TrainConfig, Trainer,
-};
+use rhetor_models::trained::{Head, HeadKind, HeadSpec, Pooling};
 use rhetor_models::weights;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{assign_folds, build_items, labelled_paragraphs, Item};
-use crate::techniques::{
+use crate::export::{save_trained, ModelConfig, StoreDType, FORMAT_VERSION};
+use crate::{Batch, Decay, Target, Task, TrainConfig, Trainer};
+use crate::{Result, TrainError};
+use rhetor_analyzers::pipeline::TechniqueScores;
+use rhetor_analyzers::techniques::{
     decode_spans, spans_of, SpanContext, SpanRule, TechniqueModel, Thresholds, MAX_LEN,
 };
-use crate::{AnalyzeError, Result};
 
 /// Settings of `rhetor train`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,7 +74,7 @@ pub struct TrainOptions {
     #[serde(default)]
     pub limit: Option<usize>,
     /// BABE's sentence labels (`final_labels_SG2.csv`): trains the opinion signal of the genre
-    /// head ([`crate::opinion`]); none: no opinion features.
+    /// head (`rhetor_analyzers::opinion`); none: no opinion features.
     #[serde(default)]
     pub babe: Option<PathBuf>,
 }
@@ -301,7 +301,7 @@ pub fn finetune(opts: &TrainOptions, articles: &[SemevalArticle]) -> Result<Path
 /// Model outputs for the held-out articles, kept for threshold search.
 pub struct HeldOut {
     /// Per article: paragraph outputs (with token probabilities).
-    pub outputs: Vec<(String, Vec<crate::techniques::ParagraphOutput>)>,
+    pub outputs: Vec<(String, Vec<rhetor_analyzers::techniques::ParagraphOutput>)>,
     /// Gold subtask-3 labels `(id, paragraph) → techniques`.
     pub gold_paragraphs: BTreeMap<(String, usize), Vec<String>>,
     /// Gold spans.
@@ -309,44 +309,7 @@ pub struct HeldOut {
     /// Article texts by id (the span rules read words and sentences).
     pub texts: BTreeMap<String, String>,
     /// Span rates per word from the articles outside the held-out fold.
-    pub lexicon: crate::techniques::SpanLexicon,
-}
-
-/// Scores of the technique heads on the held-out fold at the chosen thresholds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TechniqueScores {
-    pub articles: usize,
-    pub st3_micro_f1: f64,
-    pub st3_micro_precision: f64,
-    pub st3_micro_recall: f64,
-    pub st3_macro_f1: f64,
-    pub spans_f1: f64,
-    pub spans_precision: f64,
-    pub spans_recall: f64,
-    /// Per technique: (label, st3 F1, st3 support, span F1, gold spans).
-    pub per_technique: Vec<(String, f64, usize, f64, usize)>,
-    /// Span F1 with the per-technique span rules chosen on one half of the held-out articles
-    /// and scored on the other (both ways): the honest figure for `span_rules`.
-    #[serde(default)]
-    pub spans_f1_crossfit: f64,
-    /// Span F1 with one global token threshold (no per-technique rules).
-    #[serde(default)]
-    pub spans_f1_global: f64,
-    /// Subtask-3 micro-F1, P and R with the paragraph thresholds chosen on one random half of
-    /// the fold and scored on the other (both ways, 20 splits; `examples/paragraph_thresholds.rs`):
-    /// the honest figure for the paragraph thresholds (0 when not measured).
-    #[serde(default)]
-    pub st3_crossfit_f1: f64,
-    #[serde(default)]
-    pub st3_crossfit_precision: f64,
-    #[serde(default)]
-    pub st3_crossfit_recall: f64,
-    /// Subtask-3 micro-F1 with articles weighted so that their genres come in the target mix,
-    /// in-sample and cross-fitted.
-    #[serde(default)]
-    pub st3_weighted_f1: f64,
-    #[serde(default)]
-    pub st3_weighted_crossfit_f1: f64,
+    pub lexicon: rhetor_analyzers::techniques::SpanLexicon,
 }
 
 /// The candidate span rules tried for each technique.
@@ -471,7 +434,7 @@ pub fn predict_holdout(
     articles: &[SemevalArticle],
     cache: Option<&Path>,
 ) -> Result<HeldOut> {
-    let cached: Option<Vec<(String, Vec<crate::techniques::ParagraphOutput>)>> =
+    let cached: Option<Vec<(String, Vec<rhetor_analyzers::techniques::ParagraphOutput>)>> =
         cache.and_then(read_cache);
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
     let folds = assign_folds(&ids, opts.folds, opts.seed);
@@ -493,7 +456,7 @@ pub fn predict_holdout(
             _ => match model {
                 Some(model) => model.run(&a.text, &labelled_paragraphs(a))?,
                 None => {
-                    return Err(AnalyzeError::Data(format!(
+                    return Err(TrainError::Data(format!(
                         "no model and no usable held-out cache for article {}",
                         a.id
                     )))
@@ -527,7 +490,7 @@ pub fn predict_holdout(
         write_cache(path, &outputs);
     }
     // The lexical prior counts the articles the encoder was fine-tuned on, never the fold.
-    let lexicon = crate::techniques::SpanLexicon::build(
+    let lexicon = rhetor_analyzers::techniques::SpanLexicon::build(
         articles
             .iter()
             .filter(|a| folds.get(&a.id) != Some(&opts.holdout))
@@ -741,7 +704,7 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
 /// Loads the training articles of `opts.data_dir`.
 pub fn load_articles(opts: &TrainOptions) -> Result<Vec<SemevalArticle>> {
     if !opts.data_dir.is_dir() {
-        return Err(AnalyzeError::Data(format!(
+        return Err(TrainError::Data(format!(
             "{} is not a folder: point --data at a SemEval-2023 language folder (e.g. ../shared/data/semeval2023/en)",
             opts.data_dir.display()
         )));
@@ -766,12 +729,12 @@ type ArticleInput = (
 /// Article-level samples: every SemEval article with genre or frames, plus extra reports.
 fn article_samples(
     model: &TechniqueModel,
-    opinion: Option<&crate::opinion::OpinionHead>,
+    opinion: Option<&rhetor_analyzers::opinion::OpinionHead>,
     opts: &TrainOptions,
     articles: &[SemevalArticle],
     genres: &[String],
     frames: &[String],
-) -> Result<Vec<crate::article::Sample>> {
+) -> Result<Vec<rhetor_analyzers::article::Sample>> {
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
     let folds = assign_folds(&ids, opts.folds, opts.seed);
     let mut inputs: Vec<ArticleInput> = vec![];
@@ -801,7 +764,7 @@ fn article_samples(
     if let Some(dir) = &opts.extra_reporting {
         let reporting = genres.iter().position(|g| g == "reporting");
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| AnalyzeError::Io {
+            .map_err(|e| TrainError::Io {
                 context: format!("reading {}", dir.display()),
                 source: e,
             })?
@@ -821,7 +784,7 @@ fn article_samples(
         // Spread the picks over the folder (its order is by outlet and date).
         let step = (files.len() / opts.extra_reporting_max.max(1)).max(1);
         for p in files.iter().step_by(step).take(opts.extra_reporting_max) {
-            let text = std::fs::read_to_string(p).map_err(|e| AnalyzeError::Io {
+            let text = std::fs::read_to_string(p).map_err(|e| TrainError::Io {
                 context: format!("reading {}", p.display()),
                 source: e,
             })?;
@@ -840,7 +803,7 @@ fn article_samples(
         let outputs = model.run(&text, &pars)?;
         let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
         // SemEval files and the extra reports both start with the title line.
-        let dense = crate::article::dense_features(
+        let dense = rhetor_analyzers::article::dense_features(
             &text,
             &ranges,
             true,
@@ -849,10 +812,10 @@ fn article_samples(
             hidden,
             opinion,
         );
-        out.push(crate::article::Sample {
+        out.push(rhetor_analyzers::article::Sample {
             id,
             dense,
-            words: crate::article::paragraph_word_counts(&text, &ranges),
+            words: rhetor_analyzers::article::paragraph_word_counts(&text, &ranges),
             genre,
             frames: fr,
             fold,
@@ -912,13 +875,13 @@ fn write_cache<T: Serialize>(path: &Path, value: &T) {
 /// options, so reruns (and `examples/article_heads.rs`) reuse it.
 fn cached_article_samples(
     model: &TechniqueModel,
-    opinion: Option<&crate::opinion::OpinionHead>,
+    opinion: Option<&rhetor_analyzers::opinion::OpinionHead>,
     model_dir: &Path,
     opts: &TrainOptions,
     articles: &[SemevalArticle],
     genres: &[String],
     frames: &[String],
-) -> Result<Vec<crate::article::Sample>> {
+) -> Result<Vec<rhetor_analyzers::article::Sample>> {
     let with_opinion = format!("opinion: {:?}", opts.babe);
     let path = cache_path(opts, model_dir, "article-samples", &with_opinion);
     if let Some(samples) = read_cache(&path) {
@@ -965,11 +928,11 @@ pub fn finish(
             "  {l:<40} st3 F1 {f:.3} ({n:>3})  spans F1 {sf:.3} ({sn:>3})\n"
         ));
     }
-    let (genres, frames) = crate::pipeline::official_labels();
+    let (genres, frames) = rhetor_analyzers::pipeline::official_labels();
     let opinion = match &opts.babe {
         Some(babe) => {
             eprintln!("training the opinion signal on {}", babe.display());
-            let head = crate::opinion::train_opinion_head(&model, babe, opts.folds)?;
+            let head = rhetor_analyzers::opinion::train_opinion_head(&model, babe, opts.folds)?;
             report.push_str(&format!(
                 "opinion signal (BABE, {} sentences, {}-fold CV): factual vs opinion accuracy {:.4}, AUC {:.4}\n",
                 head.cv.sentences, head.cv.folds, head.cv.accuracy, head.cv.auc
@@ -989,11 +952,11 @@ pub fn finish(
         &frames,
     )?;
     let n_opinion = if opinion.is_some() {
-        crate::opinion::N_OPINION
+        rhetor_analyzers::opinion::N_OPINION
     } else {
         0
     };
-    let (mut heads, ascores) = crate::article::train_heads(
+    let (mut heads, ascores) = rhetor_analyzers::article::train_heads(
         &samples,
         opts.folds,
         opts.holdout,
@@ -1015,7 +978,7 @@ pub fn finish(
     ));
     report.push_str(&format!(
         "  genre with the test articles weighted to the target mix {:?} (prior strength {}): macro-F1 {:.4} (5-fold), {:.4} (held-out fold); per genre {}\n",
-        crate::article::GENRE_TARGET_PRIOR,
+        rhetor_analyzers::article::GENRE_TARGET_PRIOR,
         ascores.genre_prior_alpha,
         ascores.genre_shifted_macro_f1,
         ascores.holdout_genre_shifted_macro_f1,
@@ -1033,8 +996,8 @@ pub fn finish(
     {
         report.push_str(&format!("  {l:<40} F1 {f:.3} ({n:>3})\n"));
     }
-    let config = crate::pipeline::AnalyzerConfig {
-        format: crate::pipeline::ANALYZER_FORMAT,
+    let config = rhetor_analyzers::pipeline::AnalyzerConfig {
+        format: rhetor_analyzers::pipeline::ANALYZER_FORMAT,
         thresholds: th,
         article_heads: heads,
         technique_scores: scores,
@@ -1042,25 +1005,27 @@ pub fn finish(
         provenance: serde_json::to_value(opts).unwrap_or_default(),
     };
     // Export: the fine-tuned weights as trained, plus analyzer.json.
-    std::fs::create_dir_all(&opts.out_dir).map_err(|e| AnalyzeError::Io {
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| TrainError::Io {
         context: format!("creating {}", opts.out_dir.display()),
         source: e,
     })?;
     for f in ["model.safetensors", "rhetor-model.json", "tokenizer.json"] {
-        std::fs::copy(model_dir.join(f), opts.out_dir.join(f)).map_err(|e| AnalyzeError::Io {
+        std::fs::copy(model_dir.join(f), opts.out_dir.join(f)).map_err(|e| TrainError::Io {
             context: format!("copying {f} to {}", opts.out_dir.display()),
             source: e,
         })?;
     }
-    let json = serde_json::to_string(&config).map_err(|e| AnalyzeError::Json {
+    let json = serde_json::to_string(&config).map_err(|e| TrainError::Json {
         context: "encoding analyzer.json".into(),
         source: e,
     })?;
-    std::fs::write(opts.out_dir.join(crate::pipeline::ANALYZER_FILE), json).map_err(|e| {
-        AnalyzeError::Io {
-            context: format!("writing {}", opts.out_dir.display()),
-            source: e,
-        }
+    std::fs::write(
+        opts.out_dir.join(rhetor_analyzers::pipeline::ANALYZER_FILE),
+        json,
+    )
+    .map_err(|e| TrainError::Io {
+        context: format!("writing {}", opts.out_dir.display()),
+        source: e,
     })?;
     report.push_str(&format!("model written to {}\n", opts.out_dir.display()));
     Ok(report)

@@ -19,7 +19,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{Result, TrainError};
+use super::{ModelError, Result};
 
 /// Tag id for "outside" in [`HeadKind::TokenBio`] targets.
 pub const TAG_O: u32 = 0;
@@ -83,7 +83,7 @@ impl HeadSpec {
 
     fn validate(&self) -> Result<()> {
         if self.name.is_empty() || self.name.contains('.') {
-            return Err(TrainError::Input(format!(
+            return Err(ModelError::Input(format!(
                 "head name {:?} must be non-empty and contain no '.'",
                 self.name
             )));
@@ -93,13 +93,13 @@ impl HeadSpec {
             _ => 1,
         };
         if self.labels.len() < min {
-            return Err(TrainError::Input(format!(
+            return Err(ModelError::Input(format!(
                 "head {:?} needs at least {min} labels",
                 self.name
             )));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(TrainError::Input(format!(
+            return Err(ModelError::Input(format!(
                 "head {:?}: dropout {} outside [0, 1)",
                 self.name, self.dropout
             )));
@@ -148,7 +148,7 @@ impl Head {
         let weight = Tensor::from_vec(w, (n, hidden), &dev)?;
         let bias = Tensor::zeros(n, DType::F32, &dev)?;
         {
-            let mut data = varmap.data().lock().map_err(|_| TrainError::Poisoned)?;
+            let mut data = varmap.data().lock().map_err(|_| ModelError::Poisoned)?;
             let prefix = format!("heads.{}", spec.name);
             data.insert(
                 format!("{prefix}.weight"),
@@ -256,7 +256,7 @@ pub fn spans_to_bio(
     sorted.sort_by_key(|s| (s.1, s.2));
     for &&(label, start, end) in &sorted {
         if label >= n_labels {
-            return Err(TrainError::Input(format!(
+            return Err(ModelError::Input(format!(
                 "span label {label} but only {n_labels} labels"
             )));
         }

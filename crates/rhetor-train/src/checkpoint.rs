@@ -21,8 +21,8 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use serde::{Deserialize, Serialize};
 
-use super::optim::AdamW;
-use super::{io_err, json_err, Result, TrainError};
+use crate::optim::AdamW;
+use crate::{io_err, json_err, Result, TrainError};
 
 /// Position of a run, saved with each checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -188,7 +188,7 @@ mod tests {
                 &Device::Cpu,
             )
             .unwrap();
-        let vars = crate::train::named_vars(&vm);
+        let vars = crate::named_vars(&vm);
         let mut opt = AdamW::new(vars.clone(), Default::default()).unwrap();
         let loss = w.sqr().unwrap().sum_all().unwrap();
         let g = loss.backward().unwrap();
@@ -227,7 +227,7 @@ mod tests {
             &Device::Cpu,
         )
         .unwrap();
-        let vars2 = crate::train::named_vars(&vm2);
+        let vars2 = crate::named_vars(&vm2);
         let mut opt2 = AdamW::new(vars2, Default::default()).unwrap();
         restore(&path, &loaded, &mut vm2, &mut opt2).unwrap();
         assert_eq!(opt2.step_count(), 3);

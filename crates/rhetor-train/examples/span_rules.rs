@@ -3,11 +3,11 @@
 //! encoder: seconds instead of minutes, for trying span decoding options.
 //!
 //! ```sh
-//! cargo run --release -p rhetor-analyzers --example span_rules -- \
+//! cargo run --release -p rhetor-train --example span_rules -- \
 //!     target/rhetor-train/holdout-outputs-0123456789abcdef.json models/techniques/rhetor-model.json
 //! ```
 
-use rhetor_analyzers::train::{choose_thresholds, load_articles, predict_holdout, TrainOptions};
+use rhetor_train::recipe::{choose_thresholds, load_articles, predict_holdout, TrainOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
