@@ -1,0 +1,384 @@
+//! From attributions to quotes and speakers: names cleaned, pronouns and roles resolved to the
+//! fullest name, and each quote's confidence.
+
+use super::*;
+
+/// How a quote's speaker was found, for its confidence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum SpeakerHow {
+    /// A name in the article.
+    Name,
+    /// A description naming a person, group, body or document ("officials", "the report").
+    Source,
+    /// He/she resolved to a person; `true` when another person of that gender was named in the
+    /// same paragraph before it (the pronoun may be theirs).
+    Pronoun(bool),
+    /// From context: the latest speaker (a quotation with no cue of its own).
+    Context,
+    /// The author's own first person ("I think", "we know") outside quotation marks.
+    FirstPerson,
+    /// A mention that names nobody: "they", "it", a stray capitalised word, a show title, a
+    /// description of a thing ("the increase"), the content itself.
+    Junk,
+    /// No speaker at all.
+    None,
+}
+
+/// The name words of a mention without what is no part of a name: a capitalised common word at a
+/// sentence start ("Ever Putin", "Stop"), a show title before its host ("Night With Megyn
+/// Kelly").
+pub(crate) fn clean_name(d: &Doc, a: usize, b: usize, words: &[String]) -> Vec<String> {
+    let mut words = words.to_vec();
+    if let Some(k) = words.iter().rposition(|w| w == "With" || w == "with") {
+        words.drain(..=k);
+    }
+    // The mention's first word opens its sentence and the article writes it in lower case
+    // elsewhere: a common word, unless the same words also appear as a name mid-sentence.
+    let first_tok = (a..b).find(|&i| {
+        d.toks[i].is_word && d.toks[i].text == *words.first().map_or("", |w| w.as_str())
+    });
+    if let Some(i) = first_tok {
+        let sentence_start = d.sents[d.sent[i]].0;
+        let opens = (sentence_start..i).all(|k| !d.toks[k].is_word);
+        let common = d.lower_words.contains(&d.toks[i].lower)
+            || tokens::is_not_name(&d.toks[i].lower)
+            || STRAY.contains(&d.toks[i].lower.as_str());
+        let mid_sentence_name = d.names.mentions.iter().any(|m| {
+            m.words == words
+                && (d.sents[d.sent[m.tok_start]].0..m.tok_start).any(|k| d.toks[k].is_word)
+        });
+        if opens && common && !mid_sentence_name {
+            words.remove(0);
+        }
+    }
+    words
+}
+
+/// Whether a capitalised word is also a name elsewhere (in a longer name: "Critics" is no one,
+/// "Baker" in "James Baker" is).
+pub(crate) fn lone_name_elsewhere(d: &Doc, word: &str) -> bool {
+    d.names.fullest(&[word.to_string()]).contains(' ')
+}
+
+/// Capitalised words that are never a name on their own (adverbs, quantifiers, answers).
+pub(crate) const STRAY: &[&str] = &[
+    "no",
+    "yes",
+    "ever",
+    "clearly",
+    "even",
+    "only",
+    "just",
+    "perhaps",
+    "maybe",
+    "indeed",
+    "instead",
+    "today",
+    "tonight",
+    "yesterday",
+    "last",
+    "next",
+    "every",
+    "each",
+    "such",
+    "stop",
+    "please",
+    "obviously",
+    "surely",
+    "certainly",
+    "of",
+    "to",
+    "with",
+    "from",
+    "by",
+    "about",
+];
+
+/// Turn what was found into quotes with resolved speakers and confidences, and the speaker list
+/// (of the quotes shown).
+pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
+    let mut names: Vec<Option<String>> = Vec::with_capacity(found.len());
+    let mut quotes = Vec::with_capacity(found.len());
+    // Latest resolved speaker (name, position) for pronouns and roles.
+    let mut latest: Vec<(usize, String)> = Vec::new();
+    // `found` is sorted by start; inherited indices point into the pre-sort order, so resolve
+    // them by position: the latest speaker before the quote.
+    for f in &found {
+        let (mut speaker, mut span) = (None, None);
+        let mut how = SpeakerHow::None;
+        if let Some((a, b)) = f.source {
+            let toks = &d.toks[a..b];
+            span = Some((d.toks[a].start, d.toks[b - 1].end));
+            let pos = d.toks[a].start;
+            let (kind, words) = mention_kind(toks);
+            let recent = latest
+                .iter()
+                .rev()
+                .find(|(p, _)| *p <= pos && pos - p <= 1500)
+                .map(|(_, n)| n.clone());
+            let inside_quote = d.inq[a];
+            speaker = match kind {
+                MentionKind::Name => {
+                    let words = clean_name(d, a, b, &words);
+                    let show = words
+                        .last()
+                        .is_some_and(|w| confidence::show_word(&w.to_lowercase()));
+                    // A lone capitalised word opening its sentence that the article names nowhere
+                    // else ("Work is expected to…"): a common noun, not a name.
+                    let lone = words.len() == 1
+                        && (d.sents[d.sent[a]].0..a).all(|k| !d.toks[k].is_word)
+                        && d.names.count_last(&words[0]) <= 1
+                        && d.names.fullest(&words).split(' ').count() == 1;
+                    let group = words.len() == 1
+                        && confidence::source_head(&words[0].to_lowercase())
+                        && !lone_name_elsewhere(d, &words[0]);
+                    if group {
+                        // "Critics said", "Officials say": a group, not a name.
+                        how = SpeakerHow::Source;
+                        Some(words[0].clone())
+                    } else if words.is_empty() || show || lone {
+                        how = SpeakerHow::Junk;
+                        None
+                    } else {
+                        how = SpeakerHow::Name;
+                        Some(d.names.fullest_at(&words, pos))
+                    }
+                }
+                MentionKind::Pronoun => match words[0].as_str() {
+                    "i" | "we" if !inside_quote => {
+                        how = SpeakerHow::FirstPerson;
+                        None
+                    }
+                    "he" | "she" | "his" | "her" | "i" => {
+                        // The latest speaker, else the latest person named, that the pronoun can
+                        // refer to (a person, of the pronoun's gender where the article shows it).
+                        let g = speakers::pronoun_gender(&words[0]);
+                        // (Tried: the person named since the latest speaker in the same
+                        // paragraph. On real articles that is often an addressee or a name
+                        // inside the quote, "told Mr. Dale", "vote for Doug", so no.)
+                        let found = latest
+                            .iter()
+                            .rev()
+                            .filter(|(p, _)| *p <= pos && pos - p <= 1500)
+                            .map(|(_, n)| n)
+                            .find(|n| d.names.fits(n, g))
+                            .cloned()
+                            .or_else(|| d.names.last_person_before(pos, 3000, g))
+                            .or(recent);
+                        let para_start = d.paras.get(d.para[a]).map_or(0, |p| p.0);
+                        // Another person of that gender named in the paragraph before the pronoun.
+                        let mut others: Vec<String> = d
+                            .names
+                            .mentions
+                            .iter()
+                            .filter(|m| m.start >= para_start && m.end <= pos)
+                            .filter(|m| !d.inq[m.tok_start])
+                            .map(|m| d.names.fullest(&m.words))
+                            .filter(|n| d.names.fits(n, g))
+                            .collect();
+                        others.sort();
+                        others.dedup();
+                        let ambiguous = others.iter().any(|n| Some(n) != found.as_ref());
+                        how = if found.is_some() {
+                            SpeakerHow::Pronoun(ambiguous)
+                        } else {
+                            SpeakerHow::Junk
+                        };
+                        found
+                    }
+                    "who" if a > 0 && d.toks[a - 1].is_word && !d.toks[a - 1].is_cap() => {
+                        // "three other women who said": the description before "who".
+                        let described = QuoteAnalyzer::np_before_static(d, a, 0);
+                        match described {
+                            Some((x, y)) => {
+                                let head = d.toks[y - 1].lower.clone();
+                                how = if confidence::source_head(&head) {
+                                    SpeakerHow::Source
+                                } else {
+                                    SpeakerHow::Junk
+                                };
+                                Some(d.chars[d.toks[x].start..d.toks[y - 1].end].iter().collect())
+                            }
+                            None => {
+                                how = SpeakerHow::Junk;
+                                None
+                            }
+                        }
+                    }
+                    "who" => {
+                        how = SpeakerHow::Pronoun(false);
+                        d.names.last_before(pos, 200).or(recent)
+                    }
+                    _ => {
+                        // "they", "it", "you": names nobody.
+                        how = SpeakerHow::Junk;
+                        Some(
+                            d.chars[span.map_or(0, |s| s.0)..span.map_or(0, |s| s.1)]
+                                .iter()
+                                .collect(),
+                        )
+                    }
+                },
+                MentionKind::Description => {
+                    let head = words.last().cloned().unwrap_or_default();
+                    let text: String = d.chars[d.toks[a].start..d.toks[b - 1].end].iter().collect();
+                    let generic = (a.saturating_sub(3).max(d.sents[d.sent[a]].0)..b).any(|k| {
+                        matches!(
+                            d.toks[k].lower.as_str(),
+                            "every" | "any" | "no" | "each" | "anyone" | "everyone" | "nobody"
+                        )
+                    });
+                    how = if confidence::source_head(&head) && !generic {
+                        SpeakerHow::Source
+                    } else {
+                        SpeakerHow::Junk
+                    };
+                    if words.len() >= 2 && is_role(&head) {
+                        d.names.with_role(&head, pos).or(Some(text))
+                    } else {
+                        Some(text)
+                    }
+                }
+            };
+            // The speaker inside the content it is said to say is the content, not its source.
+            if span.is_some_and(|(s, e)| s < f.end && f.start < e) {
+                how = SpeakerHow::Junk;
+            }
+        } else if f.inherited.is_some() || f.cue.is_none() {
+            speaker = latest
+                .iter()
+                .rev()
+                .find(|(p, _)| *p <= f.start && f.start - p <= 2500)
+                .map(|(_, n)| n.clone());
+            if speaker.is_some() {
+                how = SpeakerHow::Context;
+            }
+        }
+        if let Some(s) = &speaker {
+            let pos = span.map_or(f.start, |s| s.0);
+            let is_person = matches!(
+                how,
+                SpeakerHow::Name | SpeakerHow::Pronoun(_) | SpeakerHow::Context
+            );
+            if is_person {
+                latest.push((pos, s.clone()));
+                latest.sort_by_key(|(p, _)| *p);
+            }
+        }
+        let confidence = judge(d, f, how);
+        let (cue, cue_start, cue_end) = match f.cue {
+            Some((a, b)) => {
+                let (s, e) = (d.toks[a].start, d.toks[b - 1].end);
+                (
+                    Some(d.chars[s..e].iter().collect::<String>()),
+                    Some(s),
+                    Some(e),
+                )
+            }
+            None => (None, None, None),
+        };
+        names.push(speaker.clone());
+        quotes.push(Quote {
+            start: f.start,
+            end: f.end,
+            kind: f.kind,
+            cue,
+            cue_start,
+            cue_end,
+            speaker,
+            speaker_start: span.map(|s| s.0),
+            speaker_end: span.map(|s| s.1),
+            score: f.score.clamp(0.0, 1.0),
+            confidence,
+            shown: confidence >= confidence::SHOW_THRESHOLD,
+        });
+    }
+    let mut speakers: Vec<Speaker> = Vec::new();
+    let shown_names = names
+        .into_iter()
+        .zip(&quotes)
+        .filter(|(_, q)| q.shown)
+        .filter_map(|(n, _)| n);
+    for n in shown_names {
+        match speakers.iter_mut().find(|s| s.name == n) {
+            Some(s) => s.quotes += 1,
+            None => speakers.push(Speaker {
+                mentions: count_mentions(d, &n),
+                name: n,
+                quotes: 1,
+            }),
+        }
+    }
+    speakers.sort_by(|a, b| b.quotes.cmp(&a.quotes).then(b.mentions.cmp(&a.mentions)));
+    (quotes, speakers)
+}
+
+/// How far a reader can trust an attribution (0–1), from the models' score, the kind of cue,
+/// how the speaker was found, and where the quote stands (see [`confidence`]).
+pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
+    let (qa, qb) = d.tok_range(f.start, f.end);
+    if qa < d.toks.len() && d.title_para.get(d.para[qa]).copied().unwrap_or(false) {
+        return 0.0; // the headline is the article's own
+    }
+    let cue_words: Vec<&str> = f.cue.map_or(Vec::new(), |(a, b)| {
+        d.toks[a..b].iter().map(|t| t.lower.as_str()).collect()
+    });
+    let mut class = confidence::cue_class(&cue_words);
+    // "is expected to", "was reported": a passive cue names no one who says it.
+    let passive = cue_words
+        .iter()
+        .any(|w| matches!(*w, "is" | "are" | "was" | "were" | "be" | "been" | "being"))
+        && cue_words
+            .iter()
+            .skip(1)
+            .any(|w| w.ends_with("ed") || w.ends_with("en"));
+    if passive && class != confidence::CueClass::Other {
+        class = confidence::CueClass::Weak;
+    }
+    let speaker = match how {
+        SpeakerHow::Name => 1.0,
+        SpeakerHow::Source => 0.95,
+        SpeakerHow::Pronoun(false) => 0.9,
+        SpeakerHow::Pronoun(true) => 0.75,
+        SpeakerHow::Context => 0.85,
+        SpeakerHow::FirstPerson => 0.1,
+        SpeakerHow::Junk => 0.2,
+        SpeakerHow::None => 0.0,
+    };
+    use confidence::CueClass;
+    match f.kind {
+        QuoteKind::Direct => {
+            let cue = match (f.cue, class) {
+                (None, _) => 0.85,
+                (Some(_), CueClass::Speech | CueClass::Belief) => 1.0,
+                (Some((a, b)), _) if b == a + 1 && !d.toks[a].is_word => 0.95,
+                (Some(_), CueClass::Weak) => 0.9,
+                (Some(_), CueClass::Other) => 0.8,
+            };
+            0.95 * cue * speaker
+        }
+        QuoteKind::Indirect | QuoteKind::Mixed => {
+            let cue = match class {
+                CueClass::Speech => 1.0,
+                CueClass::Belief => 0.9,
+                CueClass::Weak => 0.6,
+                CueClass::Other => 0.3,
+            };
+            let words = d.toks[qa..qb.max(qa)].iter().filter(|t| t.is_word).count();
+            let content = if words < 3 { 0.7 } else { 1.0 };
+            (0.4 + 0.6 * f.score) * cue * speaker * content
+        }
+    }
+}
+
+/// How often the article names a speaker: mentions of the full name or its last word.
+pub(crate) fn count_mentions(d: &Doc, name: &str) -> usize {
+    let last = name.split(' ').next_back().unwrap_or(name).to_lowercase();
+    let n = d
+        .names
+        .mentions
+        .iter()
+        .filter(|m| m.words.last().is_some_and(|w| w.to_lowercase() == last))
+        .count();
+    n.max(1)
+}
