@@ -248,7 +248,7 @@ const STOP: &[&str] = &[
 /// dropped (unless nothing else is left). First every word must match (few articles to rank, so
 /// fast, and a headline finds its article), then, when that finds too little, any word may
 /// (BM25 ranks articles with more and rarer matches first).
-fn fts_queries(q: &str) -> Option<(String, String)> {
+fn fts_queries(q: &str) -> Option<(String, String, Vec<String>)> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -268,7 +268,69 @@ fn fts_queries(q: &str) -> Option<(String, String)> {
         return None;
     }
     let quoted: Vec<String> = chosen.iter().map(|w| format!("\"{w}\"")).collect();
-    Some((quoted.join(" AND "), quoted.join(" OR ")))
+    let terms = chosen.iter().map(|w| w.to_string()).collect();
+    Some((quoted.join(" AND "), quoted.join(" OR "), terms))
+}
+
+/// Words of context a search snippet shows around the first matching word.
+const SNIPPET_WORDS: usize = 16;
+
+/// A short extract of `body` around the first word of `terms` (lower-case), matched words in
+/// brackets and cuts marked with `…`, as FTS5's `snippet()` wrote them. Made here from the stored
+/// body rather than by `snippet()`, which needs a second full-text match of the query per hit
+/// (measured: most of the text-search time on a large corpus).
+pub fn make_snippet(body: &str, terms: &[String]) -> String {
+    let words: Vec<(usize, usize)> = {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in body.char_indices() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            out.push((s, body.len()));
+        }
+        out
+    };
+    if words.is_empty() {
+        return String::new();
+    }
+    let is_term = |&(a, b): &(usize, usize)| {
+        let w = body[a..b].to_lowercase();
+        terms.iter().any(|t| *t == w)
+    };
+    let first = words.iter().position(is_term).unwrap_or(0);
+    let from = first.saturating_sub(SNIPPET_WORDS / 4);
+    let to = (from + SNIPPET_WORDS).min(words.len());
+    let from = to.saturating_sub(SNIPPET_WORDS).min(from);
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let mut pos = words[from].0;
+    for w in &words[from..to] {
+        out.push_str(&body[pos..w.0]);
+        if is_term(w) {
+            out.push('[');
+            out.push_str(&body[w.0..w.1]);
+            out.push(']');
+        } else {
+            out.push_str(&body[w.0..w.1]);
+        }
+        pos = w.1;
+    }
+    if to < words.len() {
+        out.push('…');
+    } else {
+        out.push_str(&body[pos..]);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The body as plain text: non-debris paragraphs after the title.
@@ -443,20 +505,20 @@ impl Store for SqliteStore {
     }
 
     fn text_search(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<TextHit>> {
-        let Some((all, any)) = fts_queries(query) else {
+        let Some((all, any, terms)) = fts_queries(query) else {
             return Ok(Vec::new());
         };
-        let mut hits = self.fts_ranked(&all, filter, limit, -1)?;
+        let mut hits = self.fts_ranked(&all, &terms, filter, limit, -1)?;
         if hits.len() < limit {
             let depth = if filter.is_empty() {
                 limit
             } else {
                 (limit * 50).max(2000)
             };
-            let mut more = self.fts_ranked(&any, filter, limit, depth as i64)?;
+            let mut more = self.fts_ranked(&any, &terms, filter, limit, depth as i64)?;
             if more.len() < limit && !filter.is_empty() {
                 // A selective filter may keep few of the best matches: rank them all.
-                more = self.fts_ranked(&any, filter, limit, -1)?;
+                more = self.fts_ranked(&any, &terms, filter, limit, -1)?;
             }
             for h in more {
                 if hits.len() >= limit {
@@ -650,37 +712,46 @@ impl SqliteStore {
     fn fts_ranked(
         &self,
         q: &str,
+        terms: &[String],
         filter: &Filter,
         limit: usize,
         depth: i64,
     ) -> Result<Vec<TextHit>> {
         let (cond, fps) = filter_sql(filter);
         let sql = format!(
-            "SELECT a.key, m.s, snippet(fts, 1, '[', ']', '…', 16)
+            "SELECT a.key, m.s, m.rowid
              FROM (SELECT rowid, bm25(fts, 4.0, 1.0) AS s FROM fts WHERE fts MATCH ?
                    ORDER BY s LIMIT ?) m
-             JOIN fts ON fts.rowid = m.rowid AND fts MATCH ?
              JOIN articles a ON a.rowid = m.rowid
              WHERE {cond}
              ORDER BY m.s LIMIT ?"
         );
-        let mut ps: Vec<Box<dyn ToSql>> = vec![
-            Box::new(q.to_string()),
-            Box::new(depth),
-            Box::new(q.to_string()),
-        ];
+        let mut ps: Vec<Box<dyn ToSql>> = vec![Box::new(q.to_string()), Box::new(depth)];
         ps.extend(fps);
         ps.push(Box::new(limit as i64));
-        let mut st = self.conn.prepare(&sql)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st.query_map(params_from_iter(ps.iter()), |r| {
-            Ok(TextHit {
-                key: r.get(0)?,
+            Ok((
+                r.get::<_, String>(0)?,
                 // bm25() is lower-is-better and negative: flip it.
-                score: -(r.get::<_, f64>(1)? as f32),
-                snippet: r.get(2)?,
-            })
+                -(r.get::<_, f64>(1)? as f32),
+                r.get::<_, i64>(2)?,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows: Vec<(String, f32, i64)> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut body = self
+            .conn
+            .prepare_cached("SELECT body FROM fts WHERE rowid = ?1")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (key, score, rowid) in rows {
+            let text: Option<String> = body.query_row([rowid], |r| r.get(0)).optional()?;
+            out.push(TextHit {
+                key,
+                score,
+                snippet: make_snippet(text.as_deref().unwrap_or(""), terms),
+            });
+        }
+        Ok(out)
     }
 
     /// Articles from vector row `from` on, in storage order, with their time of adding (for
@@ -732,5 +803,45 @@ impl SqliteStore {
     /// The store's rowid for a key (for tests and aggregate queries).
     pub fn rowid(&self, key: &str) -> Result<Option<i64>> {
         self.row_of(key)
+    }
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    use super::make_snippet;
+    use proptest::prelude::*;
+
+    fn terms(ws: &[&str]) -> Vec<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn snippets_bracket_the_query_words_and_mark_cuts() {
+        let body = "One two three four five six seven eight nine ten. The Earthquake struck \
+                    at dawn, and the earthquake's toll rose all day across eleven twelve \
+                    thirteen fourteen fifteen sixteen seventeen.";
+        let s = make_snippet(body, &terms(&["earthquake"]));
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("The [Earthquake] struck"), "{s}");
+        assert!(s.contains("[earthquake]'s"), "{s}");
+        assert_eq!(make_snippet("", &terms(&["x"])), "");
+        // No match: the opening words.
+        assert_eq!(
+            make_snippet("Just a few words.", &terms(&["zzz"])),
+            "Just a few words."
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn snippets_are_extracts_of_the_body(body in "\\PC{0,400}", w in "[a-zé]{1,6}") {
+            let s = make_snippet(&body, &[w]);
+            // Without the brackets and cut marks, and with spaces normalised, the snippet is a
+            // piece of the body.
+            let plain = |t: &str| {
+                t.replace(['[', ']', '…'], "").split_whitespace().collect::<Vec<_>>().join(" ")
+            };
+            prop_assert!(plain(&body).contains(&plain(&s)), "{:?} not in {:?}", s, body);
+        }
     }
 }
