@@ -303,7 +303,7 @@ pub fn make_snippet(body: &str, terms: &[String]) -> String {
     }
     let is_term = |&(a, b): &(usize, usize)| {
         let w = body[a..b].to_lowercase();
-        terms.iter().any(|t| *t == w)
+        terms.contains(&w)
     };
     let first = words.iter().position(is_term).unwrap_or(0);
     let from = first.saturating_sub(SNIPPET_WORDS / 4);
