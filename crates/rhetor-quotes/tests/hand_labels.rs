@@ -31,11 +31,14 @@ fn shown_attributions_are_mostly_right() {
     for k in &keys {
         eprintln!("{:6} {:15} {}", k.0, k.1, tallies[k].line());
     }
-    // The bars are checked on the fresh batch (labelled after the rules and the threshold were
-    // chosen on `tune`); shown attributions without a label (a rule change shows new ones) are
-    // reported, and at least 80 % of those shown must be labelled for the figures to mean much.
+    // The bars are checked on the fresh batches: `fresh` (labelled after the rules and the
+    // threshold were chosen on `tune`; read again to fix the speaker rules, so a development
+    // figure now) and `fresh2` (direct quotes only, labelled after those fixes). Shown
+    // attributions without a label (a rule change shows new ones) are reported, and at least
+    // 80 % of those shown must be labelled for the figures to mean much.
     for ((batch, group), t) in &tallies {
-        if batch != "fresh" {
+        let checked = batch == "fresh" || (batch == "fresh2" && *group == "direct");
+        if !checked {
             continue;
         }
         assert!(
