@@ -92,8 +92,12 @@ impl QuoteAnalyzer {
                     .get(qb.wrapping_sub(2))
                     .is_some_and(|t| t.text == ",");
             let adjacent_tail = d.is_punct(qb, &[","]) || inner_comma;
-            // "“…” ― Jane Doe": a dash then the name.
-            if d.is_punct(qb, &["―", "—"]) && d.toks.get(qb + 1).is_some_and(|t| t.is_cap()) {
+            // "“…” ― Jane Doe": a dash then the name (not a title in quotes before a dash:
+            // "a reference to “The Godfather: Part II” — Mr. Stone was charged").
+            if d.is_punct(qb, &["―", "—"])
+                && d.toks.get(qb + 1).is_some_and(|t| t.is_cap())
+                && !self.title_like(d, qa, qb, head_start)
+            {
                 if let Some(np) = self.np_after(d, qb + 1, tail_end.max(qb + 2)) {
                     if words >= 3 {
                         st.used.push((qb, qb + 1));
@@ -116,7 +120,26 @@ impl QuoteAnalyzer {
             } else {
                 6
             };
-            let tail_cue = tail_runs.first().copied().filter(|r| r.0 <= qb + reach);
+            // A quotation that ends its sentence ("….”) followed by a new sentence: a cue
+            // there that is no verb of speech or belief ("A spokesman did not respond to…")
+            // belongs to that sentence, not to this quote; nor does a denied one ("did not
+            // respond", "declined to comment").
+            let ends_sentence = qb >= 2
+                && d.is_punct(qb - 2, &[".", "!", "?"])
+                && d.toks.get(qb).is_some_and(|t| t.is_word && t.is_cap());
+            let tail_cue = tail_runs
+                .first()
+                .copied()
+                .filter(|r| r.0 <= qb + reach)
+                .filter(|r| {
+                    let words: Vec<&str> =
+                        d.toks[r.0..r.1].iter().map(|t| t.lower.as_str()).collect();
+                    let denied = words.iter().any(|w| {
+                        w.ends_with("n't") || matches!(*w, "not" | "never" | "declined" | "refused")
+                    });
+                    !ends_sentence
+                        || (confidence::cue_class(&words) != confidence::CueClass::Other && !denied)
+                });
             let head_runs = self.cue_runs(d, head_start, qa, self.quote_threshold);
             let head_cue = self.best_run(d, &head_runs);
             let title_like = self.title_like(d, qa, qb, head_start);

@@ -142,7 +142,11 @@ impl QuoteAnalyzer {
         let mut seen_cap = false;
         while j < limit && j < from + 7 && d.toks[j].is_word && !d.inq[j] {
             let w = &d.toks[j];
-            if j > from && STOPS.contains(&w.lower.as_str()) && !(seen_cap && w.lower == "of") {
+            // "of" continues a title ("Secretary of State Mike Pompeo") but ends a name before
+            // its place ("Representative Carolyn B. Maloney of New York").
+            let title_of =
+                seen_cap && w.lower == "of" && tokens::is_title_word(&d.toks[j - 1].lower);
+            if j > from && STOPS.contains(&w.lower.as_str()) && !title_of {
                 break;
             }
             // "said the increase was needed": a verb ends the mention (and makes it a clause).
@@ -219,10 +223,32 @@ impl QuoteAnalyzer {
         // Apposition: "X, a longtime pollster, said".
         if d.toks[j - 1].text == "," {
             let mut k = j - 1;
-            while k > floor && k + 25 > j && d.toks[k - 1].text != "," && !d.inq[k - 1] {
-                k -= 1;
+            loop {
+                while k > floor && k + 25 > j && d.toks[k - 1].text != "," && !d.inq[k - 1] {
+                    k -= 1;
+                }
+                // "X, vice president of sales for Acme, Inc., says": a company suffix between
+                // commas belongs to the apposition; the speaker is before the comma before it.
+                let suffix = (k + 2 == j || (k + 3 == j && d.toks[k + 1].text == "."))
+                    && matches!(
+                        d.toks[k].lower.trim_end_matches('.'),
+                        "inc" | "ltd" | "llc" | "corp" | "co" | "plc" | "gmbh" | "ag" | "sa"
+                    );
+                if suffix && k > floor + 1 && d.toks[k - 1].text == "," {
+                    k -= 1;
+                    continue;
+                }
+                break;
             }
             if k > floor && d.toks[k - 1].text == "," {
+                // "And on MSNBC, he pointed to …, saying": a clause with its own subject
+                // pronoun between the commas, not an apposition; the pronoun speaks.
+                if d.toks.get(k).is_some_and(|t| {
+                    matches!(t.lower.as_str(), "he" | "she" | "they" | "i" | "we") && !d.inq[k]
+                }) && j - 1 > k + 2
+                {
+                    return Some((k, k + 1));
+                }
                 let outer = self.np_before(d, k - 1, floor);
                 // "Alabama's state auditor, Jim Ziegler, told": the name in the apposition.
                 let inner = &d.toks[k..j - 1];
@@ -250,7 +276,14 @@ impl QuoteAnalyzer {
         if t.is_cap() {
             while a > floor {
                 let p = &d.toks[a - 1];
-                let joins = p.is_word && (p.is_cap() || tokens::is_title_word(&p.lower));
+                // "of" joins titles ("Secretary of State Mike Pompeo") but not a name and its
+                // place ("Sen. Kamala Harris of California": the person, handled below).
+                let place_of = p.lower == "of"
+                    && a >= 2
+                    && d.toks[a - 2].is_cap()
+                    && !tokens::is_title_word(&d.toks[a - 2].lower);
+                let joins =
+                    p.is_word && !place_of && (p.is_cap() || tokens::is_title_word(&p.lower));
                 if !joins || d.inq[a - 1] {
                     break;
                 }

@@ -54,6 +54,64 @@ pub(crate) fn clean_name(d: &Doc, a: usize, b: usize, words: &[String]) -> Vec<S
     words
 }
 
+/// The latest person of gender `g` (other than `speaker`) named as the subject of a sentence
+/// (its first words, titles and places before the name allowed) after position `since` and
+/// before the sentence of the pronoun at token `at`, in that paragraph or the one before, outside
+/// quotation marks. Objects and addressees ("told Mr. Dale", "vote for Doug") are not subjects,
+/// which is why only sentence openings count.
+pub(crate) fn subject_since(
+    d: &Doc,
+    since: usize,
+    at: usize,
+    g: Option<speakers::Gender>,
+    speaker: &str,
+) -> Option<String> {
+    let sent = d.sent[at];
+    let para = d.para[at];
+    d.names
+        .mentions
+        .iter()
+        .rev()
+        .filter(|m| m.start > since && m.tok_start < at && m.tok_end <= d.toks.len())
+        .filter(|m| d.sent[m.tok_start] < sent && d.para[m.tok_start] + 1 >= para)
+        .filter(|m| !d.inq[m.tok_start])
+        .filter(|m| {
+            // The name opens its sentence and is not a possessive ("Tlaib’s comment").
+            let (sa, _) = d.sents[d.sent[m.tok_start]];
+            let opens =
+                (sa..m.tok_start).all(|k| !d.inq[k] && (!d.toks[k].is_word || d.toks[k].is_cap()));
+            let last = &d.toks[m.tok_end - 1].text;
+            // A clause goes on after the name ("Governor Christie? “Strong,” he said": the
+            // name alone is a question put to the speaker, not a subject).
+            let (_, sb) = d.sents[d.sent[m.tok_start]];
+            let clause = (m.tok_end..sb.min(d.toks.len()))
+                .any(|k| d.toks[k].is_word && !d.toks[k].is_cap() && !d.inq[k]);
+            opens && clause && !last.ends_with("'s") && !last.ends_with("’s")
+        })
+        .map(|m| d.names.fullest(&m.words))
+        .find(|n| d.names.fits(n, g))
+        .filter(|n| n != speaker)
+}
+
+/// The token of "the" right before a mention's name words ("The Hill", "the Shelton Weekly"),
+/// when there is one inside the mention.
+pub(crate) fn the_before_name(d: &Doc, a: usize, b: usize, words: &[String]) -> Option<usize> {
+    let first = words.first()?;
+    let i = (a..b).find(|&i| d.toks[i].is_word && strip_s(&d.toks[i].text) == first.as_str())?;
+    // The mention may start after "the" ("The Shelton Weekly reported": np_before drops it).
+    if i > 0 && d.toks[i - 1].lower == "the" {
+        Some(i - 1)
+    } else {
+        None
+    }
+}
+
+fn strip_s(w: &str) -> &str {
+    w.strip_suffix("'s")
+        .or_else(|| w.strip_suffix("’s"))
+        .unwrap_or(w)
+}
+
 /// Whether a capitalised word is also a name elsewhere (in a longer name: "Critics" is no one,
 /// "Baker" in "James Baker" is).
 pub(crate) fn lone_name_elsewhere(d: &Doc, word: &str) -> bool {
@@ -139,6 +197,16 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                     } else if words.is_empty() || show || lone {
                         how = SpeakerHow::Junk;
                         None
+                    } else if let Some(the) = the_before_name(d, a, b, &words) {
+                        // "The Shelton Weekly reported", "according to The Hill": a title with
+                        // its article is a paper, show or body, never a person a later "he" or
+                        // "she" can refer to.
+                        how = SpeakerHow::Source;
+                        Some(
+                            d.chars[d.toks[the].start..d.toks[b - 1].end]
+                                .iter()
+                                .collect(),
+                        )
                     } else {
                         how = SpeakerHow::Name;
                         Some(d.names.fullest_at(&words, pos))
@@ -156,13 +224,20 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                         // (Tried: the person named since the latest speaker in the same
                         // paragraph. On real articles that is often an addressee or a name
                         // inside the quote, "told Mr. Dale", "vote for Doug", so no.)
-                        let found = latest
+                        let speaker = latest
                             .iter()
                             .rev()
                             .filter(|(p, _)| *p <= pos && pos - p <= 1500)
-                            .map(|(_, n)| n)
-                            .find(|n| d.names.fits(n, g))
-                            .cloned()
+                            .find(|(_, n)| d.names.fits(n, g))
+                            .cloned();
+                        // A person of that gender made the subject of a sentence since that
+                        // speaker spoke ("Tlaib … dropped the expletive. … she said") is who
+                        // the pronoun now refers to.
+                        let subject = speaker
+                            .as_ref()
+                            .and_then(|(p, n)| subject_since(d, *p, a, g, n));
+                        let found = subject
+                            .or(speaker.map(|(_, n)| n))
                             .or_else(|| d.names.last_person_before(pos, 3000, g))
                             .or(recent);
                         let para_start = d.paras.get(d.para[a]).map_or(0, |p| p.0);
@@ -233,10 +308,18 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                     } else {
                         SpeakerHow::Junk
                     };
-                    if words.len() >= 2 && is_role(&head) {
-                        d.names.with_role(&head, pos).or(Some(text))
-                    } else {
-                        Some(text)
+                    match (words.len() >= 2 && is_role(&head))
+                        .then(|| d.names.with_role(&head, pos))
+                        .flatten()
+                    {
+                        // "the attorney" resolved to "Aitan Goelman": a named person now, whom
+                        // a later "he added" can refer to.
+                        Some(name) if how == SpeakerHow::Source => {
+                            how = SpeakerHow::Name;
+                            Some(name)
+                        }
+                        Some(name) => Some(name),
+                        None => Some(text),
                     }
                 }
             };

@@ -46,6 +46,222 @@ fn is_suffix(lower: &str) -> bool {
     )
 }
 
+/// The gender of a common English first name (`None`: unknown or used for both).
+pub fn first_name_gender(first: &str) -> Option<Gender> {
+    const FEMALE: &[&str] = &[
+        "abigail",
+        "alexandria",
+        "alice",
+        "alison",
+        "amanda",
+        "amy",
+        "andrea",
+        "angela",
+        "ann",
+        "anna",
+        "anne",
+        "barbara",
+        "betsy",
+        "betty",
+        "carly",
+        "carol",
+        "caroline",
+        "carolyn",
+        "catherine",
+        "cathy",
+        "charlotte",
+        "cheryl",
+        "christine",
+        "claire",
+        "debbie",
+        "deborah",
+        "diane",
+        "donna",
+        "dianne",
+        "elaine",
+        "elizabeth",
+        "ellen",
+        "emily",
+        "emma",
+        "eva",
+        "hillary",
+        "ilhan",
+        "ivanka",
+        "jane",
+        "janet",
+        "jeanne",
+        "jennifer",
+        "jessica",
+        "jill",
+        "joan",
+        "joni",
+        "joyce",
+        "judith",
+        "judy",
+        "julia",
+        "julie",
+        "karen",
+        "kate",
+        "katherine",
+        "kathleen",
+        "kathy",
+        "kamala",
+        "kellyanne",
+        "kirsten",
+        "kirstjen",
+        "laura",
+        "linda",
+        "lisa",
+        "liz",
+        "loretta",
+        "lucy",
+        "margaret",
+        "maria",
+        "marie",
+        "marsha",
+        "martha",
+        "mary",
+        "maxine",
+        "megan",
+        "melania",
+        "melissa",
+        "michelle",
+        "nancy",
+        "nicola",
+        "nikki",
+        "patricia",
+        "rachel",
+        "rashida",
+        "rebecca",
+        "sally",
+        "samantha",
+        "sandra",
+        "sarah",
+        "sharon",
+        "sheila",
+        "sophie",
+        "stephanie",
+        "susan",
+        "susana",
+        "tammy",
+        "theresa",
+        "tulsi",
+        "valerie",
+        "victoria",
+        "virginia",
+        "wendy",
+    ];
+    const MALE: &[&str] = &[
+        "adam",
+        "alan",
+        "andrew",
+        "anthony",
+        "barack",
+        "ben",
+        "benjamin",
+        "bernie",
+        "bill",
+        "bob",
+        "boris",
+        "brian",
+        "bruce",
+        "carl",
+        "charles",
+        "chris",
+        "christopher",
+        "chuck",
+        "cory",
+        "dan",
+        "daniel",
+        "david",
+        "dennis",
+        "dick",
+        "donald",
+        "doug",
+        "ed",
+        "edward",
+        "eric",
+        "frank",
+        "gary",
+        "george",
+        "greg",
+        "harry",
+        "henry",
+        "jack",
+        "jacob",
+        "james",
+        "jason",
+        "jeb",
+        "jeff",
+        "jeffrey",
+        "jerry",
+        "jim",
+        "joe",
+        "john",
+        "jon",
+        "jonathan",
+        "joseph",
+        "josh",
+        "kevin",
+        "larry",
+        "lindsey",
+        "mark",
+        "matt",
+        "matthew",
+        "michael",
+        "mike",
+        "mitch",
+        "mitt",
+        "nathan",
+        "newt",
+        "nick",
+        "paul",
+        "peter",
+        "phil",
+        "ralph",
+        "richard",
+        "rick",
+        "rob",
+        "robert",
+        "roger",
+        "ron",
+        "roy",
+        "rudy",
+        "ryan",
+        "scott",
+        "sean",
+        "stephen",
+        "steve",
+        "steven",
+        "ted",
+        "thomas",
+        "tim",
+        "timothy",
+        "tom",
+        "tony",
+        "vladimir",
+        "walter",
+        "william",
+        "xi",
+    ];
+    let f = first.to_lowercase();
+    if FEMALE.contains(&f.as_str()) {
+        Some(Gender::Female)
+    } else if MALE.contains(&f.as_str()) {
+        Some(Gender::Male)
+    } else {
+        None
+    }
+}
+
+/// A party and state tag after a politician's name: "R-Wis", "D-N.Y.", "I-Vt".
+fn is_party_tag(w: &str) -> bool {
+    let mut c = w.chars();
+    matches!(c.next(), Some('R' | 'D' | 'I'))
+        && c.next() == Some('-')
+        && c.next().is_some_and(|x| x.is_uppercase())
+}
+
 /// An acronym or all-capitals word ("EU", "NASA", "CBP"): an organisation, not a person.
 fn is_acronym(w: &str) -> bool {
     let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
@@ -132,6 +348,10 @@ fn is_org_word(lower: &str) -> bool {
             | "herald"
             | "magazine"
             | "review"
+            | "reports"
+            | "weekly"
+            | "prosecution"
+            | "authority"
     )
 }
 
@@ -173,6 +393,16 @@ impl Names {
                     a = k + 1;
                 }
             }
+            // "Director of Public Prosecution Eva-Marie Persson": an organisation's name before
+            // the person's is no part of it.
+            if let Some(k) = (a..i.saturating_sub(1))
+                .rev()
+                .find(|&k| is_org_word(&toks[k].lower))
+            {
+                if k + 1 < i && a < k + 1 {
+                    a = k + 1;
+                }
+            }
             if a >= i {
                 continue;
             }
@@ -189,6 +419,11 @@ impl Names {
                 words.pop();
             }
             if words.last().is_some_and(|w| is_org_word(&w.to_lowercase())) {
+                continue;
+            }
+            // "R-Wis.", "D-Calif.": a party and state tag is no person; as a mention it would
+            // also end the window where a pronoun shows the gender of the name before it.
+            if words.len() == 1 && is_party_tag(&words[0]) {
                 continue;
             }
             let before: Vec<String> = toks[s.saturating_sub(4)..a]
@@ -259,6 +494,20 @@ impl Names {
             match g {
                 Some(Gender::Male) => e.0 += 1,
                 Some(Gender::Female) => e.1 += 1,
+                None => {}
+            }
+        }
+        // A common first name is evidence too (worth two pronouns: the first he/she after a
+        // name is often someone else's, and "R-Wis." or a paper's name can cut that window
+        // short: "Nancy Pelosi, D-Calif., said the Axios interview didn't surprise her").
+        for (full, e) in names.gender.iter_mut() {
+            let mut w = full.split(' ');
+            let (Some(first), Some(_)) = (w.next(), w.next()) else {
+                continue;
+            };
+            match first_name_gender(first) {
+                Some(Gender::Male) => e.0 += 2,
+                Some(Gender::Female) => e.1 += 2,
                 None => {}
             }
         }
@@ -419,21 +668,42 @@ impl Names {
 
     /// A name introduced with the role `head` ("spokesman Jason Miller", "Jason Miller, the
     /// campaign's spokesman") before `pos`: the latest such.
+    ///
+    /// Only a person counts, and the role must stand right before the name (titles between
+    /// allowed): in "the man's case was published in BMJ Case Reports" the journal is not "the
+    /// man". When nobody with that role is named before `pos`, the first named after it ("China's
+    /// ambassador warned … Ambassador Liu Xiaoming said"): the article names the person later.
     pub fn with_role(&self, head: &str, pos: usize) -> Option<String> {
+        let has_role = |m: &&NameMention| {
+            // "Vice President Joe Biden" is not "the president".
+            // "Gov. Deval Patrick" is "the governor".
+            let role = |w: &str| match w.trim_end_matches('.') {
+                "gov" => "governor",
+                "sen" => "senator",
+                "rep" => "representative",
+                w => w,
+            } == head;
+            let k = m.before.iter().rposition(|w| !is_title_word(w) || role(w));
+            let before = k.is_some_and(|k| {
+                role(&m.before[k])
+                    && (k == 0
+                        || !matches!(
+                            m.before[k - 1].trim_end_matches('.'),
+                            "vice" | "deputy" | "assistant" | "former" | "ex" | "lt" | "associate"
+                        ))
+            });
+            (before || m.after.iter().any(|w| w == head)) && self.is_person(&self.fullest(&m.words))
+        };
         self.mentions
             .iter()
             .rev()
             .filter(|m| m.start < pos)
-            .find(|m| {
-                // "Vice President Joe Biden" is not "the president".
-                let before = m.before.iter().position(|w| w == head).is_some_and(|k| {
-                    k == 0
-                        || !matches!(
-                            m.before[k - 1].trim_end_matches('.'),
-                            "vice" | "deputy" | "assistant" | "former" | "ex" | "lt" | "associate"
-                        )
-                });
-                before || m.after.iter().any(|w| w == head)
+            .find(has_role)
+            .or_else(|| {
+                self.mentions
+                    .iter()
+                    .filter(|m| m.start >= pos)
+                    .find(has_role)
             })
             .map(|m| self.fullest(&m.words))
     }
@@ -537,6 +807,9 @@ pub fn is_role(head: &str) -> bool {
             | "councilwoman"
             | "commissioner"
             | "representative"
+            | "ambassador"
+            | "envoy"
+            | "prosecutor"
     )
 }
 
@@ -572,6 +845,26 @@ mod tests {
         let pos = text.find("Cheney said").unwrap_or(0);
         assert_eq!(n.fullest_at(&["Cheney".to_string()], pos), "Liz Cheney");
         assert_eq!(n.fullest_at(&["Cheney".to_string()], 20), "Dick Cheney");
+    }
+
+    #[test]
+    fn party_tags_are_no_names_and_first_names_show_gender() {
+        let t = toks("Sen. Lindsey Graham, R-S.C., spoke. Rep. Nancy Pelosi, D-Calif., left.");
+        let n = Names::build(&t);
+        assert!(n.mentions.iter().all(|m| !m.words[0].starts_with("R-")));
+        assert_eq!(n.gender_of("Lindsey Graham"), Some(Gender::Male));
+        assert_eq!(n.gender_of("Nancy Pelosi"), Some(Gender::Female));
+        assert!(!n.fits("Lindsey Graham", Some(Gender::Female)));
+    }
+
+    #[test]
+    fn a_role_is_found_before_the_name_or_later_in_the_article() {
+        let text = "The man was described in BMJ Case Reports. Later, campaign spokesman Jason Miller spoke.";
+        let t = toks(text);
+        let n = Names::build(&t);
+        // Named after the description: found; the journal is no man.
+        assert_eq!(n.with_role("spokesman", 0).as_deref(), Some("Jason Miller"));
+        assert_eq!(n.with_role("man", text.len()), None);
     }
 
     #[test]

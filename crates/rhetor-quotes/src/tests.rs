@@ -195,3 +195,93 @@ fn dense_models_only_with_states_of_their_encoder() {
     assert_eq!(a.quotes.len(), 1);
     assert!(an.check_encoder("abc").is_ok());
 }
+
+/// The speaker of the direct quote whose content starts with `start`.
+fn speaker_of<'a>(a: &'a Article, start: &str) -> Option<&'a str> {
+    a.quotes
+        .iter()
+        .find(|q| q.kind == QuoteKind::Direct && content(a, q).starts_with(start))
+        .and_then(|q| q.speaker.as_deref())
+}
+
+#[test]
+fn a_middle_initial_and_a_place_stay_out_of_the_name() {
+    let a = analyse("Vote count\n\n“I think there is a lot of soul-searching,” said Representative Carolyn B. Maloney of New York.\n\n“The report needs to be made public right now,” Sen. Kamala Harris of California wrote on Twitter.");
+    assert_eq!(speaker_of(&a, "“I think"), Some("Carolyn B. Maloney"));
+    assert_eq!(speaker_of(&a, "“The report"), Some("Kamala Harris"));
+}
+
+#[test]
+fn she_is_not_the_man_named_last() {
+    // A party tag cuts the window where "her" shows Pelosi's gender; the first name still does,
+    // and Lindsey Graham is a man.
+    let a = analyse("Birthright\n\nHouse Minority Leader Nancy Pelosi, D-Calif., said the interview did not surprise her.\n\nSen. Lindsey Graham, R-S.C., announced he will introduce a bill on the issue.\n\n\"This is just more of the same of what he has been saying,\" she said.");
+    assert_eq!(speaker_of(&a, "\"This is"), Some("Nancy Pelosi"));
+}
+
+#[test]
+fn she_is_the_woman_made_the_subject_since_the_last_speaker() {
+    let a = analyse("Language\n\n“I don’t like that language at all,” Speaker Jane Walsh said.\n\nRita Okafor, who joined the council this week, used the word as she spoke to a crowd of supporters.\n\nTalking about her victory, she said: “We are going in there and we are going to fight.”");
+    assert_eq!(speaker_of(&a, "“I don’t"), Some("Jane Walsh"));
+    assert_eq!(speaker_of(&a, "“We are"), Some("Rita Okafor"));
+}
+
+#[test]
+fn a_name_after_the_question_is_not_a_subject() {
+    let a = analyse("Picks\n\nDonald Trump spoke about his running mate on Monday. Asked for quick thoughts about each candidate, Mr. Trump played along.\n\nGovernor Christie? “Strong,” he said.");
+    assert_eq!(speaker_of(&a, "“Strong"), Some("Donald Trump"));
+}
+
+#[test]
+fn a_paper_is_nobody_a_pronoun_refers_to() {
+    let a = analyse("Service\n\nMr. Tom Reyes spoke at a school in 2008.\n\nThe Shelton Weekly reported that he had served overseas in the war.\n\n“I don’t know if we tried to correct it or not,” he said.");
+    assert_eq!(speaker_of(&a, "“I don’t"), Some("Tom Reyes"));
+}
+
+#[test]
+fn a_role_resolved_to_a_name_is_who_he_refers_to_next() {
+    let a = analyse("Fired\n\nStrzok attorney Aitan Goelman said on Monday that his client was fired.\n\n“This decision should be deeply troubling to all of us,” the attorney said.\n\n“He was willing to use his position to stop the president,” House Freedom Caucus Chairman Mark Meadows said in a statement.\n\nStrzok’s attorney, meanwhile, blasted the bureau, saying the deputy director “reversed the decision of the career official.”\n\nHe added, “A lengthy investigation failed to produce a shred of evidence.”");
+    assert_eq!(speaker_of(&a, "“This decision"), Some("Aitan Goelman"));
+    assert_eq!(speaker_of(&a, "“A lengthy"), Some("Aitan Goelman"));
+}
+
+#[test]
+fn a_clause_between_commas_has_its_own_subject() {
+    let a = analyse("Report\n\nMayor Pete Vance called for the entire report to be released.\n\nAnd in an interview on MSNBC, he pointed to the election as the way to win, saying, “I think this is further evidence of the problem we face.”");
+    assert_eq!(speaker_of(&a, "“I think"), Some("Pete Vance"));
+}
+
+#[test]
+fn a_company_suffix_is_part_of_the_apposition() {
+    let a = analyse("Alarms\n\nSteve Menet, Senior Vice President of Sales for Drager, Inc., says: “Effective alarm management continues to be a high focus for hospitals.”");
+    assert_eq!(speaker_of(&a, "“Effective"), Some("Steve Menet"));
+}
+
+#[test]
+fn a_title_in_quotes_before_a_dash_is_not_a_quote() {
+    let a = analyse("Charged\n\nIn an indictment with a reference to “The Godfather: Part II” — Mr. Stone was charged with seven counts.");
+    assert!(
+        a.quotes.iter().all(|q| q.kind != QuoteKind::Direct),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn a_denied_cue_in_the_next_sentence_is_not_the_quotes() {
+    let a = analyse("Praise\n\nBarney Frank praised Cowan in a brief statement.\n\n\"I know he is committed to working hard on the budget,\" he said. \"I now look forward to working for the election of Ed Markey.\" A Frank representative did not respond to interview requests.");
+    assert_eq!(speaker_of(&a, "\"I now"), Some("Barney Frank"));
+}
+
+#[test]
+fn roles_and_organisations_around_names() {
+    // The role must stand before the name: a journal is not "the man".
+    let a = analyse("Duvet\n\nAccording to the study, published in BMJ Case Reports, the 43-year-old man had suffered for months.\n\n“It doesn’t affect me at all now and my life is as before,” the man wrote.");
+    assert_ne!(speaker_of(&a, "“It doesn’t"), Some("BMJ Case Reports"));
+    // "Gov." is the governor.
+    let a = analyse("Seat\n\nGov. Deval Patrick on Wednesday appointed a friend to the seat.\n\n“I’m not that cool, and I never was,” the governor replied.");
+    assert_eq!(speaker_of(&a, "“I’m not"), Some("Deval Patrick"));
+    // An organisation's name before a person's is no part of it.
+    let a = analyse("Assange\n\nDeputy Director of Public Prosecution Eva-Marie Persson took the decision.\n\nMs Persson said: “The evidential situation has been weakened to such an extent.”");
+    assert_eq!(speaker_of(&a, "“The evidential"), Some("Eva-Marie Persson"));
+}

@@ -49,7 +49,16 @@ pub fn tokenize(chars: &[char], start: usize, end: usize) -> Vec<Tok> {
             // Keep the period of "Mr." / "U.S." style abbreviations.
             if i < end && chars[i] == '.' {
                 let w: String = chars[s..i].iter().collect();
-                if is_title_abbrev(&w) || (w.contains('.') && w.chars().count() <= 5) {
+                // A middle initial ("Carolyn B. Maloney"): one capital letter right after a
+                // capitalised word and before one, so the name is not cut at "B".
+                let initial = w.chars().count() == 1
+                    && w.chars().all(|c| c.is_uppercase())
+                    && out.last().is_some_and(|t: &Tok| {
+                        t.is_word && t.is_cap() && t.end + 1 == s && !is_title_abbrev(&t.text)
+                    })
+                    && chars.get(i + 1).is_some_and(|c| *c == ' ')
+                    && chars.get(i + 2).is_some_and(|c| c.is_uppercase());
+                if is_title_abbrev(&w) || (w.contains('.') && w.chars().count() <= 5) || initial {
                     i += 1;
                 }
             }
@@ -326,6 +335,20 @@ pub fn is_not_name(lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_middle_initial_keeps_its_period() {
+        let s = "said Representative Carolyn B. Maloney of New York. Plan B failed.";
+        let chars: Vec<char> = s.chars().collect();
+        let t = tokenize(&chars, 0, chars.len());
+        let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert!(words.contains(&"B."), "{words:?}");
+        // A sentence that ends on a capital letter keeps its full stop.
+        let s = "They chose plan B. Then it failed.";
+        let chars: Vec<char> = s.chars().collect();
+        let t = tokenize(&chars, 0, chars.len());
+        assert!(t.iter().any(|t| t.text == "."), "{t:?}");
+    }
 
     #[test]
     fn tokens_keep_offsets_and_abbreviations() {

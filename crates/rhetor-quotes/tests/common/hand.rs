@@ -28,6 +28,11 @@ use rhetor_quotes::scraped::sha256_hex;
 pub const TUNE_BASIL: usize = 10;
 /// Benchmark pages in batch `tune`.
 pub const TUNE_AEB: usize = 8;
+/// Articles of each source in batch `fresh` (after `tune`).
+pub const FRESH: usize = 40;
+/// Articles of each source in batch `fresh2` (after `fresh`): labelled after the speaker rules
+/// were fixed on `tune` and `fresh`, to measure them on articles nobody had read.
+pub const FRESH2: usize = 25;
 
 /// One real article.
 pub struct HandArticle {
@@ -35,7 +40,7 @@ pub struct HandArticle {
     pub source: String,
     pub id: String,
     pub article: Article,
-    /// `tune` or `fresh`.
+    /// `tune`, `fresh`, `fresh2` or `rest`.
     pub batch: String,
     /// Rank in its source's fixed order.
     pub rank: usize,
@@ -75,7 +80,7 @@ fn build(source: &str, id: &str, title: Option<&str>, paragraphs: &[String]) -> 
     a
 }
 
-/// All articles of both sources, with their batch (`tune`, `fresh`, or `rest`).
+/// All articles of both sources, with their batch (`tune`, `fresh`, `fresh2` or `rest`).
 pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     let mut out = Vec::new();
     // BASIL
@@ -118,7 +123,7 @@ pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     }
     basil.sort();
     for (rank, (_, id, title, paras)) in basil.into_iter().enumerate() {
-        let batch = batch_of(rank, TUNE_BASIL, 40);
+        let batch = batch_of(rank, TUNE_BASIL);
         out.push(HandArticle {
             article: build("basil", &id, title.as_deref(), &paras),
             source: "basil".into(),
@@ -142,7 +147,7 @@ pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     }
     aeb.sort();
     for (rank, (_, id, paras)) in aeb.into_iter().enumerate() {
-        let batch = batch_of(rank, TUNE_AEB, 40);
+        let batch = batch_of(rank, TUNE_AEB);
         out.push(HandArticle {
             article: build("aeb", &id, None, &paras),
             source: "aeb".into(),
@@ -154,11 +159,13 @@ pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     Ok(out)
 }
 
-fn batch_of(rank: usize, tune: usize, fresh: usize) -> String {
+fn batch_of(rank: usize, tune: usize) -> String {
     if rank < tune {
         "tune".into()
-    } else if rank < tune + fresh {
+    } else if rank < tune + FRESH {
         "fresh".into()
+    } else if rank < tune + FRESH + FRESH2 {
+        "fresh2".into()
     } else {
         "rest".into()
     }
