@@ -287,22 +287,32 @@ pub fn article_view(links: Links, row: Option<&ArticleRow>, a: &Article, prefix:
         .filter(|(_, q)| !q.shown)
         .collect();
     let toggle_id = format!("all-{}", row.map(|r| r.key.as_str()).unwrap_or("x"));
+    let mut meta: Vec<Markup> = Vec::new();
+    if let Some(o) = &a.metadata.outlet {
+        meta.push(html! { a href=(links.outlet(o)) { (o) } });
+    }
+    if let Some(p) = &a.metadata.published {
+        meta.push(html! { time datetime=(p) { (day(p)) } });
+    }
+    if let Some(au) = &a.metadata.author {
+        meta.push(html! { "by " (au) });
+    }
+    if let Some(s) = row.and_then(|r| r.story) {
+        meta.push(html! { a href=(links.story(s)) { "story #" (s) } });
+    }
+    // Only http(s) URLs become links, and only on the server: the report asks nothing of any
+    // other address, not even on a click.
+    if let (Some(u), Links::Server) = (&a.metadata.url, links) {
+        if u.starts_with("https://") || u.starts_with("http://") {
+            meta.push(html! { a href=(u) rel="noopener noreferrer nofollow" { "original" } });
+        } else {
+            meta.push(html! { span.small { (u) } });
+        }
+    }
     html! {
         article.doc data-key=[row.map(|r| r.key.as_str())] {
             h1 { (a.title.as_deref().unwrap_or("(no title)")) }
-            p.meta {
-                @if let Some(o) = &a.metadata.outlet { a href=(links.outlet(o)) { (o) } " · " }
-                @if let Some(p) = &a.metadata.published { time datetime=(p) { (day(p)) } " · " }
-                @if let Some(au) = &a.metadata.author { "by " (au) " · " }
-                @if let Some(r) = row { @if let Some(s) = r.story { a href=(links.story(s)) { "story #" (s) } " · " } }
-                @if let Some(u) = &a.metadata.url {
-                    // Only http(s) URLs become links, and only on the server: the report asks nothing of
-                    // any other address, not even on a click.
-                    @if links == Links::Server && (u.starts_with("https://") || u.starts_with("http://")) {
-                        a href=(u) rel="noopener noreferrer nofollow" { "original" }
-                    } @else if links == Links::Server { span.small { (u) } }
-                }
-            }
+            p.meta { @for (i, m) in meta.iter().enumerate() { @if i > 0 { " · " } (m) } }
             div.cols {
                 div.main {
                     p.small {
