@@ -192,7 +192,8 @@ pub fn highlighted_text(a: &Article, prefix: &str) -> Markup {
             @let text = idx.slice(&a.text, seg.start, seg.end).unwrap_or("");
             @let starts_quote: Vec<usize> = seg.quotes.iter().copied().filter(|&q| a.quotes[q].start == seg.start).collect();
             @let anchor = starts_quote.iter().copied().find(|q| quote_anchor_done.insert(*q));
-            @let quote_classes = if seg.quotes.is_empty() { "" } else if starts_quote.is_empty() { " qt" } else { " qt qs" };
+            @let low = !seg.quotes.is_empty() && seg.quotes.iter().all(|&q| !a.quotes[q].shown);
+            @let quote_classes = format!("{}{}", if seg.quotes.is_empty() { "" } else if starts_quote.is_empty() { " qt" } else { " qt qs" }, if low { " qlow" } else { "" });
             @let quote_title: Vec<String> = seg.quotes.iter().map(|&q| quote_tip(&a.quotes[q])).collect();
             @if seg.techniques.is_empty() && seg.quotes.is_empty() {
                 (text)
@@ -252,6 +253,7 @@ pub fn legend() -> Markup {
             }
             li { mark.hl.sw.ov { "overlap" } " " span.small { "(two or more techniques)" } }
             li { span.q.qt.sw { "quoted words" } }
+            li { span.q.qt.qlow.sw { "low-confidence attribution" } }
         }
     }
 }
