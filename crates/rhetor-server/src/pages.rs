@@ -62,6 +62,7 @@ pub fn layout(title: &str, content: Markup) -> Markup {
                 script src="/static/app.js" defer {}
             }
             body {
+                a.skip href="#main" { "Skip to the content" }
                 header.top {
                     a.brand href="/" { "rhetor" }
                     nav aria-label="Main" {
@@ -71,7 +72,7 @@ pub fn layout(title: &str, content: Markup) -> Markup {
                         a href="/techniques" { "Techniques" }
                     }
                 }
-                main { (content) }
+                main #main tabindex="-1" { (content) }
             }
         }
     }

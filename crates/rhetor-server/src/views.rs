@@ -213,6 +213,7 @@ pub fn highlighted_text(a: &Article, prefix: &str) -> Markup {
                 mark class=(classes)
                     data-t=(seg.techniques.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" "))
                     data-tip=(tip.join("\n"))
+                    data-labels=(spans.iter().map(|t| t.technique.as_str()).collect::<Vec<_>>().join(" "))
                     title=(tip.join("\n"))
                     tabindex=[focusable.then_some("0")]
                     id=[anchor.map(|q| format!("{prefix}q{}", q + 1))]

@@ -276,6 +276,22 @@ fn pages_work_in_a_real_browser() {
         panel.as_str().unwrap().contains("score"),
         "detail panel: {panel}"
     );
+    // … with a link to the technique in the taxonomy, which has that entry.
+    let link = d.js(
+        "const a = document.querySelector('.detail a'); return a ? a.getAttribute('href') : ''",
+        json!([]),
+    );
+    let link = link.as_str().unwrap().to_string();
+    assert!(link.starts_with("/techniques#"), "{link}");
+    d.open(&server.url(&link));
+    let anchor = link.trim_start_matches("/techniques#").to_string();
+    let found = d.js(
+        "return document.getElementById(arguments[0]) !== null",
+        json!([anchor]),
+    );
+    assert_eq!(found, json!(true), "{link}");
+    d.check_logs(&origin);
+    d.open(&server.url(&format!("/articles/{}", key("bridge-a"))));
     // Keyboard: Tab reaches a highlight, whose tooltip (CSS ::after) shows the same text.
     d.js(
         "document.activeElement && document.activeElement.blur(); window.scrollTo(0,0)",

@@ -13,6 +13,19 @@
       p.textContent = line;
       detail.appendChild(p);
     });
+    // A link to each technique's entry in the taxonomy.
+    var labels = (mark.getAttribute("data-labels") || "").split(" ").filter(Boolean);
+    if (labels.length) {
+      var p = document.createElement("p");
+      labels.forEach(function (label, i) {
+        if (i) { p.appendChild(document.createTextNode(" · ")); }
+        var a = document.createElement("a");
+        a.href = "/techniques#" + encodeURIComponent(label);
+        a.textContent = "About " + label.replace(/_/g, " ");
+        p.appendChild(a);
+      });
+      detail.appendChild(p);
+    }
     detail.hidden = false;
   }
   document.addEventListener("focusin", function (e) {
