@@ -99,3 +99,40 @@ fn report_from_a_store() {
     assert_eq!(st.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&st.stderr).contains("no corpus at"));
 }
+
+/// From inputs: analysed with the real models on the way (as the corpus tests do), grouped into
+/// stories in a temporary store, written as one file.
+#[test]
+fn report_from_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("samples.html");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let st = Command::new(env!("CARGO_BIN_EXE_rhetor"))
+        .args([
+            "report",
+            "samples/text",
+            "--threads",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        st.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    let articles = std::fs::read_dir(root.join("samples/text"))
+        .unwrap()
+        .count();
+    assert_eq!(html.matches("class=\"view\" id=\"a-").count(), articles);
+    assert!(
+        html.contains("<mark class=\"hl"),
+        "highlights from the real model"
+    );
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+}
