@@ -117,7 +117,7 @@ pub async fn overview(State(state): Shared) -> PageResult {
             ul.list {
                 @for s in &stories {
                     li { a href=(Links::Server.story(s.id)) { (s.label) } br;
-                        span.small { (s.size) " articles · " (s.outlets.len()) " outlets · "
+                        span.small { (views::story_summary(s)) " · "
                             (s.last_published.get(..10).unwrap_or(&s.last_published)) } }
                 }
             }
@@ -250,7 +250,7 @@ pub async fn stories(State(state): Shared) -> PageResult {
             ul.list {
                 @for s in &list {
                     li { a href=(Links::Server.story(s.id)) { "#" (s.id) " " (s.label) } br;
-                        span.small { (s.size) " articles · " (s.outlets.join(", ")) " · "
+                        span.small { (views::story_summary(s)) " · "
                             (s.first_published.get(..10).unwrap_or("")) " – " (s.last_published.get(..10).unwrap_or("")) } }
                 }
             }

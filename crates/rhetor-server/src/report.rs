@@ -92,7 +92,7 @@ pub fn from_store(store: &mut SqliteStore, opts: &ReportOptions) -> Result<Strin
             }
             @if (rows.len() as u64) < stats.articles { p.small { "The " (rows.len()) " most recent articles are in this report." } }
             h2 { "Stories" }
-            ul.list { @for s in &stories { li { a href=(links.story(s.id)) { "#" (s.id) " " (s.label) } " " span.small { (s.size) " articles · " (s.outlets.join(", ")) } } } }
+            ul.list { @for s in &stories { li { a href=(links.story(s.id)) { "#" (s.id) " " (s.label) } " " span.small { (views::story_summary(s)) } } } }
             h2 { "Outlets" }
             ul { @for (o, n) in &outlets { li { a href=(links.outlet(o)) { (o) } " " span.small { (n) } } } }
             h2 { "Articles" }

@@ -102,6 +102,25 @@ fn technique_name(label: &str) -> &str {
     taxonomy::technique(label).map(|t| t.name).unwrap_or(label)
 }
 
+/// "1 article", "3 articles".
+pub fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// A story's size and outlets, for lists.
+pub fn story_summary(s: &rhetor_corpus::StoredStory) -> String {
+    let mut out = count(s.size, "article");
+    if !s.outlets.is_empty() {
+        out.push_str(" · ");
+        out.push_str(&s.outlets.join(", "));
+    }
+    out
+}
+
 fn day(t: &str) -> &str {
     t.get(..10).unwrap_or(t)
 }
