@@ -353,25 +353,32 @@ pub async fn outlet_profiles(
     state: &Arc<AppState>,
     name: &str,
     period: Period,
-) -> Result<(u64, compare::OutletsComparison), ApiError> {
+) -> Result<(u64, Arc<compare::OutletsComparison>), ApiError> {
     if name.is_empty() || name.len() > 512 || name.chars().any(char::is_control) {
         return Err(ApiError::bad_request("not an outlet name"));
     }
     let name_owned = name.to_string();
+    let st = Arc::clone(state);
     let (n, c) = state
         .read(move |s| {
-            let n = s
-                .outlets()?
-                .into_iter()
+            let outlets = s.outlets()?;
+            let n = outlets
+                .iter()
                 .find(|(o, _)| *o == name_owned)
-                .map(|(_, n)| n);
+                .map(|(_, n)| *n);
             let Some(n) = n else { return Ok((None, None)) };
+            // The comparison covers every outlet and the whole corpus, the same for every
+            // outlet page: computed once per period while the corpus keeps its size.
+            // (Articles are only ever added, so the count tells whether anything changed.)
+            let size = s.count(&Filter::default())?;
+            if let Some(c) = st.cached_outlets(period, size) {
+                return Ok((Some(n), Some(c)));
+            }
             let overall = s.counts(None)?;
             let per = s.counts(Some(period))?;
-            Ok((
-                Some(n),
-                Some(compare::compare_outlets(&overall, Some(&per), None)),
-            ))
+            let c = Arc::new(compare::compare_outlets(&overall, Some(&per), None));
+            st.cache_outlets(period, size, Arc::clone(&c));
+            Ok((Some(n), Some(c)))
         })
         .await?;
     match (n, c) {
@@ -391,13 +398,18 @@ pub async fn outlet(
 ) -> ApiResult<OutletResult> {
     let (period, pname) = p.period()?;
     let (_, c) = outlet_profiles(&state, &name, period).await?;
-    let profiles = c.outlets.into_iter().filter(|o| o.name == name).collect();
+    let profiles = c
+        .outlets
+        .iter()
+        .filter(|o| o.name == name)
+        .cloned()
+        .collect();
     Ok(Json(OutletResult {
         schema_version: CORPUS_SCHEMA_VERSION,
         name,
         period: pname,
         profiles,
-        corpus: c.corpus,
+        corpus: c.corpus.clone(),
     }))
 }
 

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use rhetor_corpus::compare::{OutletsComparison, Period};
 use rhetor_corpus::corpus::Embed;
 use rhetor_corpus::{Corpus, SqliteStore};
 
@@ -90,6 +91,8 @@ pub struct AppState {
     corpus: Mutex<Option<Corpus<SharedEmbedder>>>,
     /// Permits for analyses.
     pub analyses: tokio::sync::Semaphore,
+    /// The outlet comparison per period, with the corpus size it was computed at.
+    outlets: Mutex<Vec<(Period, u64, Arc<OutletsComparison>)>>,
 }
 
 impl AppState {
@@ -114,6 +117,7 @@ impl AppState {
             embedder: OnceLock::new(),
             pipeline: OnceLock::new(),
             corpus: Mutex::new(None),
+            outlets: Mutex::new(Vec::new()),
         })
     }
 
@@ -191,6 +195,21 @@ impl AppState {
             })
             .clone()
             .map_err(|e| ApiError::unavailable(format!("analysis models: {e}")))
+    }
+
+    /// The outlet comparison of `period` if it was computed at this corpus size.
+    pub fn cached_outlets(&self, period: Period, size: u64) -> Option<Arc<OutletsComparison>> {
+        let cache = self.outlets.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .iter()
+            .find(|(p, n, _)| *p == period && *n == size)
+            .map(|(_, _, c)| Arc::clone(c))
+    }
+
+    pub fn cache_outlets(&self, period: Period, size: u64, c: Arc<OutletsComparison>) {
+        let mut cache = self.outlets.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(p, _, _)| *p != period);
+        cache.push((period, size, c));
     }
 
     /// Runs `f` with the corpus writer (opened on first use). Call from the blocking pool.
