@@ -14,7 +14,7 @@ use rhetor_corpus::{AddOutcome, Corpus, Filter, SqliteStore, Store, CORPUS_SCHEM
 use rhetor_ingest::read;
 use serde_json::json;
 
-const DB_HELP: &str = "Store folder (default: $RHETOR_HOME/corpus, else the user's data dir, e.g. ~/.local/share/rhetor/corpus)";
+pub(crate) const DB_HELP: &str = "Store folder (default: $RHETOR_HOME/corpus, else the user's data dir, e.g. ~/.local/share/rhetor/corpus)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -23,12 +23,12 @@ pub enum Format {
     Csv,
 }
 
-fn db_dir(db: &Option<PathBuf>) -> PathBuf {
+pub(crate) fn db_dir(db: &Option<PathBuf>) -> PathBuf {
     db.clone().unwrap_or_else(rhetor_corpus::default_db_dir)
 }
 
 /// Opens an existing store for reading (a missing one is an error naming the folder).
-fn open_existing(db: &Option<PathBuf>) -> Result<SqliteStore> {
+pub(crate) fn open_existing(db: &Option<PathBuf>) -> Result<SqliteStore> {
     let dir = db_dir(db);
     if !dir.join(rhetor_corpus::sqlite::DB_FILE).is_file() {
         anyhow::bail!(
@@ -40,7 +40,7 @@ fn open_existing(db: &Option<PathBuf>) -> Result<SqliteStore> {
     SqliteStore::open(&dir).with_context(|| format!("cannot open the corpus at {}", dir.display()))
 }
 
-fn embedder(threads: usize) -> Result<rhetor_models::Embedder> {
+pub(crate) fn embedder(threads: usize) -> Result<rhetor_models::Embedder> {
     let root = rhetor_models::weights::cache_root()?;
     let files = rhetor_models::weights::ensure_model(&root)?;
     rhetor_models::Embedder::load(&files, threads).context("loading the sentence encoder")

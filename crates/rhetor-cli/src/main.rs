@@ -9,6 +9,7 @@ mod corpus_cmd;
 mod embed;
 mod eval;
 mod models_cmd;
+mod serve;
 mod techniques;
 mod train;
 
@@ -58,6 +59,10 @@ enum Command {
     Search(corpus_cmd::SearchArgs),
     /// Corpus counts: articles, stories, outlets, disk use.
     Stats(corpus_cmd::StatsArgs),
+    /// The corpus in a browser: web pages and a JSON API (loopback by default).
+    Serve(serve::ServeArgs),
+    /// One self-contained HTML file with the article, story and outlet views.
+    Report(serve::ReportArgs),
     /// Reproduce the shipped models from the SemEval-2023 training data (resumable).
     Train(train::TrainArgs),
 }
@@ -83,6 +88,8 @@ fn main() {
         Command::Compare(a) => corpus_cmd::compare(a),
         Command::Search(a) => corpus_cmd::search_cmd(a),
         Command::Stats(a) => corpus_cmd::stats(a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Report(a) => serve::report(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -18,30 +18,7 @@ pub struct TechniquesArgs {
 
 pub fn run(args: TechniquesArgs) -> anyhow::Result<i32> {
     if args.json {
-        let techniques: Vec<_> = TECHNIQUES
-            .iter()
-            .map(|t| {
-                serde_json::json!({
-                    "label": t.label, "name": t.name, "category": t.category.id(),
-                    "definition": t.definition, "example": t.example,
-                })
-            })
-            .collect();
-        let categories: Vec<_> = Category::ALL
-            .iter()
-            .map(|c| serde_json::json!({"id": c.id(), "name": c.name(), "description": c.description()}))
-            .collect();
-        let frames: Vec<_> = FRAMES
-            .iter()
-            .map(|(l, d)| serde_json::json!({"label": l, "description": d}))
-            .collect();
-        let genres: Vec<_> = GENRES
-            .iter()
-            .map(|(l, d)| serde_json::json!({"label": l, "description": d}))
-            .collect();
-        let doc = serde_json::json!({
-            "categories": categories, "techniques": techniques, "frames": frames, "genres": genres,
-        });
+        let doc = rhetor_doc::taxonomy::to_json();
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(0);
     }

@@ -42,7 +42,12 @@ pub fn search<S: Store + ?Sized>(
     filter: &Filter,
     limit: usize,
 ) -> Result<Vec<Hit>> {
-    let depth = (limit * 4).max(50);
+    // Fusion needs both rankings deeper than the page; text alone is already in its final
+    // order, so it asks for the page only (each extra hit costs a snippet).
+    let depth = match mode {
+        Mode::Text => limit,
+        _ => (limit * 4).max(50),
+    };
     let text = match mode {
         Mode::Semantic => Vec::new(),
         _ => store.text_search(query, filter, depth)?,

@@ -262,6 +262,37 @@ pub fn is_genre(label: &str) -> bool {
     GENRES.iter().any(|(g, _)| *g == label.trim())
 }
 
+/// The whole taxonomy as one JSON document (`categories`, `techniques`, `frames`, `genres`): what
+/// `rhetor techniques --json` prints and `GET /api/techniques` returns.
+pub fn to_json() -> serde_json::Value {
+    let techniques: Vec<_> = TECHNIQUES
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "label": t.label, "name": t.name, "category": t.category.id(),
+                "definition": t.definition, "example": t.example,
+            })
+        })
+        .collect();
+    let categories: Vec<_> = Category::ALL
+        .iter()
+        .map(
+            |c| serde_json::json!({"id": c.id(), "name": c.name(), "description": c.description()}),
+        )
+        .collect();
+    let frames: Vec<_> = FRAMES
+        .iter()
+        .map(|(l, d)| serde_json::json!({"label": l, "description": d}))
+        .collect();
+    let genres: Vec<_> = GENRES
+        .iter()
+        .map(|(l, d)| serde_json::json!({"label": l, "description": d}))
+        .collect();
+    serde_json::json!({
+        "categories": categories, "techniques": techniques, "frames": frames, "genres": genres,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,234 @@
+//! What every request shares: a small pool of read connections to the store, and the models,
+//! loaded on first need (a server that only browses never loads the analysis models).
+//!
+//! SQLite connections are not `Sync`, and every store call blocks, so each one runs on tokio's
+//! blocking pool ([`AppState::read`]) with a connection of its own from the pool: the async
+//! threads only route and write bytes.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use rhetor_corpus::compare::{OutletsComparison, Period};
+use rhetor_corpus::corpus::Embed;
+use rhetor_corpus::{Corpus, SqliteStore};
+
+use crate::error::ApiError;
+
+/// How `rhetor serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The store folder.
+    pub db: PathBuf,
+    /// Loopback unless told otherwise.
+    pub bind: IpAddr,
+    pub port: u16,
+    /// Model folder for `POST /api/analyze` (default: found at run time).
+    pub models: Option<PathBuf>,
+    /// Read connections to the store (requests beyond that wait for one).
+    pub readers: usize,
+    /// Largest request body of `POST /api/analyze`, in bytes.
+    pub analyze_max_bytes: usize,
+    /// Analyses running at once; more are refused with 429 rather than queued without end.
+    pub analyze_concurrency: usize,
+    /// Every request is cut off after this long (408).
+    pub request_timeout: Duration,
+    /// Analysis requests are cut off after this long.
+    pub analyze_timeout: Duration,
+    /// Load the sentence encoder for semantic and hybrid search (else text search only).
+    pub semantic_search: bool,
+}
+
+impl ServerConfig {
+    pub fn new(db: PathBuf) -> Self {
+        ServerConfig {
+            db,
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            models: None,
+            readers: 4,
+            analyze_max_bytes: 2 * 1024 * 1024,
+            analyze_concurrency: 1,
+            request_timeout: Duration::from_secs(30),
+            analyze_timeout: Duration::from_secs(300),
+            semantic_search: true,
+        }
+    }
+}
+
+/// The sentence encoder shared by search (query vectors) and `?store=true` (article vectors).
+#[derive(Clone)]
+pub struct SharedEmbedder(pub Arc<rhetor_models::Embedder>);
+
+impl SharedEmbedder {
+    /// The vector of a search query (as `rhetor search` embeds it).
+    pub fn query(&self, q: &str) -> Result<Vec<f32>, ApiError> {
+        let mut v = self
+            .0
+            .embed(&[q], 1)
+            .map_err(|e| ApiError::internal(format!("encoder: {e}")))?;
+        v.pop()
+            .ok_or_else(|| ApiError::internal("encoder returned nothing".to_string()))
+    }
+}
+
+impl Embed for SharedEmbedder {
+    fn embed(&self, title: &str, text: &str) -> rhetor_corpus::Result<Vec<f32>> {
+        <rhetor_models::Embedder as Embed>::embed(&self.0, title, text)
+    }
+}
+
+/// Shared state of the server.
+pub struct AppState {
+    pub config: ServerConfig,
+    readers: Vec<Mutex<SqliteStore>>,
+    next: AtomicUsize,
+    embedder: OnceLock<Option<SharedEmbedder>>,
+    pipeline: OnceLock<Result<Arc<rhetor::Pipeline>, String>>,
+    /// The writer for `?store=true`, opened on first use (it replays the story index).
+    corpus: Mutex<Option<Corpus<SharedEmbedder>>>,
+    /// Permits for analyses.
+    pub analyses: tokio::sync::Semaphore,
+    /// The outlet comparison per period, with the corpus size it was computed at.
+    outlets: Mutex<Vec<(Period, u64, Arc<OutletsComparison>)>>,
+}
+
+impl AppState {
+    /// Opens `config.readers` connections to the store (which must exist).
+    pub fn open(config: ServerConfig) -> Result<Self, ApiError> {
+        if !config.db.join(rhetor_corpus::sqlite::DB_FILE).is_file() {
+            return Err(ApiError::internal(format!(
+                "no corpus at {} (build one with `rhetor add --db {} PATH...`)",
+                config.db.display(),
+                config.db.display()
+            )));
+        }
+        let mut readers = Vec::new();
+        for _ in 0..config.readers.max(1) {
+            readers.push(Mutex::new(SqliteStore::open(&config.db)?));
+        }
+        Ok(AppState {
+            analyses: tokio::sync::Semaphore::new(config.analyze_concurrency.max(1)),
+            config,
+            readers,
+            next: AtomicUsize::new(0),
+            embedder: OnceLock::new(),
+            pipeline: OnceLock::new(),
+            corpus: Mutex::new(None),
+            outlets: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A free read connection, or the next one in turn when all are busy.
+    fn reader(&self) -> MutexGuard<'_, SqliteStore> {
+        let n = self.readers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            if let Ok(g) = self.readers[(start + i) % n].try_lock() {
+                return g;
+            }
+        }
+        // A panic while holding a connection leaves it usable: SQLite rolled the statement back.
+        self.readers[start % n]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` with a read connection on the blocking pool.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteStore) -> Result<T, ApiError> + Send + 'static,
+    {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let mut store = state.reader();
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("worker: {e}")))?
+    }
+
+    /// The sentence encoder, when it is installed (never downloaded by the server: a missing one
+    /// means text search only). Call from the blocking pool.
+    pub fn embedder(&self) -> Option<SharedEmbedder> {
+        self.embedder
+            .get_or_init(|| {
+                if !self.config.semantic_search {
+                    return None;
+                }
+                let root = rhetor_models::weights::cache_root().ok()?;
+                let files = match rhetor_models::weights::locate(&root) {
+                    Ok(Some(f)) => f,
+                    _ => {
+                        tracing::warn!("sentence encoder not installed: text search only (`rhetor models fetch` installs it)");
+                        return None;
+                    }
+                };
+                match rhetor_models::Embedder::load(&files, 1) {
+                    Ok(e) => Some(SharedEmbedder(Arc::new(e))),
+                    Err(e) => {
+                        tracing::warn!("cannot load the sentence encoder ({e}): text search only");
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+
+    /// The analysis pipeline, loaded on first use. Call from the blocking pool.
+    pub fn pipeline(&self) -> Result<Arc<rhetor::Pipeline>, ApiError> {
+        self.pipeline
+            .get_or_init(|| {
+                let config = rhetor::Config {
+                    models: self.config.models.clone(),
+                    threads: 0,
+                    analyze: true,
+                    max_size: self.config.analyze_max_bytes as u64,
+                    min_score: None,
+                };
+                rhetor::Pipeline::load(&config)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|e| ApiError::unavailable(format!("analysis models: {e}")))
+    }
+
+    /// The outlet comparison of `period` if it was computed at this corpus size.
+    pub fn cached_outlets(&self, period: Period, size: u64) -> Option<Arc<OutletsComparison>> {
+        let cache = self.outlets.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .iter()
+            .find(|(p, n, _)| *p == period && *n == size)
+            .map(|(_, _, c)| Arc::clone(c))
+    }
+
+    pub fn cache_outlets(&self, period: Period, size: u64, c: Arc<OutletsComparison>) {
+        let mut cache = self.outlets.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(p, _, _)| *p != period);
+        cache.push((period, size, c));
+    }
+
+    /// Runs `f` with the corpus writer (opened on first use). Call from the blocking pool.
+    pub fn with_corpus<T>(
+        &self,
+        f: impl FnOnce(&mut Corpus<SharedEmbedder>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut guard = self.corpus.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let embedder = self.embedder().ok_or_else(|| {
+                ApiError::unavailable(
+                    "storing needs the sentence encoder: run `rhetor models fetch`".to_string(),
+                )
+            })?;
+            *guard = Some(Corpus::open(&self.config.db, embedder)?);
+        }
+        match guard.as_mut() {
+            Some(c) => f(c),
+            None => Err(ApiError::internal("corpus writer missing".to_string())),
+        }
+    }
+}
