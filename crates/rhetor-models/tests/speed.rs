@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use rhetor_models::{weights, Encoder, FastEncoder, Mode, TextTokenizer};
+use rhetor_models::{weights, Encoder, FastEncoder, Mode, Precision, TextTokenizer};
 
 fn sentences() -> Vec<String> {
     let base = [
@@ -73,6 +73,37 @@ fn speed_probe() {
         eprintln!(
             "fast   threads={threads}: load {load:.3}s, {m:.1} ms/batch, {:.0} tokens/s, {cpu_ms:.0} CPU-ms/batch",
             ntok as f64 / m * 1e3
+        );
+        let want = enc.forward(&seqs).unwrap();
+        let t = Instant::now();
+        let q = FastEncoder::load(&files, threads)
+            .unwrap()
+            .with_precision(Precision::Int8);
+        let load = t.elapsed().as_secs_f64();
+        let got = q.forward(&seqs).unwrap();
+        let ms: Vec<f64> = (0..iters)
+            .map(|_| {
+                let t = Instant::now();
+                q.forward(&seqs).unwrap();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        let mq = median(ms);
+        let mut worst = 1f64;
+        for (a, b) in want.data.chunks(384).zip(got.data.chunks(384)) {
+            let dot: f64 = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| (*x as f64) * (*y as f64))
+                .sum();
+            let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+            let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+            worst = worst.min(dot / (na * nb));
+        }
+        eprintln!(
+            "int8 ({}) threads={threads}: load {load:.3}s, {mq:.1} ms/batch ({:.2}x f32), min token cosine {worst:.5}",
+            q.cpu_path().name(),
+            m / mq
         );
     }
     if std::env::var("PROBE_CANDLE").as_deref() == Ok("0") {
