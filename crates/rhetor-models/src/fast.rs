@@ -881,6 +881,14 @@ fn attention(
         let rows = qkv
             .get(start * 3 * h..(start + len) * 3 * h)
             .unwrap_or_default();
+        if len >= ATTENTION_GEMM_MIN {
+            return match simd {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: only chosen when the CPU reports avx2 and fma.
+                Simd::Avx2 => unsafe { attend_gemm_avx2(rows, out, len, nh, hd, scale) },
+                Simd::Plain => attend_gemm(rows, out, len, nh, hd, scale),
+            };
+        }
         match simd {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: only chosen when the CPU reports avx2 and fma.
@@ -892,6 +900,101 @@ fn attention(
         seq_blocks.into_par_iter().for_each(run);
     } else {
         seq_blocks.into_iter().for_each(run);
+    }
+}
+
+/// Sequences from this length on run attention as matrix products ([`attend_gemm`]); below it
+/// the loops of [`attend_generic`] cost less than the products' set-up.
+const ATTENTION_GEMM_MIN: usize = 24;
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn attend_gemm_avx2(
+    rows: &[f32],
+    out: &mut [f32],
+    len: usize,
+    nh: usize,
+    hd: usize,
+    scale: f32,
+) {
+    attend_gemm(rows, out, len, nh, hd, scale)
+}
+
+/// Attention of one sequence as blocked matrix products, per head: `S = scale · Q Kᵀ` (the
+/// `gemm` crate reads Q, K and V in place inside the packed `[q | k | v]` rows through strides),
+/// a row-wise softmax, `ctx = P V` written straight into the head's columns of `out`.
+#[inline(always)]
+fn attend_gemm(rows: &[f32], out: &mut [f32], len: usize, nh: usize, hd: usize, scale: f32) {
+    let h = nh * hd;
+    let w3 = 3 * h;
+    if rows.len() < len * w3 || out.len() < len * h || len == 0 {
+        return;
+    }
+    let mut scores = vec![0f32; len * len];
+    for head in 0..nh {
+        let q = rows[head * hd..].as_ptr();
+        let k = rows[h + head * hd..].as_ptr();
+        let v = rows[2 * h + head * hd..].as_ptr();
+        // SAFETY: every index the strides describe lies inside `rows` (len rows of w3 values,
+        // columns head*hd.. + hd within each third) and `scores` (len x len); `out`'s head
+        // columns likewise; no aliasing between the destination and the operands.
+        unsafe {
+            gemm::gemm(
+                len,
+                len,
+                hd,
+                scores.as_mut_ptr(),
+                1,
+                len as isize,
+                false,
+                q,
+                1,
+                w3 as isize,
+                k,
+                w3 as isize,
+                1,
+                0.0f32,
+                scale,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+        for row in scores.chunks_exact_mut(len) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            for s in row.iter_mut() {
+                *s = exp_nonpos(*s - max);
+            }
+            let inv = 1.0 / sum8(row);
+            for s in row.iter_mut() {
+                *s *= inv;
+            }
+        }
+        // SAFETY: as above; `out` rows have stride h, the head's hd columns start at head*hd.
+        unsafe {
+            gemm::gemm(
+                len,
+                hd,
+                len,
+                out[head * hd..].as_mut_ptr(),
+                1,
+                h as isize,
+                false,
+                scores.as_ptr(),
+                1,
+                len as isize,
+                v,
+                1,
+                w3 as isize,
+                0.0f32,
+                1.0f32,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
     }
 }
 
@@ -997,6 +1100,23 @@ mod tests {
         assert!(worst < 1e-6, "worst relative exp error {worst}");
         assert!(exp_nonpos(-1000.0) < 1e-37);
         assert_eq!(exp_nonpos(0.0), 1.0);
+    }
+
+    #[test]
+    fn attention_products_match_loops() {
+        let (nh, hd) = (3, 8);
+        for len in [1, 5, 24, 41] {
+            let rows: Vec<f32> = (0..len * 3 * nh * hd)
+                .map(|i| (i as f32 * 0.173).sin() * 1.5)
+                .collect();
+            let mut a = vec![0f32; len * nh * hd];
+            let mut b = vec![7f32; len * nh * hd];
+            attend_generic(&rows, &mut a, len, nh, hd, 0.35);
+            attend_gemm(&rows, &mut b, len, nh, hd, 0.35);
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() < 1e-5, "len {len}: {x} vs {y}");
+            }
+        }
     }
 
     #[test]

@@ -176,26 +176,23 @@ impl QMatrix {
         let kq = k.div_ceil(4);
         let nb = n.div_ceil(BLOCK);
         let mut scale = vec![0f32; nb * BLOCK];
-        for (o, s) in scale.iter_mut().enumerate().take(n) {
-            let amax = (0..k)
-                .map(|i| w.get(i * n + o).copied().unwrap_or(0.0).abs())
-                .fold(0f32, f32::max);
-            *s = amax / 127.0;
+        for row in w.chunks_exact(n.max(1)).take(k) {
+            for (s, v) in scale.iter_mut().zip(row) {
+                *s = s.max(v.abs());
+            }
         }
+        scale.iter_mut().for_each(|s| *s /= 127.0);
         let mut data = vec![0i8; nb * kq * 64];
         let mut shift = vec![0i32; nb * BLOCK];
-        for i in 0..k {
-            for o in 0..n {
-                let s = scale[o];
-                let q = if s > 0.0 {
-                    (w.get(i * n + o).copied().unwrap_or(0.0) / s)
-                        .round_ties_even()
-                        .clamp(-127.0, 127.0) as i8
-                } else {
-                    0
-                };
+        let inv: Vec<f32> = scale
+            .iter()
+            .map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 })
+            .collect();
+        for (i, row) in w.chunks_exact(n.max(1)).take(k).enumerate() {
+            let (g, kg) = (i / 4, i % 4);
+            for (o, (&v, &r)) in row.iter().zip(&inv).enumerate() {
+                let q = round_q(v * r) as i8;
                 let (b, ob) = (o / BLOCK, o % BLOCK);
-                let (g, kg) = (i / 4, i % 4);
                 if let Some(d) = data.get_mut((b * kq + g) * 64 + ob * 4 + kg) {
                     *d = q;
                 }
@@ -272,8 +269,48 @@ impl QMatrix {
         }
     }
 
-    /// Rows `r0..r0 + rows` of the product, accumulated into `d` (`rows × n`).
+    /// Rows `r0..r0 + rows` of the product, accumulated into `d` (`rows × n`). The epilogue is
+    /// compiled for the path's vector width (same IEEE operations, so the same results).
     fn rows_into(&self, path: CpuPath, acts: &Acts, r0: usize, rows: usize, d: &mut [f32]) {
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `path` is available on this CPU (checked in `matmul_acc`).
+            CpuPath::Avx512Vnni => unsafe { self.rows_into_avx512(path, acts, r0, rows, d) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            CpuPath::Avx2 => unsafe { self.rows_into_avx2(path, acts, r0, rows, d) },
+            _ => self.rows_into_body(path, acts, r0, rows, d),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn rows_into_avx512(
+        &self,
+        path: CpuPath,
+        acts: &Acts,
+        r0: usize,
+        rows: usize,
+        d: &mut [f32],
+    ) {
+        self.rows_into_body(path, acts, r0, rows, d)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn rows_into_avx2(
+        &self,
+        path: CpuPath,
+        acts: &Acts,
+        r0: usize,
+        rows: usize,
+        d: &mut [f32],
+    ) {
+        self.rows_into_body(path, acts, r0, rows, d)
+    }
+
+    #[inline(always)]
+    fn rows_into_body(&self, path: CpuPath, acts: &Acts, r0: usize, rows: usize, d: &mut [f32]) {
         let mut tile = [[0i32; BLOCK * PANEL]; 4];
         let mut b0 = 0;
         while b0 < self.nb {
@@ -307,6 +344,7 @@ impl QMatrix {
 
     /// Integer accumulators of rows `row..row + mr` × blocks `b0..b0 + nblk` into `tile`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn tile(
         &self,
         path: CpuPath,
@@ -455,47 +493,141 @@ impl Acts {
     }
 }
 
-/// Per-row scale `max|a| / 127` and the rounded values (identical on every path).
+/// Rounds half to even and clamps to `[-127, 127]` with plain IEEE arithmetic (adding and
+/// subtracting 1.5 · 2^23), so it vectorises and gives the same integer on every path.
 #[inline(always)]
-fn quantize_row(row: &[f32], mut put: impl FnMut(usize, i32)) -> f32 {
-    let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-    if amax == 0.0 || !amax.is_finite() {
-        for i in 0..row.len() {
-            put(i, 0);
+fn round_q(x: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0;
+    let x = x.clamp(-127.0, 127.0);
+    ((x + MAGIC) - MAGIC) as i32
+}
+
+/// `max |a|` of a row through the bit patterns (an integer max vectorises; a float one does not
+/// without reassociation): for non-negative floats the bit order is the value order.
+#[inline(always)]
+fn row_amax(row: &[f32]) -> f32 {
+    f32::from_bits(
+        row.iter()
+            .fold(0u32, |m, v| m.max(v.to_bits() & 0x7fff_ffff)),
+    )
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))] // x86_64 runs the AVX-512 version
+#[inline(always)]
+fn quantize_u8_body(a: &[f32], k: usize, lda: usize, q: &mut [u8], scale: &mut [f32]) {
+    for ((row, qr), s) in a.chunks_exact(k).zip(q.chunks_exact_mut(lda)).zip(scale) {
+        let amax = row_amax(row);
+        if amax == 0.0 || !amax.is_finite() {
+            *s = 0.0;
+            qr.iter_mut().for_each(|v| *v = 128);
+            continue;
         }
-        return 0.0;
+        let inv = 127.0 / amax;
+        for (d, v) in qr.iter_mut().zip(row) {
+            *d = (round_q(v * inv) + 128) as u8;
+        }
+        *s = amax / 127.0;
     }
-    let inv = 127.0 / amax;
-    for (i, v) in row.iter().enumerate() {
-        put(i, (v * inv).round_ties_even().clamp(-127.0, 127.0) as i32);
+}
+
+#[inline(always)]
+fn quantize_i16_body(a: &[f32], k: usize, lda: usize, q: &mut [i16], scale: &mut [f32]) {
+    for ((row, qr), s) in a.chunks_exact(k).zip(q.chunks_exact_mut(lda)).zip(scale) {
+        let amax = row_amax(row);
+        if amax == 0.0 || !amax.is_finite() {
+            *s = 0.0;
+            qr.iter_mut().for_each(|v| *v = 0);
+            continue;
+        }
+        let inv = 127.0 / amax;
+        for (d, v) in qr.iter_mut().zip(row) {
+            *d = round_q(v * inv) as i16;
+        }
+        *s = amax / 127.0;
     }
-    amax / 127.0
+}
+
+/// [`quantize_u8_body`] with explicit AVX-512: the same operations (max is exact in any order;
+/// `roundscale` to nearest even equals [`round_q`]'s rounding on `[-127, 127]`), so the same bytes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn quantize_u8_avx512(a: &[f32], k: usize, lda: usize, q: &mut [u8], scale: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let k16 = k / 16 * 16;
+    for ((row, qr), s) in a.chunks_exact(k).zip(q.chunks_exact_mut(lda)).zip(scale) {
+        let p = row.as_ptr();
+        let mut mx = _mm512_setzero_ps();
+        let mut i = 0;
+        while i < k16 {
+            mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(p.add(i))));
+            i += 16;
+        }
+        let mut amax = _mm512_reduce_max_ps(mx);
+        for v in &row[k16..] {
+            amax = amax.max(v.abs());
+        }
+        if amax == 0.0 || !amax.is_finite() {
+            *s = 0.0;
+            qr.iter_mut().for_each(|v| *v = 128);
+            continue;
+        }
+        let inv = 127.0 / amax;
+        let vinv = _mm512_set1_ps(inv);
+        let (lo, hi) = (_mm512_set1_ps(-127.0), _mm512_set1_ps(127.0));
+        let off = _mm512_set1_epi32(128);
+        let d = qr.as_mut_ptr();
+        let mut i = 0;
+        while i < k16 {
+            let x = _mm512_mul_ps(_mm512_loadu_ps(p.add(i)), vinv);
+            let x = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
+            let r = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(x);
+            let n = _mm512_add_epi32(_mm512_cvtps_epi32(r), off);
+            _mm_storeu_si128(d.add(i) as *mut __m128i, _mm512_cvtepi32_epi8(n));
+            i += 16;
+        }
+        for (dq, v) in qr[k16..k].iter_mut().zip(&row[k16..]) {
+            *dq = (round_q(v * inv) + 128) as u8;
+        }
+        *s = amax / 127.0;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn quantize_i16_avx2(a: &[f32], k: usize, lda: usize, q: &mut [i16], scale: &mut [f32]) {
+    quantize_i16_body(a, k, lda, q, scale)
 }
 
 fn quantize_rows(path: CpuPath, a: &[f32], m: usize, k: usize, lda: usize) -> Acts {
     let mut scale = vec![0f32; m];
+    let a = &a[..m * k];
     match path {
         CpuPath::Avx512Vnni => {
             // Padding bytes are 128 (= 0); padded weights are 0 anyway.
             let mut q = vec![128u8; m * lda];
-            for ((row, qr), s) in a
-                .chunks_exact(k)
-                .zip(q.chunks_exact_mut(lda))
-                .zip(&mut scale)
-            {
-                *s = quantize_row(row, |i, v| qr[i] = (v + 128) as u8);
-            }
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: this path is only chosen when the CPU reports avx512f/bw.
+            unsafe {
+                quantize_u8_avx512(a, k, lda, &mut q, &mut scale)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            quantize_u8_body(a, k, lda, &mut q, &mut scale);
             Acts::U8 { q, lda, scale }
         }
-        CpuPath::Avx2 | CpuPath::Portable => {
+        CpuPath::Avx2 => {
             let mut q = vec![0i16; m * lda];
-            for ((row, qr), s) in a
-                .chunks_exact(k)
-                .zip(q.chunks_exact_mut(lda))
-                .zip(&mut scale)
-            {
-                *s = quantize_row(row, |i, v| qr[i] = v as i16);
-            }
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: this path is only chosen when the CPU reports avx2.
+            unsafe {
+                quantize_i16_avx2(a, k, lda, &mut q, &mut scale)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            quantize_i16_body(a, k, lda, &mut q, &mut scale);
+            Acts::I16 { q, lda, scale }
+        }
+        CpuPath::Portable => {
+            let mut q = vec![0i16; m * lda];
+            quantize_i16_body(a, k, lda, &mut q, &mut scale);
             Acts::I16 { q, lda, scale }
         }
     }
@@ -662,6 +794,29 @@ mod tests {
                 assert!((g - e).abs() < 0.05 * scale, "{g} vs {e} ({m}x{k}x{n})");
             }
         }
+    }
+
+    #[test]
+    fn avx512_activation_quantizer_matches_the_scalar_one() {
+        if !CpuPath::Avx512Vnni.available() {
+            eprintln!("skipping: no AVX-512 VNNI");
+            return;
+        }
+        let (a, _) = data(5, 37, 1);
+        let mut a = a;
+        a[40..77].iter_mut().for_each(|v| *v = 0.0); // an all-zero row
+        a[3] = 1e-3 * 127.5; // values near rounding ties
+        let lda = 40;
+        let (mut q1, mut q2) = (vec![128u8; 5 * lda], vec![128u8; 5 * lda]);
+        let (mut s1, mut s2) = (vec![0f32; 5], vec![0f32; 5]);
+        quantize_u8_body(&a, 37, lda, &mut q1, &mut s1);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: checked above that the CPU has AVX-512.
+        unsafe {
+            quantize_u8_avx512(&a, 37, lda, &mut q2, &mut s2)
+        };
+        assert_eq!(q1, q2);
+        assert_eq!(s1, s2);
     }
 
     #[test]
