@@ -136,6 +136,16 @@ pub struct Analyzer {
 impl Analyzer {
     /// Loads `dir` (see [`default_model_dir`]) with `threads` encoder threads (0 = all cores).
     pub fn load(dir: &Path, threads: usize) -> Result<Self> {
+        Self::load_with(dir, threads, rhetor_models::Precision::F32)
+    }
+
+    /// [`load`](Self::load) with the encoder at `precision` (`Auto`: the fastest precision
+    /// measured within the accuracy bounds on this CPU; see `rhetor_models::quant`).
+    pub fn load_with(
+        dir: &Path,
+        threads: usize,
+        precision: rhetor_models::Precision,
+    ) -> Result<Self> {
         let cfg_path = dir.join(ANALYZER_FILE);
         let text = std::fs::read_to_string(&cfg_path).map_err(|e| AnalyzeError::Model {
             path: dir.display().to_string(),
@@ -159,7 +169,7 @@ impl Analyzer {
                 ),
             });
         }
-        let model = TechniqueModel::load(dir, threads)?;
+        let model = TechniqueModel::load_with(dir, threads, precision)?;
         let display = DisplayConfig::load(dir)?;
         Ok(Self {
             model,

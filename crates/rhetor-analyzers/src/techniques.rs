@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rhetor_models::tokenize::Window;
 use rhetor_models::trained::{HeadKind, TrainedModel};
-use rhetor_models::{FastEncoder, TextTokenizer};
+use rhetor_models::{FastEncoder, Precision, TextTokenizer};
 use serde::{Deserialize, Serialize};
 
 use crate::{AnalyzeError, Result};
@@ -298,16 +298,31 @@ impl TechniqueModel {
     /// Loads a model folder written by the training recipe (`rhetor-model.json`,
     /// `model.safetensors`, `tokenizer.json`), using `threads` worker threads (0 = all cores).
     pub fn load(dir: &Path, threads: usize) -> Result<Self> {
+        Self::load_with(dir, threads, Precision::F32)
+    }
+
+    /// [`load`](Self::load) with the encoder's dense layers at `precision` (`Auto`: int8 where
+    /// the CPU has VNNI, f32 otherwise; see `rhetor_models::quant`).
+    pub fn load_with(dir: &Path, threads: usize, precision: Precision) -> Result<Self> {
         let m = TrainedModel::load(dir).map_err(|e| AnalyzeError::Model {
             path: dir.display().to_string(),
             message: e.to_string(),
         })?;
-        Self::from_trained(&m, threads)
+        Self::from_trained_with(&m, threads, precision)
     }
 
-    /// Builds from a loaded (or just trained) model.
+    /// Builds from a loaded (or just trained) model, f32.
     pub fn from_trained(m: &TrainedModel, threads: usize) -> Result<Self> {
-        let encoder = FastEncoder::from_encoder(&m.encoder, threads)?;
+        Self::from_trained_with(m, threads, Precision::F32)
+    }
+
+    /// [`from_trained`](Self::from_trained) at `precision`.
+    pub fn from_trained_with(
+        m: &TrainedModel,
+        threads: usize,
+        precision: Precision,
+    ) -> Result<Self> {
+        let encoder = FastEncoder::from_encoder_with(&m.encoder, threads, precision)?;
         let find = |kind: fn(&HeadKind) -> bool, what: &str| {
             m.heads
                 .iter()

@@ -91,6 +91,10 @@ pub struct AnalyzeArgs {
     /// span either way (`shown`), and the SemEval formats are not filtered.
     #[arg(long, value_name = "CONFIDENCE", alias = "min-confidence")]
     pub min_score: Option<f32>,
+    /// Numeric precision of the encoder: auto (int8 where the CPU has AVX-512 VNNI, f32
+    /// otherwise), f32 or int8. `RHETOR_CPU=avx2|portable` forces a slower int8 kernel.
+    #[arg(long, value_name = "PRECISION", default_value = "auto")]
+    pub precision: rhetor_models::Precision,
 }
 
 /// Files handled per parallel batch: results are written in input order batch by batch, so memory
@@ -110,6 +114,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
         analyze: !args.no_models,
         max_size: args.max_size,
         min_score: args.min_score,
+        precision: args.precision,
     })
     .context("use --no-models to only read the articles")?;
     if !args.quiet {

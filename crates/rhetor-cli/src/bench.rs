@@ -16,6 +16,7 @@ Examples:
   rhetor bench encoder --python
   rhetor bench train --threads 1,2
   rhetor bench analyze --threads 1,2
+  rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,auto
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
 process's peak resident set (VmHWM) at the end of the run.")]
@@ -46,20 +47,31 @@ pub enum BenchWhat {
         #[arg(long)]
         python: bool,
     },
-    /// End-to-end analysis speed (read, segment, techniques, genre, frames) of one article:
-    /// by default an ~800-word article built from the bundled samples.
+    /// End-to-end analysis speed (read, segment, techniques, genre, frames, quotes), per
+    /// encoder precision side by side: by default one ~800-word article built from the bundled
+    /// samples; or every article under PATHs (files or folders).
     Analyze {
-        /// Article file to analyse instead of the built-in one.
-        path: Option<PathBuf>,
+        /// Article files or folders to analyse instead of the built-in article.
+        paths: Vec<PathBuf>,
         /// Thread counts to measure, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "1,2")]
         threads: Vec<usize>,
-        /// Timed repetitions per thread count (after one warm-up); the median is reported.
+        /// Timed repetitions per thread count (after one warm-up article); the median is
+        /// reported. Precisions are timed alternately within each repetition.
         #[arg(long, default_value_t = 7)]
         runs: usize,
         /// Model folder (default: models/techniques of this build).
         #[arg(long, value_name = "DIR")]
         models: Option<PathBuf>,
+        /// Encoder precisions to compare, comma-separated (auto, f32, int8); the first is the
+        /// reference of the ratio column.
+        #[arg(long, value_delimiter = ',', default_value = "f32,int8")]
+        precision: Vec<rhetor_models::Precision>,
+        /// Skip the peak-memory measurement (one child process per precision).
+        #[arg(long)]
+        no_rss: bool,
+        #[arg(long, hide = true)]
+        child: bool,
     },
     /// Seconds per training step (encoder + multi-label head, AdamW), per thread count.
     Train {
@@ -95,11 +107,28 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             Ok(0)
         }
         BenchWhat::Analyze {
-            path,
+            paths,
             threads,
             runs,
             models,
-        } => bench_analyze(path, &threads, runs.max(1), models),
+            precision,
+            no_rss,
+            child,
+        } => {
+            let opts = AnalyzeBench {
+                paths,
+                threads,
+                runs: runs.max(1),
+                models,
+                precision,
+                rss: !no_rss,
+            };
+            if child {
+                analyze_child(&opts)
+            } else {
+                bench_analyze(&opts)
+            }
+        }
         BenchWhat::Train {
             threads,
             steps,
@@ -196,73 +225,209 @@ fn built_in_article() -> Vec<u8> {
     text.into_bytes()
 }
 
-fn bench_analyze(
-    path: Option<PathBuf>,
-    threads: &[usize],
+/// Settings of `rhetor bench analyze`.
+struct AnalyzeBench {
+    paths: Vec<PathBuf>,
+    threads: Vec<usize>,
     runs: usize,
     models: Option<PathBuf>,
-) -> Result<i32> {
-    let (name, bytes) = match &path {
-        Some(p) => (
-            p.display().to_string(),
-            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
-        ),
-        None => ("built-in.txt".to_string(), built_in_article()),
-    };
-    let dir = models.unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
+    precision: Vec<rhetor_models::Precision>,
+    rss: bool,
+}
+
+/// The benchmark's inputs as `(name, bytes)`, read once so the figures are the pipeline's.
+fn bench_inputs(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
+    if paths.is_empty() {
+        return Ok(vec![("built-in.txt".to_string(), built_in_article())]);
+    }
+    let files: Vec<PathBuf> = read::expand(paths)
+        .into_iter()
+        .filter_map(|f| f.ok())
+        .collect();
+    anyhow::ensure!(!files.is_empty(), "no input files under the given paths");
+    files
+        .iter()
+        .map(|p| {
+            std::fs::read(p)
+                .map(|b| (p.display().to_string(), b))
+                .with_context(|| format!("cannot read {}", p.display()))
+        })
+        .collect()
+}
+
+fn load_for_bench(
+    dir: &std::path::Path,
+    threads: usize,
+    precision: rhetor_models::Precision,
+) -> Result<(rhetor::Pipeline, f64)> {
+    let t0 = Instant::now();
+    let pipeline = rhetor::Pipeline::load(&rhetor::Config {
+        models: Some(dir.to_path_buf()),
+        threads: threads.max(1),
+        precision,
+        ..rhetor::Config::default()
+    })?;
+    Ok((pipeline, t0.elapsed().as_secs_f64()))
+}
+
+/// Reads and analyses every input as `rhetor analyze` does; returns the articles analysed.
+fn analyze_all(pipeline: &rhetor::Pipeline, inputs: &[(String, Vec<u8>)]) -> Result<usize> {
     let opts = read::Options::default();
-    let words = String::from_utf8_lossy(&bytes).split_whitespace().count();
-    println!("analysis benchmark: one article ({name}, {words} words), {runs} timed runs after 1 warm-up, model {}", dir.display());
-    for &t in threads {
-        let t0 = Instant::now();
-        let pipeline = rhetor::Pipeline::load(&rhetor::Config {
-            models: Some(dir.clone()),
-            threads: t.max(1),
-            ..rhetor::Config::default()
-        })?;
-        let load = t0.elapsed().as_secs_f64();
-        let Some(analyzer) = pipeline.analyzer() else {
-            anyhow::bail!("no model loaded from {}", dir.display());
-        };
-        // Techniques, genre and frames alone (as measured before quotes existed); then the whole
-        // pipeline as `rhetor analyze` runs it (quotes on the same encoder pass when they can).
-        for full in [false, true] {
-            let what = if full {
-                "whole pipeline (+ quotes)"
-            } else {
-                "techniques, genre, frames"
-            };
-            let mut times = Vec::new();
-            let (mut spans, mut nq) = (0, 0);
-            for r in 0..=runs {
-                let start = Instant::now();
-                for item in read::read_bytes(&bytes, &name, &opts) {
-                    let mut a = item.map_err(|f| anyhow::anyhow!("{}: {}", f.source, f.error))?;
-                    if full {
-                        pipeline.annotate(&mut a)?;
-                    } else {
-                        analyzer.annotate(&mut a)?;
-                    }
-                    spans = a.techniques.len();
-                    nq = a.quotes.len();
+    let mut n = 0;
+    for (name, bytes) in inputs {
+        for item in read::read_bytes(bytes, name, &opts) {
+            let Ok(mut a) = item else { continue };
+            pipeline.annotate(&mut a)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Word pieces the encoder reads (analysed paragraphs, windows not double-counted).
+fn count_tokens(pipeline: &rhetor::Pipeline, inputs: &[(String, Vec<u8>)]) -> usize {
+    let Some(an) = pipeline.analyzer() else {
+        return 0;
+    };
+    let opts = read::Options::default();
+    let mut n = 0;
+    for (name, bytes) in inputs {
+        for a in read::read_bytes(bytes, name, &opts).into_iter().flatten() {
+            let chars: Vec<char> = a.text.chars().collect();
+            for p in &a.paragraphs {
+                if p.kind == rhetor_doc::ParagraphKind::Debris {
+                    continue;
                 }
-                if r > 0 {
-                    times.push(start.elapsed().as_secs_f64());
-                }
+                let s: String = chars
+                    .get(p.start..p.end)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
+                n += an
+                    .model
+                    .tokenizer
+                    .tokens(&s)
+                    .map(|t| t.ids.len())
+                    .unwrap_or(0);
             }
-            let med = median(&mut times);
+        }
+    }
+    n
+}
+
+fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
+    use rhetor_models::{CpuPath, Precision};
+    let inputs = bench_inputs(&o.paths)?;
+    let dir = o
+        .models
+        .clone()
+        .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
+    anyhow::ensure!(
+        !o.precision.is_empty(),
+        "--precision needs at least one value"
+    );
+    let bytes: usize = inputs.iter().map(|(_, b)| b.len()).sum();
+    let words: usize = inputs
+        .iter()
+        .map(|(_, b)| String::from_utf8_lossy(b).split_whitespace().count())
+        .sum();
+    let cpu = CpuPath::detect();
+    println!(
+        "analysis benchmark (whole pipeline as `rhetor analyze` runs it): {} input(s), {words} words, {:.1} MB; {} timed runs after 1 warm-up article, precisions timed alternately; model {}; int8 kernel {} (best on this CPU: {})",
+        inputs.len(),
+        bytes as f64 / 1e6,
+        o.runs,
+        dir.display(),
+        cpu.name(),
+        CpuPath::best().name()
+    );
+    if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at start: {}", l.trim());
+    }
+    let warm: Vec<(String, Vec<u8>)> = inputs.iter().take(1).cloned().collect();
+    for &t in &o.threads {
+        let mut loaded = Vec::new();
+        for &p in &o.precision {
+            let (pipeline, load) = load_for_bench(&dir, t, p)?;
+            analyze_all(&pipeline, &warm)?;
+            loaded.push((p, pipeline, load, Vec::new()));
+        }
+        let tokens = count_tokens(&loaded[0].1, &inputs);
+        let mut articles = 0;
+        for _ in 0..o.runs {
+            for (_, pipeline, _, times) in loaded.iter_mut() {
+                let start = Instant::now();
+                articles = analyze_all(pipeline, &inputs)?;
+                times.push(start.elapsed().as_secs_f64());
+            }
+        }
+        let mut reference = None;
+        for (p, pipeline, load, times) in loaded.iter_mut() {
+            let med = median(times);
+            let rate = articles as f64 / med;
+            let base = *reference.get_or_insert(rate);
+            let resolved = pipeline
+                .analyzer()
+                .map(|a| a.model.encoder.precision())
+                .unwrap_or(Precision::F32);
+            let rss = if o.rss {
+                child_rss(&o.paths, t, *p, &dir)
+                    .map(|m| format!("{m:.0} MB"))
+                    .unwrap_or_else(|e| format!("n/a ({e})"))
+            } else {
+                "not measured".into()
+            };
             println!(
-                "threads {t}: {what}: {:.1} ms per article median → {:.2} articles/s ({spans} spans, {nq} quotes); pipeline load {:.2} s",
-                med * 1e3,
-                1.0 / med,
+                "threads {t}: precision {p} ({resolved}): {:.2} articles/s, {:.0} tokens/s, {:.1} ms per article, {:.2}x the first; load {:.2} s; peak RSS {rss}",
+                rate,
+                tokens as f64 / med,
+                med * 1e3 / articles.max(1) as f64,
+                rate / base,
                 load
             );
         }
-        for n in pipeline.notices() {
-            println!("note: {n}");
-        }
     }
-    println!("peak RSS: {:.1} MB", peak_rss_mb().unwrap_or(f64::NAN));
+    if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at end: {}", l.trim());
+    }
+    Ok(0)
+}
+
+/// Peak RSS of a child process that loads one precision and analyses the inputs once.
+fn child_rss(
+    paths: &[PathBuf],
+    threads: usize,
+    precision: rhetor_models::Precision,
+    dir: &std::path::Path,
+) -> Result<f64> {
+    let exe = std::env::current_exe().context("cannot find the rhetor binary")?;
+    let out = std::process::Command::new(exe)
+        .args(["bench", "analyze", "--child", "--runs", "1"])
+        .args(["--threads", &threads.to_string()])
+        .args(["--precision", precision.name()])
+        .arg("--models")
+        .arg(dir)
+        .args(paths)
+        .output()
+        .context("cannot run the benchmark child")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("peak_rss_mb "))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("child said: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Child of [`child_rss`]: load, analyse once, print the peak resident set.
+fn analyze_child(o: &AnalyzeBench) -> Result<i32> {
+    let inputs = bench_inputs(&o.paths)?;
+    let dir = o
+        .models
+        .clone()
+        .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
+    let p = o.precision.first().copied().unwrap_or_default();
+    let (pipeline, _) = load_for_bench(&dir, o.threads.first().copied().unwrap_or(1), p)?;
+    analyze_all(&pipeline, &inputs)?;
+    println!("peak_rss_mb {:.1}", peak_rss_mb().unwrap_or(f64::NAN));
     Ok(0)
 }
 

@@ -40,10 +40,14 @@ pub(crate) fn open_existing(db: &Option<PathBuf>) -> Result<SqliteStore> {
     SqliteStore::open(&dir).with_context(|| format!("cannot open the corpus at {}", dir.display()))
 }
 
-pub(crate) fn embedder(threads: usize) -> Result<rhetor_models::Embedder> {
+pub(crate) fn embedder(
+    threads: usize,
+    precision: rhetor_models::Precision,
+) -> Result<rhetor_models::Embedder> {
     let root = rhetor_models::weights::cache_root()?;
     let files = rhetor_models::weights::ensure_model(&root)?;
-    rhetor_models::Embedder::load(&files, threads).context("loading the sentence encoder")
+    rhetor_models::Embedder::load_with(&files, threads, precision)
+        .context("loading the sentence encoder")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,6 +88,11 @@ pub struct AddArgs {
     /// No progress bar and no warnings.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Numeric precision of the techniques encoder: auto (int8 where the CPU has AVX-512 VNNI,
+    /// f32 otherwise), f32 or int8. The sentence encoder for stories stays f32 unless int8 is
+    /// asked for explicitly.
+    #[arg(long, value_name = "PRECISION", default_value = "auto")]
+    pub precision: rhetor_models::Precision,
 }
 
 /// Files read and analysed per batch; the store commits once per batch.
@@ -102,6 +111,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
         analyze: true,
         max_size: args.max_size,
         min_score: None,
+        precision: args.precision,
     })?;
     if !args.quiet {
         for n in pipeline.notices() {
@@ -109,7 +119,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
         }
     }
     let dir = db_dir(&args.db);
-    let mut corpus = Corpus::open(&dir, embedder(threads)?)
+    let mut corpus = Corpus::open(&dir, embedder(threads, args.precision)?)
         .with_context(|| format!("cannot open the corpus at {}", dir.display()))?;
     if !args.quiet {
         for n in corpus.notices() {
@@ -707,7 +717,11 @@ pub fn search_cmd(args: SearchArgs) -> Result<i32> {
     let vector = if mode == Mode::Text {
         None
     } else {
-        Some(embedder(1)?.embed(&[query.as_str()], 1)?.remove(0))
+        Some(
+            embedder(1, rhetor_models::Precision::F32)?
+                .embed(&[query.as_str()], 1)?
+                .remove(0),
+        )
     };
     let filter = Filter {
         outlet: args.outlet.clone(),

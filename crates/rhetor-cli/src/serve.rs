@@ -133,8 +133,12 @@ pub fn report(args: ReportArgs) -> Result<i32> {
             analyze: true,
             max_size: rhetor_ingest::read::DEFAULT_MAX_SIZE,
             min_score: None,
+            precision: rhetor::Precision::Auto,
         })?;
-        let mut corpus = Corpus::open(tmp.path(), embedder(threads)?)?;
+        let mut corpus = Corpus::open(
+            tmp.path(),
+            embedder(threads, rhetor_models::Precision::F32)?,
+        )?;
         for entry in rhetor_ingest::read::expand(&args.paths) {
             let path = match entry {
                 Ok(p) => p,

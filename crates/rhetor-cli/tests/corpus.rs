@@ -164,7 +164,8 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
-    let n = 40;
+    // Large enough that `add` is still running after its first batch, even with the int8 encoder.
+    let n = 160;
     for i in 0..n {
         let text = format!(
             "Council item {i}: the {} street works get a budget\n\nThe council of Tarnwick voted on item {i} on Monday, \
@@ -178,7 +179,18 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
     let db = dir.path().join("db");
     let (i, d) = (input.to_str().unwrap(), db.to_str().unwrap());
     let mut child = Command::new(env!("CARGO_BIN_EXE_rhetor"))
-        .args(["add", "--db", d, "--threads", "1", "-q", i])
+        // f32: the slower encoder keeps `add` running long enough to be caught mid-run.
+        .args([
+            "add",
+            "--db",
+            d,
+            "--threads",
+            "1",
+            "--precision",
+            "f32",
+            "-q",
+            i,
+        ])
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

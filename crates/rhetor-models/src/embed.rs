@@ -2,6 +2,7 @@
 //! `[SEP]`), last-layer states mean-pooled over the real tokens, L2-normalised.
 
 use crate::fast::{FastEncoder, FastError};
+use crate::quant::Precision;
 use crate::tokenize::{length_buckets, TextTokenizer, TokenizeError};
 use crate::weights::ModelFiles;
 
@@ -30,8 +31,22 @@ impl Embedder {
     /// Loads tokenizer and weights from an installed model, with `threads` worker threads
     /// (0 = one per core).
     pub fn load(files: &ModelFiles, threads: usize) -> Result<Self, EmbedError> {
+        Self::load_with(files, threads, Precision::F32)
+    }
+
+    /// [`load`](Self::load) at `precision`. `Auto` means f32 here: int8 has not been measured
+    /// against the story and search figures that use these embeddings.
+    pub fn load_with(
+        files: &ModelFiles,
+        threads: usize,
+        precision: Precision,
+    ) -> Result<Self, EmbedError> {
+        let precision = match precision {
+            Precision::Auto => Precision::F32,
+            p => p,
+        };
         let tokenizer = TextTokenizer::from_file(&files.tokenizer())?;
-        let encoder = FastEncoder::load(files, threads)?;
+        let encoder = FastEncoder::load(files, threads)?.with_precision(precision);
         let max_len = DEFAULT_MAX_SEQ_LEN.min(encoder.config().max_position_embeddings);
         Ok(Self {
             tokenizer,

@@ -22,6 +22,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::encoder::{BertConfig, EncoderError};
+use crate::quant::{CpuPath, Precision, QMatrix};
 use crate::weights::ModelFiles;
 
 /// Errors from loading or running the fast encoder.
@@ -46,19 +47,73 @@ pub enum FastError {
     Input(String),
 }
 
+/// A dense layer's weight, `[in, out]`: f32, or int8 per output channel (the f32 copy dropped).
+enum Linear {
+    F32(Vec<f32>),
+    Int8(QMatrix),
+}
+
+impl Linear {
+    fn quantize(&mut self, k: usize, n: usize) {
+        if let Linear::F32(w) = self {
+            *self = Linear::Int8(QMatrix::quantize(w, k, n));
+        }
+    }
+
+    /// `dst[m, n] += a[m, k] * self`.
+    #[allow(clippy::too_many_arguments)]
+    fn matmul_acc(
+        &self,
+        cpu: CpuPath,
+        dst: &mut [f32],
+        a: &[f32],
+        m: usize,
+        k: usize,
+        n: usize,
+        threads: usize,
+    ) {
+        match self {
+            Linear::F32(w) => matmul_acc(dst, a, w, m, k, n, threads),
+            Linear::Int8(q) => q.matmul_acc(cpu, dst, a, m, threads),
+        }
+    }
+}
+
 struct FastLayer {
-    wqkv: Vec<f32>, // [h, 3h]
+    wqkv: Linear,   // [h, 3h]
     bqkv: Vec<f32>, // [3h]
-    wo: Vec<f32>,   // [h, h]
+    wo: Linear,     // [h, h]
     bo: Vec<f32>,
     ln1_w: Vec<f32>,
     ln1_b: Vec<f32>,
-    w1: Vec<f32>, // [h, i]
+    w1: Linear, // [h, i]
     b1: Vec<f32>,
-    w2: Vec<f32>, // [i, h]
+    w2: Linear, // [i, h]
     b2: Vec<f32>,
     ln2_w: Vec<f32>,
     ln2_b: Vec<f32>,
+}
+
+impl FastLayer {
+    /// Int8 for the dense layers `RHETOR_INT8_SKIP` does not name (`qkv`, `wo`, `w1`, `w2`:
+    /// an experiment switch for measuring which layers quantization hurts).
+    fn quantize(&mut self, c: &BertConfig) {
+        let (h, i) = (c.hidden_size, c.intermediate_size);
+        let skip = std::env::var("RHETOR_INT8_SKIP").unwrap_or_default();
+        let skip = |name: &str| skip.split(',').any(|s| s.trim() == name);
+        if !skip("qkv") {
+            self.wqkv.quantize(h, 3 * h);
+        }
+        if !skip("wo") {
+            self.wo.quantize(h, h);
+        }
+        if !skip("w1") {
+            self.w1.quantize(h, i);
+        }
+        if !skip("w2") {
+            self.w2.quantize(i, h);
+        }
+    }
 }
 
 /// Where the word-embedding table lives.
@@ -83,6 +138,10 @@ pub struct FastEncoder {
     layers: Vec<FastLayer>,
     pool: rayon::ThreadPool,
     threads: usize,
+    /// Precision of the dense layers (resolved: never `Auto`).
+    precision: Precision,
+    /// The int8 kernel (chosen at load time from the CPU and `RHETOR_CPU`).
+    cpu: CpuPath,
 }
 
 /// Output of [`FastEncoder::forward`]: the last layer's states of all sequences, end to end.
@@ -230,15 +289,15 @@ impl FastEncoder {
             let (w1, b1) = lin("intermediate.dense", inter, h)?;
             let (w2, b2) = lin("output.dense", h, inter)?;
             layers.push(FastLayer {
-                wqkv,
+                wqkv: Linear::F32(wqkv),
                 bqkv,
-                wo,
+                wo: Linear::F32(wo),
                 bo,
                 ln1_w: get(&format!("{p}attention.output.LayerNorm.weight"), &[h])?,
                 ln1_b: get(&format!("{p}attention.output.LayerNorm.bias"), &[h])?,
-                w1,
+                w1: Linear::F32(w1),
                 b1,
-                w2,
+                w2: Linear::F32(w2),
                 b2,
                 ln2_w: get(&format!("{p}output.LayerNorm.weight"), &[h])?,
                 ln2_b: get(&format!("{p}output.LayerNorm.bias"), &[h])?,
@@ -269,12 +328,25 @@ impl FastEncoder {
             layers,
             pool,
             threads,
+            precision: Precision::F32,
+            cpu: CpuPath::detect(),
         })
     }
 
     /// Builds from the weights of a candle [`crate::Encoder`] (e.g. after fine-tuning), snapshotting
     /// their current values.
     pub fn from_encoder(enc: &crate::Encoder, threads: usize) -> Result<Self, FastError> {
+        Self::from_encoder_with(enc, threads, Precision::F32)
+    }
+
+    /// [`from_encoder`](Self::from_encoder) at `precision` (`Auto` resolved for this CPU).
+    pub fn from_encoder_with(
+        enc: &crate::Encoder,
+        threads: usize,
+        precision: Precision,
+    ) -> Result<Self, FastError> {
+        let cpu = CpuPath::detect();
+        let precision = precision.resolve(cpu);
         let c = enc.config.clone();
         let v = |t: &candle_core::Tensor| -> Result<Vec<f32>, FastError> {
             t.flatten_all()
@@ -303,20 +375,26 @@ impl FastEncoder {
             let (wo, bo) = lin(&l.attn_out, h, h)?;
             let (w1, b1) = lin(&l.ffn_in, inter, h)?;
             let (w2, b2) = lin(&l.ffn_out, h, inter)?;
-            layers.push(FastLayer {
-                wqkv,
+            let mut layer = FastLayer {
+                wqkv: Linear::F32(wqkv),
                 bqkv: [bq, bk, bv].concat(),
-                wo,
+                wo: Linear::F32(wo),
                 bo,
                 ln1_w: v(&l.attn_norm.weight)?,
                 ln1_b: v(&l.attn_norm.bias)?,
-                w1,
+                w1: Linear::F32(w1),
                 b1,
-                w2,
+                w2: Linear::F32(w2),
                 b2,
                 ln2_w: v(&l.ffn_norm.weight)?,
                 ln2_b: v(&l.ffn_norm.bias)?,
-            });
+            };
+            // Quantize layer by layer so at most one layer's f32 copy is alive beside the
+            // candle weights (peak memory at load does not grow).
+            if precision == Precision::Int8 {
+                layer.quantize(&c);
+            }
+            layers.push(layer);
         }
         let e = &enc.embeddings;
         let tt = v(&e.token_type)?;
@@ -340,8 +418,43 @@ impl FastEncoder {
             layers,
             pool,
             threads,
+            precision,
+            cpu,
             config: c,
         })
+    }
+
+    /// Converts the dense layers to `precision` (`Auto` resolved for this CPU); int8 drops the
+    /// f32 matrices. Converting back to f32 is not possible (load again).
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        let precision = precision.resolve(self.cpu);
+        if precision == Precision::Int8 {
+            for l in &mut self.layers {
+                l.quantize(&self.config);
+            }
+            self.precision = Precision::Int8;
+        }
+        self
+    }
+
+    /// Precision of the dense layers (never `Auto`).
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// The int8 kernel in use (`avx512-vnni`, `avx2`, `portable`), whatever the precision.
+    pub fn cpu_path(&self) -> CpuPath {
+        self.cpu
+    }
+
+    /// Forces the int8 kernel (tests compare paths in one process; `RHETOR_CPU` sets it for
+    /// a run). A path this CPU lacks falls back to the best one it has.
+    pub fn set_cpu_path(&mut self, cpu: CpuPath) {
+        self.cpu = if cpu.available() {
+            cpu
+        } else {
+            CpuPath::best()
+        };
     }
 
     /// Hyper-parameters.
@@ -472,6 +585,7 @@ impl FastEncoder {
         let inter = c.intermediate_size;
         let eps = c.layer_norm_eps as f32;
         let simd = Simd::detect();
+        let cpu = self.cpu;
 
         // Embeddings.
         let mut x = vec![0f32; total * h];
@@ -510,18 +624,18 @@ impl FastEncoder {
         for l in &self.layers {
             // qkv = x Wqkv + b
             fill_rows(&mut qkv, &l.bqkv, p);
-            matmul_acc(&mut qkv, &x, &l.wqkv, total, h, 3 * h, par);
+            l.wqkv.matmul_acc(cpu, &mut qkv, &x, total, h, 3 * h, par);
             attention(simd, &qkv, &mut ctx, offsets, nh, hd, scale, p);
             // x = LN(x + ctx Wo + bo): accumulate onto the residual.
             add_rows(&mut x, &l.bo, p);
-            matmul_acc(&mut x, &ctx, &l.wo, total, h, h, par);
+            l.wo.matmul_acc(cpu, &mut x, &ctx, total, h, h, par);
             layer_norm_rows(simd, &mut x, h, &l.ln1_w, &l.ln1_b, eps, p);
             // x = LN(x + gelu(x W1 + b1) W2 + b2)
             fill_rows(&mut ffn, &l.b1, p);
-            matmul_acc(&mut ffn, &x, &l.w1, total, h, inter, par);
+            l.w1.matmul_acc(cpu, &mut ffn, &x, total, h, inter, par);
             gelu_inplace(simd, &mut ffn, p);
             add_rows(&mut x, &l.b2, p);
-            matmul_acc(&mut x, &ffn, &l.w2, total, inter, h, par);
+            l.w2.matmul_acc(cpu, &mut x, &ffn, total, inter, h, par);
             layer_norm_rows(simd, &mut x, h, &l.ln2_w, &l.ln2_b, eps, p);
         }
         x
@@ -607,7 +721,8 @@ impl Simd {
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2")
+            if CpuPath::detect() != CpuPath::Portable
+                && std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma")
             {
                 return Simd::Avx2;
@@ -766,6 +881,14 @@ fn attention(
         let rows = qkv
             .get(start * 3 * h..(start + len) * 3 * h)
             .unwrap_or_default();
+        if len >= ATTENTION_GEMM_MIN {
+            return match simd {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: only chosen when the CPU reports avx2 and fma.
+                Simd::Avx2 => unsafe { attend_gemm_avx2(rows, out, len, nh, hd, scale) },
+                Simd::Plain => attend_gemm(rows, out, len, nh, hd, scale),
+            };
+        }
         match simd {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: only chosen when the CPU reports avx2 and fma.
@@ -777,6 +900,101 @@ fn attention(
         seq_blocks.into_par_iter().for_each(run);
     } else {
         seq_blocks.into_iter().for_each(run);
+    }
+}
+
+/// Sequences from this length on run attention as matrix products ([`attend_gemm`]); below it
+/// the loops of [`attend_generic`] cost less than the products' set-up.
+const ATTENTION_GEMM_MIN: usize = 24;
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn attend_gemm_avx2(
+    rows: &[f32],
+    out: &mut [f32],
+    len: usize,
+    nh: usize,
+    hd: usize,
+    scale: f32,
+) {
+    attend_gemm(rows, out, len, nh, hd, scale)
+}
+
+/// Attention of one sequence as blocked matrix products, per head: `S = scale · Q Kᵀ` (the
+/// `gemm` crate reads Q, K and V in place inside the packed `[q | k | v]` rows through strides),
+/// a row-wise softmax, `ctx = P V` written straight into the head's columns of `out`.
+#[inline(always)]
+fn attend_gemm(rows: &[f32], out: &mut [f32], len: usize, nh: usize, hd: usize, scale: f32) {
+    let h = nh * hd;
+    let w3 = 3 * h;
+    if rows.len() < len * w3 || out.len() < len * h || len == 0 {
+        return;
+    }
+    let mut scores = vec![0f32; len * len];
+    for head in 0..nh {
+        let q = rows[head * hd..].as_ptr();
+        let k = rows[h + head * hd..].as_ptr();
+        let v = rows[2 * h + head * hd..].as_ptr();
+        // SAFETY: every index the strides describe lies inside `rows` (len rows of w3 values,
+        // columns head*hd.. + hd within each third) and `scores` (len x len); `out`'s head
+        // columns likewise; no aliasing between the destination and the operands.
+        unsafe {
+            gemm::gemm(
+                len,
+                len,
+                hd,
+                scores.as_mut_ptr(),
+                1,
+                len as isize,
+                false,
+                q,
+                1,
+                w3 as isize,
+                k,
+                w3 as isize,
+                1,
+                0.0f32,
+                scale,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+        for row in scores.chunks_exact_mut(len) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            for s in row.iter_mut() {
+                *s = exp_nonpos(*s - max);
+            }
+            let inv = 1.0 / sum8(row);
+            for s in row.iter_mut() {
+                *s *= inv;
+            }
+        }
+        // SAFETY: as above; `out` rows have stride h, the head's hd columns start at head*hd.
+        unsafe {
+            gemm::gemm(
+                len,
+                hd,
+                len,
+                out[head * hd..].as_mut_ptr(),
+                1,
+                h as isize,
+                false,
+                scores.as_ptr(),
+                1,
+                len as isize,
+                v,
+                1,
+                w3 as isize,
+                0.0f32,
+                1.0f32,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
     }
 }
 
@@ -882,6 +1100,23 @@ mod tests {
         assert!(worst < 1e-6, "worst relative exp error {worst}");
         assert!(exp_nonpos(-1000.0) < 1e-37);
         assert_eq!(exp_nonpos(0.0), 1.0);
+    }
+
+    #[test]
+    fn attention_products_match_loops() {
+        let (nh, hd) = (3, 8);
+        for len in [1, 5, 24, 41] {
+            let rows: Vec<f32> = (0..len * 3 * nh * hd)
+                .map(|i| (i as f32 * 0.173).sin() * 1.5)
+                .collect();
+            let mut a = vec![0f32; len * nh * hd];
+            let mut b = vec![7f32; len * nh * hd];
+            attend_generic(&rows, &mut a, len, nh, hd, 0.35);
+            attend_gemm(&rows, &mut b, len, nh, hd, 0.35);
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() < 1e-5, "len {len}: {x} vs {y}");
+            }
+        }
     }
 
     #[test]

@@ -4,12 +4,14 @@
 //! - [`encoder`]: our BERT encoder on candle tensors, with inference and training paths
 //!   (per-token states `[batch, seq, 384]`; trainable through a `VarMap`).
 //! - [`fast`]: the same encoder, inference only, packed tokens and pre-packed weights (bulk use).
+//! - [`quant`]: int8 dense layers with run-time CPU dispatch (AVX-512 VNNI, AVX2, portable).
 //! - [`tokenize`]: WordPiece with code-point offsets, overlapping windows, length buckets.
 //! - [`embed`]: sentence embeddings (mean pooling + L2 norm), as sentence-transformers.
 
 pub mod embed;
 pub mod encoder;
 pub mod fast;
+pub mod quant;
 pub mod tokenize;
 pub mod trained;
 pub mod weights;
@@ -17,6 +19,7 @@ pub mod weights;
 pub use embed::{EmbedError, Embedder};
 pub use encoder::{mean_pool_normalize, BertConfig, Encoder, EncoderError, Mode};
 pub use fast::{FastEncoder, FastError, PackedStates};
+pub use quant::{CpuPath, Precision};
 pub use tokenize::{TextTokenizer, Tokens, Window};
 pub use weights::{ModelFiles, WeightsError};
 

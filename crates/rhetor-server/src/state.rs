@@ -188,6 +188,7 @@ impl AppState {
                     analyze: true,
                     max_size: self.config.analyze_max_bytes as u64,
                     min_score: None,
+                    precision: rhetor::Precision::Auto,
                 };
                 rhetor::Pipeline::load(&config)
                     .map(Arc::new)

@@ -20,6 +20,7 @@ use rhetor_ingest::IngestError;
 
 /// Where the techniques model is looked for when no folder is given (see [`find_model_dir`]).
 pub use rhetor_analyzers::pipeline::ENV_MODEL;
+pub use rhetor_models::{CpuPath, Precision};
 
 /// Errors of loading a pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,9 @@ pub struct Config {
     /// Show technique spans from this confidence on (`None`: the model's display settings,
     /// `models/techniques/display.json`); hidden spans stay in the article with `shown: false`.
     pub min_score: Option<f32>,
+    /// Numeric precision of the techniques encoder (`Auto`: int8 where the CPU has VNNI, f32
+    /// otherwise; `RHETOR_CPU=avx2|portable` forces a slower int8 kernel).
+    pub precision: Precision,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             analyze: true,
             max_size: DEFAULT_MAX_SIZE,
             min_score: None,
+            precision: Precision::Auto,
         }
     }
 }
@@ -129,12 +134,12 @@ impl Pipeline {
             None => find_model_dir().ok_or(PipelineError::NoModel)?,
         };
         let analyzer =
-            rhetor_analyzers::Analyzer::load(&dir, config.threads).map_err(|source| {
-                PipelineError::Analyzer {
+            rhetor_analyzers::Analyzer::load_with(&dir, config.threads, config.precision).map_err(
+                |source| PipelineError::Analyzer {
                     dir: dir.clone(),
                     source,
-                }
-            })?;
+                },
+            )?;
         let mut quotes = rhetor_quotes::QuoteAnalyzer::load()?;
         let mut notices = Vec::new();
         let encoder_sha = tie_quotes_to_encoder(&mut quotes, &dir, &mut notices);

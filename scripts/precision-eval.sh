@@ -1,0 +1,52 @@
+#!/bin/sh
+# Accuracy per encoder precision (issue 19): the shipped models' SemEval-2023 figures (paragraph
+# techniques, spans, genre, frames) and PolNeAR quotes, with `--precision f32` and each other
+# precision on the same articles, plus how many predictions differ from f32.
+#
+#   scripts/precision-eval.sh                       # f32 and int8
+#   PRECISIONS="f32 int8" RHETOR_CPU=avx2 scripts/precision-eval.sh
+#
+# SemEval: the English training articles (all 446, or the first SEMEVAL_N) (the fine-tuning saw folds 1-4, so the absolute
+# figures are optimistic; the difference between precisions on the same articles is the point).
+# PolNeAR: the 84 dev articles (or the first POLNEAR_N). Outputs stay in $WORK (never committed: they hold no text, but
+# they are derived from the data).
+set -eu
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/data}
+WORK=${WORK:-/work/cache-h19quant/precision-eval}
+RHETOR=${RHETOR:-${CARGO_TARGET_DIR:-target}/release/rhetor}
+PRECISIONS=${PRECISIONS:-f32 int8}
+THREADS=${THREADS:-1}
+SEMEVAL_N=${SEMEVAL_N:-446}
+POLNEAR_N=${POLNEAR_N:-84}
+SE=$DATA/semeval2023/en
+mkdir -p "$WORK"
+# The first N articles (name order) of each set, with their gold, copied and filtered
+# label files under $WORK/input (a shared machine may not afford all of them per precision).
+python3 scripts/precision-eval.py subset "$DATA" "$WORK/input" "$SEMEVAL_N" "$POLNEAR_N"
+IN=$WORK/input
+for p in $PRECISIONS; do
+  d=$WORK/${RHETOR_CPU:-best}-$p
+  mkdir -p "$d"
+  if [ ! -s "$d/semeval.jsonl" ]; then
+    "$RHETOR" analyze "$IN/semeval/articles" --format jsonl --precision "$p" \
+      --threads "$THREADS" -q > "$d/semeval.jsonl"
+  fi
+  if [ ! -s "$d/polnear.jsonl" ]; then
+    "$RHETOR" analyze "$IN/polnear/text" --format jsonl --precision "$p" \
+      --threads "$THREADS" -q > "$d/polnear.jsonl"
+  fi
+  python3 scripts/precision-eval.py split "$d/semeval.jsonl" "$d"
+  echo "== $p (${RHETOR_CPU:-best CPU path})"
+  "$RHETOR" eval --task st3 --gold "$IN/semeval/st3.txt" --pred "$d/st3.txt" | sed -n 1p
+  "$RHETOR" eval --task spans --gold "$IN/semeval/spans" --pred "$d/spans.txt" | sed -n 1p
+  "$RHETOR" eval --task st1 --gold "$IN/semeval/st1.txt" --pred "$d/st1.txt" | sed -n 1p
+  "$RHETOR" eval --task st2 --gold "$IN/semeval/st2.txt" --pred "$d/st2.txt" | sed -n 1p
+  "$RHETOR" eval --task quotes --gold "$IN/polnear" --pred "$d/polnear.jsonl" | sed -n 1,12p
+done
+set -- $PRECISIONS
+first=$1
+shift
+for p in "$@"; do
+  python3 scripts/precision-eval.py diff "$WORK/${RHETOR_CPU:-best}-$first" "$WORK/${RHETOR_CPU:-best}-$p"
+done
