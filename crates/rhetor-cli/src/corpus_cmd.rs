@@ -37,7 +37,8 @@ pub(crate) fn open_existing(db: &Option<PathBuf>) -> Result<SqliteStore> {
             dir.display()
         );
     }
-    SqliteStore::open(&dir).with_context(|| format!("cannot open the corpus at {}", dir.display()))
+    SqliteStore::open_read(&dir)
+        .with_context(|| format!("cannot open the corpus at {}", dir.display()))
 }
 
 pub(crate) fn embedder(
@@ -245,20 +246,10 @@ pub fn stories(args: StoriesArgs) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json | Format::Csv => {
+            // The same shape as the HTTP API's `/api/stories`: one function builds both.
             let stories: Vec<_> = list
                 .iter()
-                .map(|(s, m)| {
-                    json!({
-                        "id": s.id, "label": s.label,
-                        "first_published": s.first_published, "last_published": s.last_published,
-                        "outlets": s.outlets,
-                        "articles": m.iter().map(|a| json!({
-                            "id": a.id, "key": a.key, "source": a.source, "outlet": a.outlet,
-                            "title": a.title, "published": a.published,
-                        })).collect::<Vec<_>>(),
-                        "reasons": s.reasons,
-                    })
-                })
+                .map(|(s, m)| rhetor_server::api::story_json(s, m))
                 .collect();
             serde_json::to_writer_pretty(
                 &mut out,

@@ -203,7 +203,7 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("add finished before it could be killed ({status}); make the input larger");
         }
-        let count = rhetor_corpus::SqliteStore::open(&db)
+        let count = rhetor_corpus::SqliteStore::open_read(&db)
             .ok()
             .and_then(|s| rhetor_corpus::Store::stats(&s).ok())
             .map(|s| s.articles)

@@ -107,6 +107,17 @@ impl SqliteStore {
     /// migrations this build knows.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| CorpusError::io(dir, e))?;
+        Self::open_with(dir, true)
+    }
+
+    /// Opens an existing store to read it (search, stories, compare, stats, the server's
+    /// readers). Unlike [`SqliteStore::open`] it never cuts vectors past the last commit, so it is
+    /// safe while `rhetor add` writes to the same store from another process.
+    pub fn open_read(dir: &Path) -> Result<Self> {
+        Self::open_with(dir, false)
+    }
+
+    fn open_with(dir: &Path, writer: bool) -> Result<Self> {
         let db = dir.join(DB_FILE);
         let mut conn = Connection::open(&db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -119,7 +130,15 @@ impl SqliteStore {
             [],
             |r| r.get(0),
         )?;
-        let vectors = VectorFile::open(&dir.join(VECTOR_FILE), DIM, rows as u64)?;
+        let path = dir.join(VECTOR_FILE);
+        let vectors = if writer {
+            VectorFile::open(&path, DIM, rows as u64)?
+        } else if rows == 0 && !path.exists() {
+            // A store with no article yet may have no vector file.
+            VectorFile::open(&path, DIM, 0)?
+        } else {
+            VectorFile::open_read(&path, DIM, rows as u64)?
+        };
         Ok(SqliteStore {
             dir: dir.to_path_buf(),
             conn,

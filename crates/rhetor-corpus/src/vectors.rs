@@ -22,6 +22,8 @@ pub struct VectorFile {
     map: Option<memmap2::Mmap>,
     /// Rows in `map` (the map is redone when rows were appended since).
     mapped_rows: u64,
+    /// Opened by [`VectorFile::open`] (may append), not [`VectorFile::open_read`].
+    writable: bool,
 }
 
 /// Quantises a vector (normalised first) to int8.
@@ -98,8 +100,34 @@ fn top_k(
 }
 
 impl VectorFile {
+    /// Opens `path` for reading only: the first `committed_rows` rows are seen, anything after
+    /// them (rows a running `rhetor add` has written but not committed yet) is left alone. What
+    /// every reader uses, so that a search while `add` runs never cuts the writer's rows.
+    pub fn open_read(path: &Path, dim: usize, committed_rows: u64) -> Result<Self, CorpusError> {
+        let io = |e| CorpusError::io(path, e);
+        let file = OpenOptions::new().read(true).open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len < committed_rows * dim as u64 {
+            return Err(CorpusError::Corrupt(format!(
+                "{} has {} vectors, the database expects {committed_rows}",
+                path.display(),
+                len / dim.max(1) as u64
+            )));
+        }
+        Ok(VectorFile {
+            path: path.to_path_buf(),
+            dim,
+            file,
+            rows: committed_rows,
+            map: None,
+            mapped_rows: 0,
+            writable: false,
+        })
+    }
+
     /// Opens (or creates) `path` for vectors of width `dim`, keeping only the first
-    /// `committed_rows` rows (the ones the database knows).
+    /// `committed_rows` rows (the ones the database knows): the writer's open, which cuts what an
+    /// interrupted `add` left uncommitted.
     pub fn open(path: &Path, dim: usize, committed_rows: u64) -> Result<Self, CorpusError> {
         let io = |e| CorpusError::io(path, e);
         let file = OpenOptions::new()
@@ -128,6 +156,7 @@ impl VectorFile {
             rows: committed_rows,
             map: None,
             mapped_rows: 0,
+            writable: true,
         })
     }
 
@@ -144,6 +173,12 @@ impl VectorFile {
     /// Appends one vector and returns its row. Call [`flush`](Self::flush) before committing the
     /// rows that name it.
     pub fn push(&mut self, v: &[f32]) -> Result<u64, CorpusError> {
+        if !self.writable {
+            return Err(CorpusError::Invalid(format!(
+                "{} was opened for reading only",
+                self.path.display()
+            )));
+        }
         if v.len() != self.dim {
             return Err(CorpusError::Invalid(format!(
                 "vector of {} dimensions, the store uses {}",

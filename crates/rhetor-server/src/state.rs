@@ -107,7 +107,7 @@ impl AppState {
         }
         let mut readers = Vec::new();
         for _ in 0..config.readers.max(1) {
-            readers.push(Mutex::new(SqliteStore::open(&config.db)?));
+            readers.push(Mutex::new(SqliteStore::open_read(&config.db)?));
         }
         Ok(AppState {
             analyses: tokio::sync::Semaphore::new(config.analyze_concurrency.max(1)),
