@@ -170,7 +170,7 @@ impl QuoteAnalyzer {
                 }
                 return trim(k + 1, end);
             }
-            return trim(sa, c.0);
+            return trim(clause_start(d, sa, c.0), c.0);
         }
         // "…, X said." / "…, said X.": the content precedes.
         let tail_words = d.toks[c.1..end.max(c.1)]
@@ -183,7 +183,7 @@ impl QuoteAnalyzer {
             if (tail_words <= 6 || inverted) && k > sa {
                 let after_cue = trim(c.1, end);
                 if inverted || after_cue.is_none_or(|(a, b)| b - a <= 6) {
-                    return trim(sa, k);
+                    return trim(clause_start(d, sa, k), k);
                 }
             }
         }
@@ -350,6 +350,17 @@ pub(crate) fn cut_point(d: &Doc, a: usize, b: usize) -> Option<usize> {
                 matches!(t.text.as_str(), "," | ";" | "—" | "–" | "(")
             }
     })
+}
+
+/// Where a reported clause that precedes its cue starts in `sa..k`: after the sentence's last
+/// colon outside quotation marks ("But the numbers tell another story: reading scores fell …,
+/// according to …" reports "reading scores fell …"), else at the sentence start.
+pub(crate) fn clause_start(d: &Doc, sa: usize, k: usize) -> usize {
+    (sa..k)
+        .rev()
+        .find(|&i| d.toks[i].text == ":" && !d.inq[i])
+        .filter(|&i| d.toks[i + 1..k].iter().filter(|t| t.is_word).count() >= 3)
+        .map_or(sa, |i| i + 1)
 }
 
 /// `a..b` without punctuation at either end (quotation marks kept); `None` under 2 words.

@@ -285,3 +285,21 @@ fn roles_and_organisations_around_names() {
     let a = analyse("Assange\n\nDeputy Director of Public Prosecution Eva-Marie Persson took the decision.\n\nMs Persson said: “The evidential situation has been weakened to such an extent.”");
     assert_eq!(speaker_of(&a, "“The evidential"), Some("Eva-Marie Persson"));
 }
+
+#[test]
+fn content_before_a_final_cue_starts_after_the_colon() {
+    let a = analyse(
+        "Schools slip again\n\nThe superintendent insists that results are improving. But the numbers \
+         tell another story: reading scores fell for the fourth year running, according to the \
+         state's own figures.",
+    );
+    let q = a
+        .quotes
+        .iter()
+        .find(|q| q.cue.as_deref() == Some("according to"))
+        .expect("the according-to attribution");
+    assert_eq!(
+        content(&a, q),
+        "reading scores fell for the fourth year running"
+    );
+}
