@@ -20,7 +20,8 @@ Serves the corpus in a browser and as a JSON API (described at /api/openapi.json
   /techniques         the taxonomy
   POST /api/analyze   analyse an article sent as the body (?store=true also stores it)
 
-Listens on 127.0.0.1 unless --bind says otherwise. Ctrl-C or SIGTERM stop it after the requests
+Answers of the JSON API are kept in memory until the store changes (--cache-mb; the header
+x-rhetor-cache says hit or miss). Listens on 127.0.0.1 unless --bind says otherwise. Ctrl-C or SIGTERM stop it after the requests
 in flight. Request logs go to stderr (RUST_LOG=debug for more).
 
 Examples:
@@ -45,6 +46,11 @@ pub struct ServeArgs {
     /// Text search only (do not load the sentence encoder).
     #[arg(long)]
     pub no_semantic: bool,
+    /// Memory for API answers kept until the store changes (the same question is then answered
+    /// without asking the store again; `rhetor add` beside the server empties it); 0 turns the
+    /// cache off.
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    pub cache_mb: usize,
 }
 
 fn init_logs() {
@@ -66,6 +72,10 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
     config.models = args.models;
     config.analyze_max_bytes = args.max_analyze_bytes;
     config.semantic_search = !args.no_semantic;
+    config.cache_bytes = args.cache_mb * 1024 * 1024;
+    if args.cache_mb == 0 {
+        config.cache_entries = 0;
+    }
     rhetor_server::run(config, |addr| {
         eprintln!(
             "rhetor: serving {} on http://{addr}/ (Ctrl-C stops)",

@@ -57,6 +57,8 @@ pub enum CorpusError {
     Stories(#[from] rhetor_stories::StoryError),
     #[error("encoder: {0}")]
     Embed(String),
+    #[error("another process is writing to the store at {} (it holds writer.lock there): run one `rhetor add` at a time, or stop the server that stores articles, and try again", .0.display())]
+    Busy(std::path::PathBuf),
 }
 
 impl CorpusError {

@@ -100,6 +100,29 @@ pub struct SqliteStore {
     conn: Connection,
     vectors: VectorFile,
     in_batch: bool,
+    /// The writer's exclusive lock on `writer.lock` (None for readers): held while this store is
+    /// open, released by the kernel however the process ends (even on SIGKILL).
+    _writer_lock: Option<std::fs::File>,
+}
+
+/// The file a writer locks, so that two processes never write one store at once (SQLite would
+/// serialise their transactions, but the vector file and the story snapshot would not be).
+pub const WRITER_LOCK_FILE: &str = "writer.lock";
+
+/// Takes the store's writer lock, or says who to wait for.
+fn lock_writer(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join(WRITER_LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| CorpusError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CorpusError::Busy(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(CorpusError::io(&path, e)),
+    }
 }
 
 impl SqliteStore {
@@ -118,6 +141,11 @@ impl SqliteStore {
     }
 
     fn open_with(dir: &Path, writer: bool) -> Result<Self> {
+        let writer_lock = if writer {
+            Some(lock_writer(dir)?)
+        } else {
+            None
+        };
         let db = dir.join(DB_FILE);
         let mut conn = Connection::open(&db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -144,6 +172,7 @@ impl SqliteStore {
             conn,
             vectors,
             in_batch: false,
+            _writer_lock: writer_lock,
         })
     }
 

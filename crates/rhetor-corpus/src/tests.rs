@@ -290,3 +290,24 @@ fn a_snapshot_of_another_version_is_rebuilt_from_the_articles() {
         story_of_q2
     );
 }
+
+/// One writer at a time: a second writer is refused with a message that says why, readers are
+/// not, and the lock goes with the first writer.
+#[test]
+fn a_second_writer_is_refused_until_the_first_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = crate::SqliteStore::open(dir.path()).unwrap();
+    let second = crate::SqliteStore::open(dir.path());
+    match second {
+        Err(e @ crate::CorpusError::Busy(_)) => {
+            let m = e.to_string();
+            assert!(m.contains("another process is writing"), "{m}");
+            assert!(m.contains(&dir.path().display().to_string()), "{m}");
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("two writers were let in"),
+    }
+    assert!(crate::SqliteStore::open_read(dir.path()).is_ok());
+    drop(first);
+    assert!(crate::SqliteStore::open(dir.path()).is_ok());
+}

@@ -11,7 +11,9 @@
 //! ```
 //!
 //! `--search-mode text|hybrid|semantic` picks the search mode of `/api/search` (hybrid needs the
-//! sentence encoder installed); `--only articles,search` limits the endpoints.
+//! sentence encoder installed); `--only articles,search` limits the endpoints; `--no-cache` turns
+//! the server's answer cache off; `--passes N` sends the same requests N times (pass 1 fills the
+//! cache, later passes read it).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -95,7 +97,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(db) = args.first().filter(|a| !a.starts_with("--")) else {
-        anyhow::bail!("usage: load DB_DIR [--requests N] [--concurrency C] [--search-mode text|hybrid|semantic] [--only articles,search,...]");
+        anyhow::bail!("usage: load DB_DIR [--requests N] [--concurrency C] [--search-mode text|hybrid|semantic] [--only articles,search,...] [--no-cache] [--passes N]");
     };
     let db = std::path::PathBuf::from(db);
     let n: usize = arg(&args, "--requests")
@@ -111,7 +113,7 @@ fn main() -> anyhow::Result<()> {
         arg(&args, "--only").map(|s| s.split(',').map(str::to_string).collect());
 
     // What to ask for: real keys, stories and outlets of the store.
-    let store = SqliteStore::open(&db)?;
+    let store = SqliteStore::open_read(&db)?;
     let stats = store.stats()?;
     let keys: Vec<String> = store
         .list(&Filter::default(), 200, 0)?
@@ -139,13 +141,17 @@ fn main() -> anyhow::Result<()> {
     let mut config = ServerConfig::new(db.clone());
     config.port = 0;
     config.semantic_search = mode != "text";
+    if args.iter().any(|a| a == "--no-cache") {
+        config.cache_entries = 0;
+    }
     let state = Arc::new(AppState::open(config).map_err(|e| anyhow::anyhow!("{e}"))?);
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(64)
         .enable_all()
         .build()?;
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+    let listener = server_rt
+        .block_on(async { rhetor_server::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))) })?;
     let addr = listener.local_addr()?;
     assert!(addr.ip().is_loopback());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -211,11 +217,46 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let t0 = Instant::now();
-    let results: Vec<Outcome> = client_rt.block_on(async {
+    let passes: usize = arg(&args, "--passes")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(1);
+    let mut failed = false;
+    for pass in 1..=passes.max(1) {
+        if passes > 1 {
+            println!("pass {pass} of {passes} (the same requests again: answers the cache kept)");
+        }
+        let t0 = Instant::now();
+        let results = fire(&client_rt, addr, &plan, conc);
+        failed |= report(&results, t0.elapsed().as_secs_f64(), n, conc);
+    }
+    let hwm = rss_kb("VmHWM:");
+    let rss_end = rss_kb("VmRSS:");
+    let _ = stop_tx.send(());
+    let _ = server_rt.block_on(server);
+    println!(
+        "memory of this process (server + client): RSS before serving {:.0} MB, after {:.0} MB, peak {:.0} MB",
+        rss_start as f64 / 1024.0,
+        rss_end as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+    if failed {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Sends every request of `plan` with at most `conc` in flight.
+fn fire(
+    rt: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    plan: &[(&'static str, String)],
+    conc: usize,
+) -> Vec<Outcome> {
+    rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(conc.max(1)));
         let mut tasks = Vec::with_capacity(plan.len());
-        for (name, path) in plan {
+        for (name, path) in plan.iter().cloned() {
             let sem = Arc::clone(&sem);
             tasks.push(tokio::spawn(async move {
                 let _p = sem.acquire_owned().await;
@@ -238,16 +279,14 @@ fn main() -> anyhow::Result<()> {
         };
         let _ = tokio::time::timeout(Duration::from_secs(300), all).await;
         out
-    });
-    let wall = t0.elapsed().as_secs_f64();
-    let hwm = rss_kb("VmHWM:");
-    let rss_end = rss_kb("VmRSS:");
-    let _ = stop_tx.send(());
-    let _ = server_rt.block_on(server);
+    })
+}
 
+/// Prints throughput and percentiles per endpoint; true when a request failed or went missing.
+fn report(results: &[Outcome], wall: f64, n: usize, conc: usize) -> bool {
     let mut by: BTreeMap<&str, (Vec<f64>, usize, Vec<String>)> = BTreeMap::new();
     let mut errors = 0usize;
-    for (name, ms, r) in &results {
+    for (name, ms, r) in results {
         let e = by.entry(name).or_default();
         e.0.push(*ms);
         match r {
@@ -286,14 +325,5 @@ fn main() -> anyhow::Result<()> {
             println!("    {m}");
         }
     }
-    println!(
-        "memory of this process (server + client): RSS before serving {:.0} MB, after {:.0} MB, peak {:.0} MB",
-        rss_start as f64 / 1024.0,
-        rss_end as f64 / 1024.0,
-        hwm as f64 / 1024.0
-    );
-    if errors > 0 || results.len() < n {
-        std::process::exit(1);
-    }
-    Ok(())
+    errors > 0 || results.len() < n
 }

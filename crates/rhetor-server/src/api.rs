@@ -606,6 +606,9 @@ pub async fn analyze(
                 c.commit(true)?;
                 Ok(())
             })?;
+            // Readers reopen and cached answers are dropped (the files changed too; this makes
+            // it certain even within one tick of the file clock).
+            st.bump_generation();
         }
         Ok(AnalyzeResult {
             schema_version: rhetor_doc::SCHEMA_VERSION,

@@ -54,6 +54,7 @@ impl From<rhetor_corpus::CorpusError> for ApiError {
         match e {
             rhetor_corpus::CorpusError::NotFound { .. } => ApiError::not_found(e.to_string()),
             rhetor_corpus::CorpusError::Invalid(m) => ApiError::bad_request(m),
+            rhetor_corpus::CorpusError::Busy(_) => ApiError::unavailable(e.to_string()),
             other => {
                 tracing::error!("store: {other}");
                 ApiError::internal(other.to_string())

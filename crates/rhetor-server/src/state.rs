@@ -15,6 +15,7 @@ use rhetor_corpus::compare::{OutletsComparison, Period};
 use rhetor_corpus::corpus::Embed;
 use rhetor_corpus::{Corpus, SqliteStore};
 
+use crate::cache::{Generation, ResponseCache};
 use crate::error::ApiError;
 
 /// How `rhetor serve` runs.
@@ -39,6 +40,10 @@ pub struct ServerConfig {
     pub analyze_timeout: Duration,
     /// Load the sentence encoder for semantic and hybrid search (else text search only).
     pub semantic_search: bool,
+    /// Answers of the JSON API kept until the store changes ([`crate::cache`]); 0 disables.
+    pub cache_entries: usize,
+    /// Bytes of answers kept at most.
+    pub cache_bytes: usize,
 }
 
 impl ServerConfig {
@@ -54,6 +59,8 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(30),
             analyze_timeout: Duration::from_secs(300),
             semantic_search: true,
+            cache_entries: 4096,
+            cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -83,7 +90,11 @@ impl Embed for SharedEmbedder {
 /// Shared state of the server.
 pub struct AppState {
     pub config: ServerConfig,
-    readers: Vec<Mutex<SqliteStore>>,
+    /// Read connections, each with the store generation it was opened at: a connection opened
+    /// before a commit is reopened (its vector map ends at the rows committed then).
+    readers: Vec<Mutex<(u64, SqliteStore)>>,
+    generation: Generation,
+    cache: ResponseCache,
     next: AtomicUsize,
     embedder: OnceLock<Option<SharedEmbedder>>,
     pipeline: OnceLock<Result<Arc<rhetor::Pipeline>, String>>,
@@ -105,11 +116,15 @@ impl AppState {
                 config.db.display()
             )));
         }
+        let generation = Generation::new(&config.db);
         let mut readers = Vec::new();
         for _ in 0..config.readers.max(1) {
-            readers.push(Mutex::new(SqliteStore::open_read(&config.db)?));
+            let g = generation.current();
+            readers.push(Mutex::new((g, SqliteStore::open_read(&config.db)?)));
         }
         Ok(AppState {
+            generation,
+            cache: ResponseCache::new(config.cache_entries, config.cache_bytes),
             analyses: tokio::sync::Semaphore::new(config.analyze_concurrency.max(1)),
             config,
             readers,
@@ -121,8 +136,23 @@ impl AppState {
         })
     }
 
+    /// The store's generation now (changes with every commit, here or by another process).
+    pub fn generation(&self) -> u64 {
+        self.generation.current()
+    }
+
+    /// Marks a commit made by this process.
+    pub fn bump_generation(&self) {
+        self.generation.bump();
+    }
+
+    /// The response cache of the JSON API.
+    pub fn cache(&self) -> &ResponseCache {
+        &self.cache
+    }
+
     /// A free read connection, or the next one in turn when all are busy.
-    fn reader(&self) -> MutexGuard<'_, SqliteStore> {
+    fn reader(&self) -> MutexGuard<'_, (u64, SqliteStore)> {
         let n = self.readers.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
@@ -144,8 +174,17 @@ impl AppState {
     {
         let state = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut store = state.reader();
-            f(&mut store)
+            let mut slot = state.reader();
+            let now = state.generation();
+            if slot.0 != now {
+                match SqliteStore::open_read(&state.config.db) {
+                    Ok(s) => *slot = (now, s),
+                    Err(e) => {
+                        tracing::warn!("cannot reopen the store ({e}): reading the older view")
+                    }
+                }
+            }
+            f(&mut slot.1)
         })
         .await
         .map_err(|e| ApiError::internal(format!("worker: {e}")))?

@@ -307,9 +307,8 @@ impl TestServer {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                    .await
-                    .expect("bind");
+                let listener =
+                    crate::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).expect("bind");
                 let _ = ready_tx.send(listener.local_addr().expect("addr"));
                 crate::serve(listener, state, async {
                     let _ = rx.await;

@@ -644,3 +644,50 @@ fn store_key(store: &mut rhetor_corpus::SqliteStore, id: &str) -> String {
     use rhetor_corpus::Store;
     store.article(id).unwrap().unwrap().0.key
 }
+
+/// The JSON API's answers come from the cache until the store changes: a second identical
+/// request is a hit with the same bytes, an article committed by another writer (as `rhetor add`
+/// beside the server would) is seen at once, by listing and search alike, and errors are never
+/// kept.
+#[test]
+fn cached_answers_follow_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let articles = testkit::fixture();
+    testkit::build_store(dir.path(), &articles).unwrap();
+    let server = TestServer::start(dir.path());
+
+    let first = get(&server, "/api/articles?limit=50");
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("x-rhetor-cache"), Some("miss"));
+    let second = get(&server, "/api/articles?limit=50");
+    assert_eq!(second.header("x-rhetor-cache"), Some("hit"));
+    assert_eq!(first.body, second.body);
+    let total = first.json()["total"].as_u64().unwrap();
+    let search = get(&server, "/api/search?q=lighthouse");
+    assert_eq!(search.status, 200);
+    assert_eq!(search.json()["hits"].as_array().unwrap().len(), 0);
+
+    // Errors are recomputed, never kept.
+    for _ in 0..2 {
+        let bad = get(&server, "/api/articles?technique=Not_A_Technique");
+        assert_eq!(bad.status, 400);
+        assert_eq!(bad.header("x-rhetor-cache"), None);
+    }
+
+    // Another writer commits an article while the server runs.
+    let extra = testkit::article(
+        "extra-1",
+        "harbour-news.example",
+        "2026-03-04",
+        "The old lighthouse reopens to visitors",
+        &["The lighthouse on the north pier reopened on Saturday after two years of repairs."],
+    );
+    testkit::build_store(dir.path(), std::slice::from_ref(&extra)).unwrap();
+
+    let after = get(&server, "/api/articles?limit=50");
+    assert_eq!(after.header("x-rhetor-cache"), Some("miss"));
+    assert_eq!(after.json()["total"].as_u64().unwrap(), total + 1);
+    let search = get(&server, "/api/search?q=lighthouse");
+    assert_eq!(search.header("x-rhetor-cache"), Some("miss"));
+    assert_eq!(search.json()["hits"].as_array().unwrap().len(), 1);
+}
