@@ -303,3 +303,44 @@ fn content_before_a_final_cue_starts_after_the_colon() {
         "reading scores fell for the fourth year running"
     );
 }
+
+#[test]
+fn a_son_with_a_suffix_is_not_his_father() {
+    let a = analyse("Family business\n\nGov. Paul Whitmore spoke first at the plant on Friday.\n\nHis son, Paul Whitmore Jr., runs the company now.\n\n“We will hire two hundred people next year,” Whitmore Jr. said.\n\n“This is a proud day for the state,” Gov. Whitmore said.");
+    assert_eq!(speaker_of(&a, "“We will"), Some("Paul Whitmore Jr."));
+    assert_eq!(speaker_of(&a, "“This is"), Some("Paul Whitmore"));
+}
+
+#[test]
+fn a_two_word_role_is_the_person_named_with_both_words() {
+    let a = analyse("Hearing\n\nThe court of Chief Justice Anna K. Brill heard the case on Tuesday. Justice Omar Patel said little.\n\nThe chief justice asked the lawyer “whether any of the records were ever kept at the stores themselves.”\n\nRep. Carl Dunmore left the hearing early.\n\n“I have seen enough of this case to know how it ends,” the three-term congressman said.");
+    assert_eq!(speaker_of(&a, "“whether"), Some("Anna K. Brill"));
+    assert_eq!(speaker_of(&a, "“I have"), Some("Carl Dunmore"));
+}
+
+#[test]
+fn a_report_speaks_for_whoever_wrote_it() {
+    let a = analyse("Markets\n\n\"Prices will stay high through the spring and fall back only slowly,\" said a report from Halden Capital Partners.");
+    assert_eq!(speaker_of(&a, "\"Prices"), Some("Halden Capital Partners"));
+}
+
+#[test]
+fn a_word_opening_the_sentence_before_a_first_name_is_no_part_of_it() {
+    let a = analyse("Tour\n\nDrummer-singers Tom Vance and Lee Ortiz formed the band in 1971.\n\n“We are going back on the road for one last summer,” Vance said.\n\nSpecial Agent Peter Hollis led the search.\n\n“Nothing was found in the house,” Mr. Hollis said.");
+    assert_eq!(speaker_of(&a, "“We are"), Some("Tom Vance"));
+    assert_eq!(speaker_of(&a, "“Nothing"), Some("Peter Hollis"));
+}
+
+#[test]
+fn one_or_two_quoted_words_are_not_shown_as_quotes() {
+    let a =
+        analyse("Budget\n\nMayor Ruth Adler said the plan was “reckless,” and the council agreed.");
+    assert!(
+        a.quotes
+            .iter()
+            .filter(|q| q.kind == QuoteKind::Direct)
+            .all(|q| !q.shown),
+        "{:?}",
+        a.quotes
+    );
+}

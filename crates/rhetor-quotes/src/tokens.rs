@@ -172,6 +172,7 @@ pub fn is_title_word(lower: &str) -> bool {
             | "minority"
             | "leader"
             | "press"
+            | "agent"
             | "spokesman"
             | "spokeswoman"
             | "spokesperson"

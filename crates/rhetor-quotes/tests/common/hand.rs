@@ -33,6 +33,9 @@ pub const FRESH: usize = 40;
 /// Articles of each source in batch `fresh2` (after `fresh`): labelled after the speaker rules
 /// were fixed on `tune` and `fresh`, to measure them on articles nobody had read.
 pub const FRESH2: usize = 25;
+/// Articles of each source in batch `fresh3` (after `fresh2`): labelled after the rules of
+/// 2026-11-30 02:30 UTC (suffixed names, two-word roles, document authors) were frozen.
+pub const FRESH3: usize = 20;
 
 /// One real article.
 pub struct HandArticle {
@@ -40,7 +43,7 @@ pub struct HandArticle {
     pub source: String,
     pub id: String,
     pub article: Article,
-    /// `tune`, `fresh`, `fresh2` or `rest`.
+    /// `tune`, `fresh`, `fresh2`, `fresh3` or `rest`.
     pub batch: String,
     /// Rank in its source's fixed order.
     pub rank: usize,
@@ -166,6 +169,8 @@ fn batch_of(rank: usize, tune: usize) -> String {
         "fresh".into()
     } else if rank < tune + FRESH + FRESH2 {
         "fresh2".into()
+    } else if rank < tune + FRESH + FRESH2 + FRESH3 {
+        "fresh3".into()
     } else {
         "rest".into()
     }
