@@ -253,12 +253,27 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                         )
                     } else {
                         how = SpeakerHow::Name;
-                        Some(d.names.fullest_at(&words, pos))
+                        // "Mrs. Clinton": the title's gender.
+                        let g = toks.iter().find(|t| t.is_word).and_then(|t| {
+                            match t.lower.trim_end_matches('.') {
+                                "mr" => Some(speakers::Gender::Male),
+                                "mrs" | "ms" | "miss" => Some(speakers::Gender::Female),
+                                _ => None,
+                            }
+                        });
+                        Some(d.names.fullest_at_gender(&words, pos, g))
                     }
                 }
                 MentionKind::Pronoun => match words[0].as_str() {
                     "i" | "we" if !inside_quote => {
                         how = SpeakerHow::FirstPerson;
+                        None
+                    }
+                    "his" | "her"
+                        if a > 0 && matches!(d.toks[a - 1].lower.as_str(), "for" | "of") =>
+                    {
+                        // "a spokesman for her said": she is whom the speaker speaks for.
+                        how = SpeakerHow::Junk;
                         None
                     }
                     "he" | "she" | "his" | "her" | "i" => {
@@ -325,8 +340,42 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                         }
                     }
                     "who" => {
-                        how = SpeakerHow::Pronoun(false);
-                        d.names.last_before(pos, 200).or(recent)
+                        // "Brian Vicente, who said": the name right before "who" (its comma
+                        // allowed). "liberals and labor unions, who have said", "Republicans
+                        // who accused": a group is no one named earlier; nobody then.
+                        let end = if a > 0 && d.toks[a - 1].text == "," {
+                            a - 1
+                        } else {
+                            a
+                        };
+                        let ending = |e: usize| d.names.mentions.iter().find(|m| m.tok_end == e);
+                        // "Sen. Amy Klobuchar of Minnesota, who tweeted": the person before
+                        // "of" and a place.
+                        let named = ending(end)
+                            .map(|m| {
+                                if m.tok_start > 0 && d.toks[m.tok_start - 1].lower == "of" {
+                                    ending(m.tok_start - 1).unwrap_or(m)
+                                } else {
+                                    m
+                                }
+                            })
+                            .map(|m| d.names.fullest_at(&m.words, m.end))
+                            .filter(|n| d.names.is_person(n));
+                        let word_before = end > 0 && d.toks[end - 1].is_word;
+                        match named {
+                            Some(n) => {
+                                how = SpeakerHow::Pronoun(false);
+                                Some(n)
+                            }
+                            None if word_before => {
+                                how = SpeakerHow::Junk;
+                                None
+                            }
+                            None => {
+                                how = SpeakerHow::Pronoun(false);
+                                d.names.last_before(pos, 200).or(recent)
+                            }
+                        }
                     }
                     _ => {
                         // "they", "it", "you": names nobody.
@@ -467,13 +516,16 @@ pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
     });
     let mut class = confidence::cue_class(&cue_words);
     // "is expected to", "was reported": a passive cue names no one who says it.
+    // ("was said to", "were told": irregular participles too; the subject is then the one
+    // spoken of or to, not the speaker.)
     let passive = cue_words
         .iter()
         .any(|w| matches!(*w, "is" | "are" | "was" | "were" | "be" | "been" | "being"))
-        && cue_words
-            .iter()
-            .skip(1)
-            .any(|w| w.ends_with("ed") || w.ends_with("en"));
+        && cue_words.iter().skip(1).any(|w| {
+            w.ends_with("ed")
+                || w.ends_with("en")
+                || matches!(*w, "said" | "told" | "thought" | "known" | "understood")
+        });
     if passive && class != confidence::CueClass::Other {
         class = confidence::CueClass::Weak;
     }

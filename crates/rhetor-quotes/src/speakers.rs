@@ -363,6 +363,8 @@ fn is_org_word(lower: &str) -> bool {
             | "weekly"
             | "prosecution"
             | "authority"
+            | "poll"
+            | "services"
     )
 }
 
@@ -455,6 +457,21 @@ impl Names {
             {
                 words.remove(0);
                 a += 1;
+            }
+            // "Director of National Intelligence James Clapper": words before a known first
+            // name that is followed by a surname, none of them a first name or an initial, are
+            // the rest of a title.
+            if let Some(k) =
+                (1..words.len().saturating_sub(1)).find(|&k| first_name_gender(&words[k]).is_some())
+            {
+                let title_rest = words[..k]
+                    .iter()
+                    .all(|w| first_name_gender(w).is_none() && !w.ends_with('.'));
+                let after_of = s > 0 && toks[s - 1].lower == "of";
+                if title_rest && (after_of || opens_sentence || label) {
+                    words.drain(..k);
+                    a += k;
+                }
             }
             if words.last().is_some_and(|w| is_org_word(&w.to_lowercase())) {
                 continue;
@@ -588,6 +605,16 @@ impl Names {
         if is_org_word(&last.to_lowercase()) || words.iter().all(|w| is_acronym(w)) {
             return false;
         }
+        // "Representatives", "Senators": a plural title names a body, not a person.
+        if let [one] = words[..] {
+            let lower = one.to_lowercase();
+            if lower
+                .strip_suffix('s')
+                .is_some_and(|s| is_title_word(s) || is_role(s))
+            {
+                return false;
+            }
+        }
         words.len() >= 2 || self.titled.contains(name)
     }
 
@@ -662,8 +689,12 @@ impl Names {
             }
         }
         if words.len() == 1 {
+            // "Hillary" is "Hillary Clinton", but "Google" is not "Google Stadia": a first
+            // word leads to a full name only when the article shows that name is a person's.
             if let Some(full) = self.by_first.get(&key) {
-                return full.clone();
+                if self.gender.get(full).is_some_and(|&(m, f)| m + f > 0) {
+                    return full.clone();
+                }
             }
             // "Mr. Stone" where the article names only "Roger J. Stone Jr.": his name without
             // the suffix, since a bare surname is as often the father's ("Mr. Trump" in an
@@ -689,6 +720,12 @@ impl Names {
     /// [`Names::fullest`] for a mention at `pos`: a lone surname that several full names share
     /// ("Dick Cheney" and "Liz Cheney") is the one named last before it.
     pub fn fullest_at(&self, words: &[String], pos: usize) -> String {
+        self.fullest_at_gender(words, pos, None)
+    }
+
+    /// [`Names::fullest_at`] for a mention whose title shows a gender ("Mrs. Clinton" is never
+    /// "Bill Clinton", however recently he was named).
+    pub fn fullest_at_gender(&self, words: &[String], pos: usize, g: Option<Gender>) -> String {
         if let [one] = words {
             let key = strip_possessive(one).to_lowercase();
             let same_last = |m: &&NameMention| {
@@ -706,14 +743,25 @@ impl Names {
             fulls.sort();
             fulls.dedup();
             if fulls.len() >= 2 {
-                if let Some(m) = self
-                    .mentions
-                    .iter()
-                    .rev()
-                    .filter(same_last)
-                    .find(|m| m.end <= pos)
-                {
-                    return self.fullest(&m.words);
+                // The latest named before the mention whose gender the article shows to be
+                // the title's, else the latest that may have it.
+                let latest = |exact: bool| {
+                    self.mentions
+                        .iter()
+                        .rev()
+                        .filter(same_last)
+                        .filter(|m| m.end <= pos)
+                        .map(|m| self.fullest(&m.words))
+                        .find(|n| {
+                            if exact {
+                                g.is_some() && self.gender_of(n) == g
+                            } else {
+                                self.fits(n, g)
+                            }
+                        })
+                };
+                if let Some(n) = latest(true).or_else(|| latest(false)) {
+                    return n;
                 }
             }
         }

@@ -344,3 +344,86 @@ fn one_or_two_quoted_words_are_not_shown_as_quotes() {
         a.quotes
     );
 }
+
+fn indirect_speaker_of<'a>(a: &'a Article, start: &str) -> Option<&'a str> {
+    a.quotes
+        .iter()
+        .find(|q| q.kind != QuoteKind::Direct && content(a, q).starts_with(start))
+        .and_then(|q| q.speaker.as_deref())
+}
+
+#[test]
+fn the_object_after_a_cue_behind_that_is_not_the_speaker() {
+    let a = analyse("Stadium\n\nRick Dale put out a statement on Friday that claimed Mayor Tom Evans “has consistently fought against the new stadium from the very first day.”");
+    assert!(
+        a.quotes
+            .iter()
+            .all(|q| q.speaker.as_deref() != Some("Tom Evans")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn the_rest_of_a_title_before_a_first_name_is_no_part_of_the_name() {
+    let a = analyse("Leak\n\nDirector of National Intelligence Jane Moss issued a statement late Thursday.\n\n“The article omits key information about the safeguards we keep,” Moss said.");
+    assert_eq!(speaker_of(&a, "“The article"), Some("Jane Moss"));
+}
+
+#[test]
+fn a_title_s_gender_picks_among_names_that_share_a_surname() {
+    let a = analyse("Hearing\n\nSenator Ruth Dorsey asked for a public hearing on Monday. Her husband, former President Hal Dorsey, stayed at home.\n\n“I am ready to appear at a hearing open to the public,” Mrs. Dorsey said.");
+    assert_eq!(speaker_of(&a, "“I am"), Some("Ruth Dorsey"));
+}
+
+#[test]
+fn a_company_is_not_its_product_and_a_function_word_is_nobody() {
+    let a = analyse("Review\n\nAcme Orbit launches tomorrow and early reviews are mixed. Acme built the service over three years.\n\nAcme says the controller will eventually work wirelessly with phones.\n\nHowever, the union said that workers were told to sign the contract by Monday.");
+    assert_eq!(
+        indirect_speaker_of(&a, "the controller"),
+        Some("Acme"),
+        "{:?}",
+        a.quotes
+    );
+    assert!(
+        a.quotes
+            .iter()
+            .all(|q| q.speaker.as_deref() != Some("However")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn whom_a_spokesman_speaks_for_is_not_the_speaker() {
+    let a = analyse("Hearing\n\nSenator Ruth Dorsey wants a public hearing. In a written statement, a spokesman for her said she had been ready to testify for months.");
+    assert!(
+        a.quotes
+            .iter()
+            .filter(|q| q.shown)
+            .all(|q| q.speaker.as_deref() != Some("Ruth Dorsey")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn who_is_the_name_right_before_it_or_nobody() {
+    let a = analyse("Report\n\nMayor Tom Evans spoke first. It was a similar call from Sen. Amy Kerrigan of Minnesota, who tweeted that “the entire report and all its documents need to be made public right now.”\n\nTom Evans thanked labor unions and teachers, who have said the plan will cost thousands of local jobs.");
+    assert_eq!(speaker_of(&a, "“the entire"), Some("Amy Kerrigan"));
+    assert!(
+        a.quotes
+            .iter()
+            .filter(|q| q.shown)
+            .all(|q| q.speaker.as_deref() != Some("Tom Evans")
+                || !content(&a, q).contains("thousands")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn the_subject_of_a_passive_cue_is_not_its_speaker() {
+    let a = analyse("Palace\n\nHis mother, Queen Mary Holt, was said to have been disapproving of the whole idea from the start.");
+    assert!(a.quotes.iter().all(|q| !q.shown), "{:?}", a.quotes);
+}
