@@ -564,6 +564,10 @@ pub fn source_head(head: &str) -> bool {
         .trim_end_matches("'s")
         .trim_end_matches("’s")
         .trim_end_matches('\'');
+    // "However, the group said": a function word is nobody, whatever its ending.
+    if crate::tokens::is_not_name(h) {
+        return false;
+    }
     let s = singular(h);
     SOURCE_HEADS.contains(&h)
         || SOURCE_HEADS.contains(&s)

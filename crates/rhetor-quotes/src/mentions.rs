@@ -79,6 +79,16 @@ impl QuoteAnalyzer {
         let before = self
             .np_before(d, c.0, sa)
             .filter(|np| !self.non_person(d, *np));
+        if before.is_none() && !inverted && d.toks[c.0 - 1].lower == "that" {
+            // "a statement … that claimed Obama “…”": the cue's subject is what "that" stands
+            // for; the name after the cue is its object. A name right before "that" ("the
+            // Acme Group that said"), else nobody (a description there is often the class of
+            // the names before it: "Pepsi and Costco are among retailers that said").
+            let k = c.0 - 1;
+            return self.np_before(d, k, sa).filter(|np| {
+                np.1 == k && mention_kind(&d.toks[np.0..np.1]).0 == MentionKind::Name
+            });
+        }
         if before.is_none() && c.0 > sa && matches!(d.toks[c.0 - 1].lower.as_str(), "and" | "but") {
             // "She didn't give a date, but said …": the subject of the first clause.
             if let Some(np) = self.np_after(d, sa, c.0) {

@@ -88,7 +88,7 @@ pub(crate) fn subject_since(
                 .any(|k| d.toks[k].is_word && !d.toks[k].is_cap() && !d.inq[k]);
             opens && clause && !last.ends_with("'s") && !last.ends_with("’s")
         })
-        .map(|m| d.names.fullest(&m.words))
+        .map(|m| d.names.fullest_at(&m.words, m.end))
         .find(|n| d.names.fits(n, g))
         .filter(|n| n != speaker)
 }
@@ -116,6 +116,50 @@ fn strip_s(w: &str) -> &str {
 /// "Baker" in "James Baker" is).
 pub(crate) fn lone_name_elsewhere(d: &Doc, word: &str) -> bool {
     d.names.fullest(&[word.to_string()]).contains(' ')
+}
+
+/// Heads of a description of a document that speaks for its author.
+fn is_document(head: &str) -> bool {
+    matches!(
+        head,
+        "report" | "statement" | "letter" | "memo" | "release" | "filing" | "study" | "analysis"
+    )
+}
+
+/// The capitalised name right after token `b` behind "from" or "by" ("a report from Kotak
+/// Institutional Equities"), "of" and "and" allowed inside it.
+fn author_after(d: &Doc, b: usize) -> Option<String> {
+    if !d
+        .toks
+        .get(b)
+        .is_some_and(|t| t.lower == "from" || t.lower == "by")
+    {
+        return None;
+    }
+    let mut k = b + 1;
+    if d.toks.get(k).is_some_and(|t| t.lower == "the") {
+        k += 1;
+    }
+    let start = k;
+    let mut end = k;
+    while let Some(t) = d.toks.get(k) {
+        if d.sent[k] != d.sent[b] || d.inq[k] {
+            break;
+        }
+        if t.is_word && t.is_cap() {
+            k += 1;
+            end = k;
+        } else if t.is_word && matches!(t.lower.as_str(), "of" | "and" | "&") && k > start {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    (end > start).then(|| {
+        d.chars[d.toks[start].start..d.toks[end - 1].end]
+            .iter()
+            .collect()
+    })
 }
 
 /// Capitalised words that are never a name on their own (adverbs, quantifiers, answers).
@@ -209,12 +253,27 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                         )
                     } else {
                         how = SpeakerHow::Name;
-                        Some(d.names.fullest_at(&words, pos))
+                        // "Mrs. Clinton": the title's gender.
+                        let g = toks.iter().find(|t| t.is_word).and_then(|t| {
+                            match t.lower.trim_end_matches('.') {
+                                "mr" => Some(speakers::Gender::Male),
+                                "mrs" | "ms" | "miss" => Some(speakers::Gender::Female),
+                                _ => None,
+                            }
+                        });
+                        Some(d.names.fullest_at_gender(&words, pos, g))
                     }
                 }
                 MentionKind::Pronoun => match words[0].as_str() {
                     "i" | "we" if !inside_quote => {
                         how = SpeakerHow::FirstPerson;
+                        None
+                    }
+                    "his" | "her"
+                        if a > 0 && matches!(d.toks[a - 1].lower.as_str(), "for" | "of") =>
+                    {
+                        // "a spokesman for her said": she is whom the speaker speaks for.
+                        how = SpeakerHow::Junk;
                         None
                     }
                     "he" | "she" | "his" | "her" | "i" => {
@@ -281,8 +340,42 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                         }
                     }
                     "who" => {
-                        how = SpeakerHow::Pronoun(false);
-                        d.names.last_before(pos, 200).or(recent)
+                        // "Brian Vicente, who said": the name right before "who" (its comma
+                        // allowed). "liberals and labor unions, who have said", "Republicans
+                        // who accused": a group is no one named earlier; nobody then.
+                        let end = if a > 0 && d.toks[a - 1].text == "," {
+                            a - 1
+                        } else {
+                            a
+                        };
+                        let ending = |e: usize| d.names.mentions.iter().find(|m| m.tok_end == e);
+                        // "Sen. Amy Klobuchar of Minnesota, who tweeted": the person before
+                        // "of" and a place.
+                        let named = ending(end)
+                            .map(|m| {
+                                if m.tok_start > 0 && d.toks[m.tok_start - 1].lower == "of" {
+                                    ending(m.tok_start - 1).unwrap_or(m)
+                                } else {
+                                    m
+                                }
+                            })
+                            .map(|m| d.names.fullest_at(&m.words, m.end))
+                            .filter(|n| d.names.is_person(n));
+                        let word_before = end > 0 && d.toks[end - 1].is_word;
+                        match named {
+                            Some(n) => {
+                                how = SpeakerHow::Pronoun(false);
+                                Some(n)
+                            }
+                            None if word_before => {
+                                how = SpeakerHow::Junk;
+                                None
+                            }
+                            None => {
+                                how = SpeakerHow::Pronoun(false);
+                                d.names.last_before(pos, 200).or(recent)
+                            }
+                        }
                     }
                     _ => {
                         // "they", "it", "you": names nobody.
@@ -308,10 +401,25 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                     } else {
                         SpeakerHow::Junk
                     };
+                    // "the chief justice": the word before the role must come with it.
+                    let modifier = words
+                        .len()
+                        .checked_sub(2)
+                        .map(|k| words[k].as_str())
+                        .filter(|w| speakers::is_role_modifier(w));
+                    // "a report from Kotak Institutional Equities said", "a statement by the
+                    // Mayor's Office": the document's author is the source.
+                    let author = (is_document(&head) && !generic)
+                        .then(|| author_after(d, b))
+                        .flatten();
                     match (words.len() >= 2 && is_role(&head))
-                        .then(|| d.names.with_role(&head, pos))
+                        .then(|| d.names.with_role_of(&head, modifier, pos))
                         .flatten()
                     {
+                        _ if author.is_some() => {
+                            how = SpeakerHow::Source;
+                            author
+                        }
                         // "the attorney" resolved to "Aitan Goelman": a named person now, whom
                         // a later "he added" can refer to.
                         Some(name) if how == SpeakerHow::Source => {
@@ -408,13 +516,16 @@ pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
     });
     let mut class = confidence::cue_class(&cue_words);
     // "is expected to", "was reported": a passive cue names no one who says it.
+    // ("was said to", "were told": irregular participles too; the subject is then the one
+    // spoken of or to, not the speaker.)
     let passive = cue_words
         .iter()
         .any(|w| matches!(*w, "is" | "are" | "was" | "were" | "be" | "been" | "being"))
-        && cue_words
-            .iter()
-            .skip(1)
-            .any(|w| w.ends_with("ed") || w.ends_with("en"));
+        && cue_words.iter().skip(1).any(|w| {
+            w.ends_with("ed")
+                || w.ends_with("en")
+                || matches!(*w, "said" | "told" | "thought" | "known" | "understood")
+        });
     if passive && class != confidence::CueClass::Other {
         class = confidence::CueClass::Weak;
     }
@@ -431,6 +542,10 @@ pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
     use confidence::CueClass;
     match f.kind {
         QuoteKind::Direct => {
+            // One or two quoted words ("“exacerbates”", "“your day,”") are mostly the
+            // writer's borrowed phrase inside their own sentence, not a quote to list.
+            let words = d.toks[qa..qb.max(qa)].iter().filter(|t| t.is_word).count();
+            let fragment = if words <= 2 { 0.75 } else { 1.0 };
             let cue = match (f.cue, class) {
                 (None, _) => 0.85,
                 (Some(_), CueClass::Speech | CueClass::Belief) => 1.0,
@@ -438,7 +553,7 @@ pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
                 (Some(_), CueClass::Weak) => 0.9,
                 (Some(_), CueClass::Other) => 0.8,
             };
-            0.95 * cue * speaker
+            0.95 * cue * speaker * fragment
         }
         QuoteKind::Indirect | QuoteKind::Mixed => {
             let cue = match class {

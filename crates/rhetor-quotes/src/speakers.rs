@@ -46,6 +46,17 @@ fn is_suffix(lower: &str) -> bool {
     )
 }
 
+/// The key of a suffixed name in `Names::by_last`: surname and suffix ("trump jr").
+fn suffix_key(surname: &str, suffix: &str) -> String {
+    format!(
+        "{} {}",
+        strip_possessive(surname).to_lowercase(),
+        strip_possessive(suffix)
+            .to_lowercase()
+            .trim_end_matches('.')
+    )
+}
+
 /// The gender of a common English first name (`None`: unknown or used for both).
 pub fn first_name_gender(first: &str) -> Option<Gender> {
     const FEMALE: &[&str] = &[
@@ -352,6 +363,8 @@ fn is_org_word(lower: &str) -> bool {
             | "weekly"
             | "prosecution"
             | "authority"
+            | "poll"
+            | "services"
     )
 }
 
@@ -415,8 +428,50 @@ impl Names {
                 .iter()
                 .map(|t| strip_possessive(&t.text).to_string())
                 .collect();
+            // "Donald Trump Jr.": the suffix is set aside for the checks below and put back
+            // after them, so the son is a name of his own, never his father's.
+            let mut suffix = None;
             while words.len() > 1 && words.last().is_some_and(|w| is_suffix(&w.to_lowercase())) {
-                words.pop();
+                suffix = words.pop();
+            }
+            // "Singer-guitarists Tom Johnston", "Meet Melania Trump": a word opening the
+            // sentence before a known first name is a common word there, no part of the name.
+            // (A gap of more than one character before it is a line or paragraph break.)
+            let opens_sentence = a == 0
+                || toks[a - 1].end + 1 < toks[a].start
+                || toks[..a]
+                    .iter()
+                    .rev()
+                    .find(|t| t.is_word || matches!(t.text.as_str(), "." | "!" | "?"))
+                    .is_none_or(|t| !t.is_word);
+            // (Also a verb or label of a link, wherever it stands: "Meet Melania Trump".)
+            let label = matches!(
+                words[0].to_lowercase().as_str(),
+                "meet" | "watch" | "read" | "see" | "related" | "video" | "photos"
+            ) || words[0].contains('-');
+            if words.len() >= 3
+                && (opens_sentence || label)
+                && first_name_gender(&words[1]).is_some()
+                && first_name_gender(&words[0]).is_none()
+                && !words[0].ends_with('.')
+            {
+                words.remove(0);
+                a += 1;
+            }
+            // "Director of National Intelligence James Clapper": words before a known first
+            // name that is followed by a surname, none of them a first name or an initial, are
+            // the rest of a title.
+            if let Some(k) =
+                (1..words.len().saturating_sub(1)).find(|&k| first_name_gender(&words[k]).is_some())
+            {
+                let title_rest = words[..k]
+                    .iter()
+                    .all(|w| first_name_gender(w).is_none() && !w.ends_with('.'));
+                let after_of = s > 0 && toks[s - 1].lower == "of";
+                if title_rest && (after_of || opens_sentence || label) {
+                    words.drain(..k);
+                    a += k;
+                }
             }
             if words.last().is_some_and(|w| is_org_word(&w.to_lowercase())) {
                 continue;
@@ -425,6 +480,9 @@ impl Names {
             // also end the window where a pronoun shows the gender of the name before it.
             if words.len() == 1 && is_party_tag(&words[0]) {
                 continue;
+            }
+            if let Some(sfx) = suffix {
+                words.push(sfx);
             }
             let before: Vec<String> = toks[s.saturating_sub(4)..a]
                 .iter()
@@ -455,6 +513,19 @@ impl Names {
             }
             let full = m.words.join(" ");
             let n = m.words.len();
+            // A name with a suffix is found by surname and suffix ("Trump Jr."), never by the
+            // surname or first name alone (those are the father's).
+            if is_suffix(&m.words[n - 1].to_lowercase()) {
+                let key = suffix_key(&m.words[n - 2], &m.words[n - 1]);
+                let better = names
+                    .by_last
+                    .get(&key)
+                    .is_none_or(|old| old.split(' ').count() < n);
+                if better {
+                    names.by_last.insert(key, full);
+                }
+                continue;
+            }
             for (key, map) in [
                 (m.words[n - 1].to_lowercase(), &mut names.by_last),
                 (m.words[0].to_lowercase(), &mut names.by_first),
@@ -534,6 +605,16 @@ impl Names {
         if is_org_word(&last.to_lowercase()) || words.iter().all(|w| is_acronym(w)) {
             return false;
         }
+        // "Representatives", "Senators": a plural title names a body, not a person.
+        if let [one] = words[..] {
+            let lower = one.to_lowercase();
+            if lower
+                .strip_suffix('s')
+                .is_some_and(|s| is_title_word(s) || is_role(s))
+            {
+                return false;
+            }
+        }
         words.len() >= 2 || self.titled.contains(name)
     }
 
@@ -568,7 +649,7 @@ impl Names {
             .iter()
             .rev()
             .filter(|m| m.end <= pos && pos - m.end <= within)
-            .map(|m| (m.end, self.fullest(&m.words)))
+            .map(|m| (m.end, self.fullest_at(&m.words, m.end)))
             .find(|(_, n)| self.fits(n, g))
     }
 
@@ -578,12 +659,22 @@ impl Names {
             return String::new();
         };
         let key = strip_possessive(last).to_lowercase();
-        let words: Vec<String> = if words.len() > 1 && is_suffix(&key) {
-            words[..words.len() - 1].to_vec()
-        } else {
-            words.to_vec()
-        };
-        let words = &words[..];
+        if words.len() > 1 && is_suffix(&key) {
+            // "Trump Jr.": the full name with that suffix, else the words as written (the
+            // father's full name is someone else).
+            let n = words.len();
+            let key = suffix_key(&words[n - 2], &words[n - 1]);
+            if let Some(full) = self.by_last.get(&key) {
+                if full.split(' ').count() >= n {
+                    return full.clone();
+                }
+            }
+            return words
+                .iter()
+                .map(|w| strip_possessive(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
         let Some(last) = words.last() else {
             return String::new();
         };
@@ -598,8 +689,25 @@ impl Names {
             }
         }
         if words.len() == 1 {
+            // "Hillary" is "Hillary Clinton", but "Google" is not "Google Stadia": a first
+            // word leads to a full name only when the article shows that name is a person's.
             if let Some(full) = self.by_first.get(&key) {
-                return full.clone();
+                if self.gender.get(full).is_some_and(|&(m, f)| m + f > 0) {
+                    return full.clone();
+                }
+            }
+            // "Mr. Stone" where the article names only "Roger J. Stone Jr.": his name without
+            // the suffix, since a bare surname is as often the father's ("Mr. Trump" in an
+            // article that names "Donald Trump Jr." is mostly the president).
+            if !self.by_last.contains_key(&key) {
+                let mut with_suffix = ["jr", "sr", "ii", "iii"]
+                    .iter()
+                    .filter_map(|s| self.by_last.get(&format!("{key} {s}")));
+                if let (Some(full), None) = (with_suffix.next(), with_suffix.next()) {
+                    if let Some((base, _)) = full.rsplit_once(' ') {
+                        return base.to_string();
+                    }
+                }
             }
         }
         words
@@ -612,6 +720,12 @@ impl Names {
     /// [`Names::fullest`] for a mention at `pos`: a lone surname that several full names share
     /// ("Dick Cheney" and "Liz Cheney") is the one named last before it.
     pub fn fullest_at(&self, words: &[String], pos: usize) -> String {
+        self.fullest_at_gender(words, pos, None)
+    }
+
+    /// [`Names::fullest_at`] for a mention whose title shows a gender ("Mrs. Clinton" is never
+    /// "Bill Clinton", however recently he was named).
+    pub fn fullest_at_gender(&self, words: &[String], pos: usize, g: Option<Gender>) -> String {
         if let [one] = words {
             let key = strip_possessive(one).to_lowercase();
             let same_last = |m: &&NameMention| {
@@ -629,14 +743,25 @@ impl Names {
             fulls.sort();
             fulls.dedup();
             if fulls.len() >= 2 {
-                if let Some(m) = self
-                    .mentions
-                    .iter()
-                    .rev()
-                    .filter(same_last)
-                    .find(|m| m.end <= pos)
-                {
-                    return self.fullest(&m.words);
+                // The latest named before the mention whose gender the article shows to be
+                // the title's, else the latest that may have it.
+                let latest = |exact: bool| {
+                    self.mentions
+                        .iter()
+                        .rev()
+                        .filter(same_last)
+                        .filter(|m| m.end <= pos)
+                        .map(|m| self.fullest(&m.words))
+                        .find(|n| {
+                            if exact {
+                                g.is_some() && self.gender_of(n) == g
+                            } else {
+                                self.fits(n, g)
+                            }
+                        })
+                };
+                if let Some(n) = latest(true).or_else(|| latest(false)) {
+                    return n;
                 }
             }
         }
@@ -674,23 +799,47 @@ impl Names {
     /// man". When nobody with that role is named before `pos`, the first named after it ("China's
     /// ambassador warned … Ambassador Liu Xiaoming said"): the article names the person later.
     pub fn with_role(&self, head: &str, pos: usize) -> Option<String> {
+        self.with_role_of(head, None, pos)
+    }
+
+    /// [`Names::with_role`] for a role of two words ("the chief justice", "the inspector
+    /// general"): `modifier` must stand before the role word at the name too, so "the chief
+    /// justice" is never the latest "Justice Kagan".
+    pub fn with_role_of(&self, head: &str, modifier: Option<&str>, pos: usize) -> Option<String> {
         let has_role = |m: &&NameMention| {
             // "Vice President Joe Biden" is not "the president".
-            // "Gov. Deval Patrick" is "the governor".
-            let role = |w: &str| match w.trim_end_matches('.') {
-                "gov" => "governor",
-                "sen" => "senator",
-                "rep" => "representative",
-                w => w,
-            } == head;
+            // "Gov. Deval Patrick" is "the governor"; "Rep. Joe Doe" is "the congressman".
+            let role = |w: &str| {
+                let w = match w.trim_end_matches('.') {
+                    "gov" => "governor",
+                    "sen" => "senator",
+                    "rep" => "representative",
+                    "gen" => "general",
+                    w => w,
+                };
+                w == head
+                    || (w == "representative"
+                        && matches!(head, "congressman" | "congresswoman" | "lawmaker"))
+            };
             let k = m.before.iter().rposition(|w| !is_title_word(w) || role(w));
             let before = k.is_some_and(|k| {
                 role(&m.before[k])
-                    && (k == 0
-                        || !matches!(
-                            m.before[k - 1].trim_end_matches('.'),
-                            "vice" | "deputy" | "assistant" | "former" | "ex" | "lt" | "associate"
-                        ))
+                    && match modifier {
+                        Some(md) => k > 0 && m.before[k - 1] == md,
+                        None => {
+                            k == 0
+                                || !matches!(
+                                    m.before[k - 1].trim_end_matches('.'),
+                                    "vice"
+                                        | "deputy"
+                                        | "assistant"
+                                        | "former"
+                                        | "ex"
+                                        | "lt"
+                                        | "associate"
+                                )
+                        }
+                    }
             });
             (before || m.after.iter().any(|w| w == head)) && self.is_person(&self.fullest(&m.words))
         };
@@ -810,6 +959,28 @@ pub fn is_role(head: &str) -> bool {
             | "ambassador"
             | "envoy"
             | "prosecutor"
+            | "justice"
+            | "general"
+    )
+}
+
+/// A word that makes one role of two with the role after it ("chief justice", "inspector
+/// general", "attorney general"): the name must carry both.
+pub fn is_role_modifier(w: &str) -> bool {
+    matches!(
+        w,
+        "chief"
+            | "inspector"
+            | "attorney"
+            | "surgeon"
+            | "solicitor"
+            | "deputy"
+            | "vice"
+            | "prime"
+            | "press"
+            | "lieutenant"
+            | "majority"
+            | "minority"
     )
 }
 

@@ -303,3 +303,127 @@ fn content_before_a_final_cue_starts_after_the_colon() {
         "reading scores fell for the fourth year running"
     );
 }
+
+#[test]
+fn a_son_with_a_suffix_is_not_his_father() {
+    let a = analyse("Family business\n\nGov. Paul Whitmore spoke first at the plant on Friday.\n\nHis son, Paul Whitmore Jr., runs the company now.\n\n“We will hire two hundred people next year,” Whitmore Jr. said.\n\n“This is a proud day for the state,” Gov. Whitmore said.");
+    assert_eq!(speaker_of(&a, "“We will"), Some("Paul Whitmore Jr."));
+    assert_eq!(speaker_of(&a, "“This is"), Some("Paul Whitmore"));
+}
+
+#[test]
+fn a_two_word_role_is_the_person_named_with_both_words() {
+    let a = analyse("Hearing\n\nThe court of Chief Justice Anna K. Brill heard the case on Tuesday. Justice Omar Patel said little.\n\nThe chief justice asked the lawyer “whether any of the records were ever kept at the stores themselves.”\n\nRep. Carl Dunmore left the hearing early.\n\n“I have seen enough of this case to know how it ends,” the three-term congressman said.");
+    assert_eq!(speaker_of(&a, "“whether"), Some("Anna K. Brill"));
+    assert_eq!(speaker_of(&a, "“I have"), Some("Carl Dunmore"));
+}
+
+#[test]
+fn a_report_speaks_for_whoever_wrote_it() {
+    let a = analyse("Markets\n\n\"Prices will stay high through the spring and fall back only slowly,\" said a report from Halden Capital Partners.");
+    assert_eq!(speaker_of(&a, "\"Prices"), Some("Halden Capital Partners"));
+}
+
+#[test]
+fn a_word_opening_the_sentence_before_a_first_name_is_no_part_of_it() {
+    let a = analyse("Tour\n\nDrummer-singers Tom Vance and Lee Ortiz formed the band in 1971.\n\n“We are going back on the road for one last summer,” Vance said.\n\nSpecial Agent Peter Hollis led the search.\n\n“Nothing was found in the house,” Mr. Hollis said.");
+    assert_eq!(speaker_of(&a, "“We are"), Some("Tom Vance"));
+    assert_eq!(speaker_of(&a, "“Nothing"), Some("Peter Hollis"));
+}
+
+#[test]
+fn one_or_two_quoted_words_are_not_shown_as_quotes() {
+    let a =
+        analyse("Budget\n\nMayor Ruth Adler said the plan was “reckless,” and the council agreed.");
+    assert!(
+        a.quotes
+            .iter()
+            .filter(|q| q.kind == QuoteKind::Direct)
+            .all(|q| !q.shown),
+        "{:?}",
+        a.quotes
+    );
+}
+
+fn indirect_speaker_of<'a>(a: &'a Article, start: &str) -> Option<&'a str> {
+    a.quotes
+        .iter()
+        .find(|q| q.kind != QuoteKind::Direct && content(a, q).starts_with(start))
+        .and_then(|q| q.speaker.as_deref())
+}
+
+#[test]
+fn the_object_after_a_cue_behind_that_is_not_the_speaker() {
+    let a = analyse("Stadium\n\nRick Dale put out a statement on Friday that claimed Mayor Tom Evans “has consistently fought against the new stadium from the very first day.”");
+    assert!(
+        a.quotes
+            .iter()
+            .all(|q| q.speaker.as_deref() != Some("Tom Evans")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn the_rest_of_a_title_before_a_first_name_is_no_part_of_the_name() {
+    let a = analyse("Leak\n\nDirector of National Intelligence Jane Moss issued a statement late Thursday.\n\n“The article omits key information about the safeguards we keep,” Moss said.");
+    assert_eq!(speaker_of(&a, "“The article"), Some("Jane Moss"));
+}
+
+#[test]
+fn a_title_s_gender_picks_among_names_that_share_a_surname() {
+    let a = analyse("Hearing\n\nSenator Ruth Dorsey asked for a public hearing on Monday. Her husband, former President Hal Dorsey, stayed at home.\n\n“I am ready to appear at a hearing open to the public,” Mrs. Dorsey said.");
+    assert_eq!(speaker_of(&a, "“I am"), Some("Ruth Dorsey"));
+}
+
+#[test]
+fn a_company_is_not_its_product_and_a_function_word_is_nobody() {
+    let a = analyse("Review\n\nAcme Orbit launches tomorrow and early reviews are mixed. Acme built the service over three years.\n\nAcme says the controller will eventually work wirelessly with phones.\n\nHowever, the union said that workers were told to sign the contract by Monday.");
+    assert_eq!(
+        indirect_speaker_of(&a, "the controller"),
+        Some("Acme"),
+        "{:?}",
+        a.quotes
+    );
+    assert!(
+        a.quotes
+            .iter()
+            .all(|q| q.speaker.as_deref() != Some("However")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn whom_a_spokesman_speaks_for_is_not_the_speaker() {
+    let a = analyse("Hearing\n\nSenator Ruth Dorsey wants a public hearing. In a written statement, a spokesman for her said she had been ready to testify for months.");
+    assert!(
+        a.quotes
+            .iter()
+            .filter(|q| q.shown)
+            .all(|q| q.speaker.as_deref() != Some("Ruth Dorsey")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn who_is_the_name_right_before_it_or_nobody() {
+    let a = analyse("Report\n\nMayor Tom Evans spoke first. It was a similar call from Sen. Amy Kerrigan of Minnesota, who tweeted that “the entire report and all its documents need to be made public right now.”\n\nTom Evans thanked labor unions and teachers, who have said the plan will cost thousands of local jobs.");
+    assert_eq!(speaker_of(&a, "“the entire"), Some("Amy Kerrigan"));
+    assert!(
+        a.quotes
+            .iter()
+            .filter(|q| q.shown)
+            .all(|q| q.speaker.as_deref() != Some("Tom Evans")
+                || !content(&a, q).contains("thousands")),
+        "{:?}",
+        a.quotes
+    );
+}
+
+#[test]
+fn the_subject_of_a_passive_cue_is_not_its_speaker() {
+    let a = analyse("Palace\n\nHis mother, Queen Mary Holt, was said to have been disapproving of the whole idea from the start.");
+    assert!(a.quotes.iter().all(|q| !q.shown), "{:?}", a.quotes);
+}

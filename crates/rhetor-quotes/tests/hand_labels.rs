@@ -33,11 +33,13 @@ fn shown_attributions_are_mostly_right() {
     }
     // The bars are checked on the fresh batches: `fresh` (labelled after the rules and the
     // threshold were chosen on `tune`; read again to fix the speaker rules, so a development
-    // figure now) and `fresh2` (labelled after those fixes, never read before). Shown
-    // attributions without a label (a rule change shows new ones) are reported, and at least
-    // 80 % of those shown must be labelled for the figures to mean much.
+    // figure now), `fresh2` and `fresh3` (each labelled after the rules of its time were frozen,
+    // then read to fix the next rules) and `fresh4` (labelled after the rules of 2026-11-30
+    // 03:05 UTC, not read since). Shown attributions without a label (a rule change shows new
+    // ones) are reported, and at least 80 % of those shown must be labelled for the figures to
+    // mean much.
     for ((batch, group), t) in &tallies {
-        if batch != "fresh" && batch != "fresh2" {
+        if !matches!(batch.as_str(), "fresh" | "fresh2" | "fresh3" | "fresh4") {
             continue;
         }
         assert!(
@@ -57,9 +59,14 @@ fn shown_attributions_are_mostly_right() {
                 "{batch} {group}: {}",
                 t.line()
             );
-            // Issue 15 asks for 75 %; on the unseen `fresh2` the speakers are at 71.7 %
-            // (134/187), so that batch guards against a regression only.
-            let bar = if batch == "fresh2" { 70 } else { 75 };
+            // Issue 15 asks for 75 %; the speakers were at 71.7 % on `fresh2` when it was
+            // unseen and are at 72.3 % (86/119) on `fresh4`, so those batches guard against a
+            // regression only.
+            let bar = if batch == "fresh2" || batch == "fresh4" {
+                70
+            } else {
+                75
+            };
             assert!(
                 t.speaker * 100 >= t.labelled * bar,
                 "{batch} {group}: {}",

@@ -33,6 +33,12 @@ pub const FRESH: usize = 40;
 /// Articles of each source in batch `fresh2` (after `fresh`): labelled after the speaker rules
 /// were fixed on `tune` and `fresh`, to measure them on articles nobody had read.
 pub const FRESH2: usize = 25;
+/// Articles of each source in batch `fresh3` (after `fresh2`): labelled after the rules of
+/// 2026-11-30 02:30 UTC (suffixed names, two-word roles, document authors) were frozen.
+pub const FRESH3: usize = 20;
+/// Articles of each source in batch `fresh4` (after `fresh3`): labelled after the second and
+/// third rule rounds, read on `fresh3`, were frozen (2026-11-30 03:05 UTC).
+pub const FRESH4: usize = 15;
 
 /// One real article.
 pub struct HandArticle {
@@ -40,7 +46,7 @@ pub struct HandArticle {
     pub source: String,
     pub id: String,
     pub article: Article,
-    /// `tune`, `fresh`, `fresh2` or `rest`.
+    /// `tune`, `fresh`, `fresh2`, `fresh3`, `fresh4` or `rest`.
     pub batch: String,
     /// Rank in its source's fixed order.
     pub rank: usize,
@@ -80,7 +86,8 @@ fn build(source: &str, id: &str, title: Option<&str>, paragraphs: &[String]) -> 
     a
 }
 
-/// All articles of both sources, with their batch (`tune`, `fresh`, `fresh2` or `rest`).
+/// All articles of both sources, with their batch (`tune`, `fresh`, `fresh2`, `fresh3`, `fresh4`
+/// or `rest`).
 pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     let mut out = Vec::new();
     // BASIL
@@ -166,6 +173,10 @@ fn batch_of(rank: usize, tune: usize) -> String {
         "fresh".into()
     } else if rank < tune + FRESH + FRESH2 {
         "fresh2".into()
+    } else if rank < tune + FRESH + FRESH2 + FRESH3 {
+        "fresh3".into()
+    } else if rank < tune + FRESH + FRESH2 + FRESH3 + FRESH4 {
+        "fresh4".into()
     } else {
         "rest".into()
     }
