@@ -14,13 +14,16 @@
 //!    a fragment (`fragment`: half a word, or a short phrase that begins or ends on a preposition
 //!    or conjunction, "hysteria as"), or an intensifier alone (`intensifier`: "utterly").
 //! 2. Only techniques whose highlights were right often enough are shown by default
-//!    (`technique`), each above its own threshold (`low_confidence`) and, where the settings ask
-//!    for it, with lexical support: a word that annotators marked in the training articles
-//!    (`lexicon`). Spans longer than `max_words` words need `long_threshold` (`long`).
+//!    (`technique`). With a [`SpanClassifier`] (the shipped settings), a span is shown when the
+//!    classifier's probability that a reader finds it genuine reaches its technique's threshold
+//!    (`low_confidence`); the classifier reads the model's span score with features of the span
+//!    itself (its words, their lexical priors, length, capitals, quotation marks, position).
+//!    Without one (older settings), each technique has a score threshold, optional lexical
+//!    support (`lexicon`) and a threshold for spans longer than `max_words` words (`long`).
 //! 3. One span per technique and place: where shown spans overlap, the most confident one stays
 //!    (`overlap`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use rhetor_doc::Article;
@@ -31,8 +34,8 @@ use crate::{AnalyzeError, Result};
 
 /// File next to `analyzer.json` with the display settings.
 pub const DISPLAY_FILE: &str = "display.json";
-/// Version of [`DisplayConfig`]'s layout.
-pub const DISPLAY_FORMAT: u32 = 1;
+/// Version of [`DisplayConfig`]'s layout (2: optional [`SpanClassifier`]).
+pub const DISPLAY_FORMAT: u32 = 2;
 
 /// Words that carry no technique on their own.
 const FUNCTION_WORDS: &[&str] = &[
@@ -243,6 +246,11 @@ pub struct DisplayConfig {
     /// same technique is always shown once per place).
     #[serde(default)]
     pub one_per_place: bool,
+    /// The span display classifier; when present, each technique's `threshold` applies to its
+    /// probability instead of the model's score (`min_prior`, `without_prior`, `max_words` and
+    /// `long_threshold` are not used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<SpanClassifier>,
     /// How the settings were chosen and what they measured (free form).
     #[serde(default)]
     pub provenance: serde_json::Value,
@@ -272,6 +280,7 @@ impl Default for DisplayConfig {
             max_words: usize::MAX,
             long_threshold: 0.0,
             one_per_place: false,
+            classifier: None,
             provenance: serde_json::Value::Null,
         }
     }
@@ -295,11 +304,18 @@ impl DisplayConfig {
             context: format!("parsing {}", path.display()),
             source: e,
         })?;
-        if cfg.format != DISPLAY_FORMAT {
-            return Err(AnalyzeError::Model {
-                path: path.display().to_string(),
-                message: format!("format {}, this build reads {DISPLAY_FORMAT}", cfg.format),
-            });
+        let bad = |message: String| AnalyzeError::Model {
+            path: path.display().to_string(),
+            message,
+        };
+        if !(1..=DISPLAY_FORMAT).contains(&cfg.format) {
+            return Err(bad(format!(
+                "format {}, this build reads 1 to {DISPLAY_FORMAT}",
+                cfg.format
+            )));
+        }
+        if let Some(c) = &cfg.classifier {
+            c.check().map_err(bad)?;
         }
         Ok(cfg)
     }
@@ -353,18 +369,29 @@ impl DisplayConfig {
     ) {
         let chars: Vec<char> = article.text.chars().collect();
         let lower_words = lower_case_words(&chars);
+        let ctx = TextContext::new(&chars, &lower_words);
         for t in article.techniques.iter_mut() {
             let words = words_in(&chars, t.start, t.end);
             let lw: Vec<String> = words.iter().map(|&(s, e)| lower(&chars[s..e])).collect();
-            let prior = self.prior(lexicon, &lw);
-            let th = self.threshold(&t.technique, words.len(), prior);
-            t.confidence = confidence(t.score, th.map(|x| x.0).unwrap_or(1.0));
+            // `value`: what the threshold applies to (the classifier's probability, or the score).
+            let (value, th) = if let Some(c) = &self.classifier {
+                let p = c.probability(&ctx, &t.technique, t.start, &words, &lw, t.score, lexicon);
+                let th = self
+                    .techniques
+                    .get(&t.technique)
+                    .map(|d| (d.threshold, "low_confidence"));
+                (p, th)
+            } else {
+                let prior = self.prior(lexicon, &lw);
+                (t.score, self.threshold(&t.technique, words.len(), prior))
+            };
+            t.confidence = confidence(value, th.map(|x| x.0).unwrap_or(1.0));
             t.hidden = structural(&chars, t.start, t.end, &words, &lw, &lower_words)
                 .or(match (min_confidence, th) {
                     (Some(m), _) if t.confidence >= m => None,
                     (Some(_), _) => Some("low_confidence"),
                     (None, None) => Some("technique"),
-                    (None, Some((x, _))) if t.score >= x => None,
+                    (None, Some((x, _))) if value >= x => None,
                     (None, Some((_, why))) => Some(why),
                 })
                 .map(str::to_string);
@@ -487,7 +514,12 @@ fn structural(
             || last.is_some_and(|w| {
                 EDGE_WORDS.contains(&w.as_str()) || END_ONLY_WORDS.contains(&w.as_str())
             }));
-    if cut || edge {
+    // Half a word at an apostrophe ("s favorite" of "Trump’s favorite") or a hyphen ("self-" of
+    // "self-interest").
+    let apostrophe =
+        start > 1 && matches!(chars.get(start - 1), Some('\'' | '’')) && is_word(start - 2);
+    let hyphen = end > 0 && chars.get(end - 1) == Some(&'-') && is_word(end);
+    if cut || edge || apostrophe || hyphen {
         return Some("fragment");
     }
     // An intensifier alone ("utterly", "deeply"): the loaded phrase is around it.
@@ -495,6 +527,241 @@ fn structural(
         return Some("intensifier");
     }
     None
+}
+
+/// The features [`SpanClassifier`] computes, in order (`g*`: technique group one-hot, group 0
+/// being the reference; `score_g*`: the span score in that group; `*_NC`, `*_LL`: the feature
+/// for name calling or loaded language only). A stored classifier must list exactly these.
+const CLASSIFIER_FEATURES: &[&str] = &[
+    "g1",
+    "g2",
+    "g3",
+    "g4",
+    "g5",
+    "score_g0",
+    "score_g1",
+    "score_g2",
+    "score_g3",
+    "score_g4",
+    "score_g5",
+    "pLL",
+    "pNC",
+    "pown",
+    "bias_w",
+    "pLL_NC",
+    "pNC_NC",
+    "bias_NC",
+    "ln_words",
+    "ln_words_LL",
+    "fw_share",
+    "cap_share",
+    "name_share",
+    "quote",
+    "quote_NC",
+    "pos",
+    "title",
+];
+
+/// Logistic regression over features of a span that `analyze` has at hand, trained on hand
+/// labels of real articles (`tests/data/highlight_labels.tsv`): the probability that a reader
+/// finds the span a genuine instance of its technique. Features (in `CLASSIFIER_FEATURES`
+/// order): the technique group (one-hot) and the model's span score per group; the span's
+/// highest lexical prior of loaded language, of name calling and of its own technique (the
+/// span lexicon of `analyzer.json`) and of the media-bias word table (`bias_words`, from BABE's
+/// biased words and BASIL's lexical-bias spans), some of them again for name calling alone;
+/// ln(1 + words), also for loaded language alone; the share of function words, capitalised
+/// words and names; whether it stands inside quotation marks (also for name calling alone);
+/// its position in the article (0–1) and whether it is in the title; plus a weight per
+/// content word (`words`, a small bag of words learned from the labels).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpanClassifier {
+    /// Feature names, in the order of `weights` (checked against this build's features).
+    pub features: Vec<String>,
+    pub intercept: f64,
+    pub weights: Vec<f64>,
+    /// Techniques with their own group, in order (group 0 first); others share the last.
+    pub groups: Vec<String>,
+    /// Lower-case content word → weight.
+    pub words: HashMap<String, f64>,
+    /// Lower-case word → `(times marked biased, occurrences)` in the media-bias corpora.
+    pub bias_words: HashMap<String, (u32, u32)>,
+    /// Smoothing of the bias rate: `(biased + k · 0.02) / (occurrences + k)`.
+    pub bias_pseudo_count: f64,
+    /// Smoothing of the span lexicon's prior: `(inside + k · 0.02) / (count + k)`.
+    pub prior_pseudo_count: f64,
+}
+
+/// What the classifier reads from the whole article, computed once per article.
+struct TextContext<'a> {
+    chars: &'a [char],
+    lower_words: &'a HashSet<String>,
+    /// Code point where the first line ends (the title), or the length.
+    title_end: usize,
+}
+
+impl<'a> TextContext<'a> {
+    fn new(chars: &'a [char], lower_words: &'a HashSet<String>) -> Self {
+        let title_end = chars.iter().position(|&c| c == '\n').unwrap_or(chars.len());
+        Self {
+            chars,
+            lower_words,
+            title_end,
+        }
+    }
+
+    /// Whether `start` lies inside quotation marks within its line: more “ than ” before it,
+    /// or an odd number of straight double quotes.
+    fn in_quote(&self, start: usize) -> bool {
+        let start = start.min(self.chars.len());
+        let line = self.chars[..start]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1);
+        let pre = &self.chars[line..start];
+        let count = |q: char| pre.iter().filter(|&&c| c == q).count();
+        count('“') > count('”') || count('"') % 2 == 1
+    }
+}
+
+impl SpanClassifier {
+    /// An error message when the stored model does not fit this build.
+    fn check(&self) -> std::result::Result<(), String> {
+        let names: Vec<&str> = self.features.iter().map(String::as_str).collect();
+        if names != CLASSIFIER_FEATURES {
+            return Err(format!(
+                "classifier features {names:?}, this build computes {CLASSIFIER_FEATURES:?}"
+            ));
+        }
+        if self.weights.len() != names.len() {
+            return Err(format!(
+                "{} classifier weights for {} features",
+                self.weights.len(),
+                names.len()
+            ));
+        }
+        if self.groups.len() + 1 != 6 {
+            return Err(format!(
+                "{} technique groups, expected 5",
+                self.groups.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Highest smoothed prior of `words` in `table`.
+    fn max_rate<'w>(
+        table: impl Fn(&str) -> Option<(u32, u32)>,
+        words: impl Iterator<Item = &'w String>,
+        k: f64,
+    ) -> f64 {
+        words
+            .filter_map(|w| table(w))
+            .map(|(inside, count)| (inside as f64 + k * 0.02) / (count as f64 + k))
+            .fold(0.0, f64::max)
+    }
+
+    /// The features of one span, in `CLASSIFIER_FEATURES` order.
+    #[allow(clippy::too_many_arguments)]
+    fn features(
+        &self,
+        ctx: &TextContext,
+        technique: &str,
+        start: usize,
+        words: &[(usize, usize)],
+        lw: &[String],
+        score: f32,
+        lexicon: Option<&SpanLexicon>,
+    ) -> Vec<f64> {
+        let groups = self.groups.len();
+        let g = self
+            .groups
+            .iter()
+            .position(|x| x == technique)
+            .unwrap_or(groups);
+        let score = score as f64;
+        let k = self.prior_pseudo_count;
+        let prior = |label: &str| {
+            let table = lexicon.and_then(|l| l.words.get(label));
+            Self::max_rate(|w| table.and_then(|t| t.get(w).copied()), lw.iter(), k)
+        };
+        let (p_ll, p_nc, p_own) = (
+            prior("Loaded_Language"),
+            prior("Name_Calling-Labeling"),
+            prior(technique),
+        );
+        let bias = Self::max_rate(
+            |w| self.bias_words.get(w).copied(),
+            lw.iter().filter(|w| !FUNCTION_WORDS.contains(&w.as_str())),
+            self.bias_pseudo_count,
+        );
+        let is = |i: usize| if g == i { 1.0 } else { 0.0 };
+        let (ll, nc) = (is(0), is(1));
+        let n = lw.len().max(1) as f64;
+        let ln_words = (1.0 + lw.len() as f64).ln();
+        let function = lw
+            .iter()
+            .filter(|w| FUNCTION_WORDS.contains(&w.as_str()))
+            .count() as f64;
+        let capital = |&(s, _): &(usize, usize)| ctx.chars[s].is_uppercase();
+        let caps = words.iter().filter(|w| capital(w)).count() as f64;
+        let names = words
+            .iter()
+            .zip(lw)
+            .filter(|(w, l)| capital(w) && !ctx.lower_words.contains(*l))
+            .count() as f64;
+        let quote = if ctx.in_quote(start) { 1.0 } else { 0.0 };
+        let pos = start as f64 / ctx.chars.len().max(1) as f64;
+        let title = if start < ctx.title_end { 1.0 } else { 0.0 };
+        let mut x: Vec<f64> = (1..=groups).map(is).collect();
+        x.extend((0..=groups).map(|i| is(i) * score));
+        x.extend([
+            p_ll,
+            p_nc,
+            p_own,
+            bias,
+            p_ll * nc,
+            p_nc * nc,
+            bias * nc,
+            ln_words,
+            ln_words * ll,
+            function / n,
+            caps / n,
+            names / n,
+            quote,
+            quote * nc,
+            pos,
+            title,
+        ]);
+        x
+    }
+
+    /// Probability that a reader finds the span genuine.
+    #[allow(clippy::too_many_arguments)]
+    fn probability(
+        &self,
+        ctx: &TextContext,
+        technique: &str,
+        start: usize,
+        words: &[(usize, usize)],
+        lw: &[String],
+        score: f32,
+        lexicon: Option<&SpanLexicon>,
+    ) -> f32 {
+        let x = self.features(ctx, technique, start, words, lw, score, lexicon);
+        let content: HashSet<&String> = lw
+            .iter()
+            .filter(|w| {
+                !FUNCTION_WORDS.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit())
+            })
+            .collect();
+        let z = self.intercept
+            + x.iter().zip(&self.weights).map(|(a, b)| a * b).sum::<f64>()
+            + content
+                .iter()
+                .filter_map(|w| self.words.get(*w))
+                .sum::<f64>();
+        (1.0 / (1.0 + (-z).exp())) as f32
+    }
 }
 
 #[cfg(test)]
@@ -539,6 +806,7 @@ mod tests {
             max_words: 6,
             long_threshold: 0.8,
             one_per_place: false,
+            classifier: None,
             provenance: serde_json::Value::Null,
         }
     }
@@ -684,5 +952,150 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/techniques");
         let c = DisplayConfig::load(&dir).expect("models/techniques/display.json parses");
         assert!(c.techniques.contains_key("Loaded_Language"));
+        assert!(
+            c.classifier.is_some(),
+            "the shipped settings use the classifier"
+        );
+    }
+
+    #[test]
+    fn fragments_at_apostrophes_and_hyphens() {
+        let text = "Trump’s favorite tactic is a matter of self-interest.";
+        let mut a = Article::new("1", "-", text);
+        a.techniques = vec![
+            span(text, "Loaded_Language", "s favorite tactic", 0.9),
+            span(text, "Loaded_Language", "matter of self-", 0.9),
+            span(text, "Loaded_Language", "favorite tactic", 0.9),
+        ];
+        config().apply(&mut a, None, None);
+        assert_eq!(hidden(&a), vec![Some("fragment"), Some("fragment"), None]);
+    }
+
+    /// A classifier with every weight zero but the ones a test sets.
+    fn classifier() -> SpanClassifier {
+        SpanClassifier {
+            features: CLASSIFIER_FEATURES.iter().map(|s| s.to_string()).collect(),
+            intercept: 0.0,
+            weights: vec![0.0; CLASSIFIER_FEATURES.len()],
+            groups: [
+                "Loaded_Language",
+                "Name_Calling-Labeling",
+                "Doubt",
+                "Flag_Waving",
+                "Exaggeration-Minimisation",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            words: HashMap::new(),
+            bias_words: HashMap::new(),
+            bias_pseudo_count: 4.0,
+            prior_pseudo_count: 8.0,
+        }
+    }
+
+    fn feature(name: &str) -> usize {
+        CLASSIFIER_FEATURES
+            .iter()
+            .position(|f| *f == name)
+            .expect("feature")
+    }
+
+    #[test]
+    fn classifier_features_match_their_definitions() {
+        let text = "A Title\nHe said “the corrupt Smith regime” was a disgrace.";
+        let chars: Vec<char> = text.chars().collect();
+        let lower_words = lower_case_words(&chars);
+        let ctx = TextContext::new(&chars, &lower_words);
+        let mut c = classifier();
+        c.bias_words.insert("corrupt".into(), (6, 10));
+        c.bias_words.insert("the".into(), (100, 100));
+        let sp = span(
+            text,
+            "Name_Calling-Labeling",
+            "the corrupt Smith regime",
+            0.7,
+        );
+        let words = words_in(&chars, sp.start, sp.end);
+        let lw: Vec<String> = words.iter().map(|&(s, e)| lower(&chars[s..e])).collect();
+        let x = c.features(&ctx, &sp.technique, sp.start, &words, &lw, sp.score, None);
+        let f = |n: &str| x[feature(n)];
+        assert_eq!((f("g1"), f("g2"), f("score_g0")), (1.0, 0.0, 0.0));
+        assert!((f("score_g1") - 0.7).abs() < 1e-6);
+        // Function words never count for the bias rate: (6 + 4·0.02) / (10 + 4).
+        assert!((f("bias_w") - 6.08 / 14.0).abs() < 1e-9);
+        assert_eq!(f("bias_NC"), f("bias_w"));
+        assert!((f("ln_words") - 5f64.ln()).abs() < 1e-9);
+        assert_eq!(f("ln_words_LL"), 0.0);
+        assert_eq!(
+            (f("fw_share"), f("cap_share"), f("name_share")),
+            (0.25, 0.25, 0.25)
+        );
+        assert_eq!((f("quote"), f("quote_NC"), f("title")), (1.0, 1.0, 0.0));
+        assert!((f("pos") - sp.start as f64 / chars.len() as f64).abs() < 1e-9);
+        let title = span(text, "Loaded_Language", "Title", 0.7);
+        let tw = words_in(&chars, title.start, title.end);
+        let x = c.features(
+            &ctx,
+            "Loaded_Language",
+            title.start,
+            &tw,
+            &["title".into()],
+            0.7,
+            None,
+        );
+        assert_eq!((x[feature("title")], x[feature("quote")]), (1.0, 0.0));
+        // Another technique falls into the last group.
+        let x = c.features(&ctx, "Slogans", sp.start, &words, &lw, 0.7, None);
+        assert_eq!(x[feature("score_g5")], 0.7_f32 as f64);
+    }
+
+    #[test]
+    fn classifier_decides_per_technique_threshold() {
+        let mut c = config();
+        let mut k = classifier();
+        // Probability = sigmoid(4 · score − 2 + word weight).
+        k.intercept = -2.0;
+        for g in ["score_g0", "score_g1"] {
+            k.weights[feature(g)] = 4.0;
+        }
+        k.words.insert("disgrace".into(), 3.0);
+        c.classifier = Some(k);
+        c.techniques.insert("Loaded_Language".into(), show(0.6));
+        let text = "It was a disgrace, an odd plan, a bad plan.";
+        let mut a = Article::new("1", "-", text);
+        a.techniques = vec![
+            span(text, "Loaded_Language", "disgrace", 0.3),
+            span(text, "Loaded_Language", "odd plan", 0.6),
+            span(text, "Loaded_Language", "bad plan", 0.55),
+            span(text, "Flag_Waving", "odd plan", 0.99),
+        ];
+        c.apply(&mut a, None, None);
+        // sigmoid(2.2) = 0.90, sigmoid(0.4) = 0.599, sigmoid(0.2) = 0.55.
+        assert_eq!(
+            hidden(&a),
+            vec![
+                None,
+                Some("low_confidence"),
+                Some("low_confidence"),
+                Some("technique")
+            ]
+        );
+        let p = 1.0 / (1.0 + (-2.2f64).exp());
+        assert!((a.techniques[0].confidence as f64 - (0.5 + 0.5 * (p - 0.6) / 0.4)).abs() < 1e-5);
+        // A user threshold shows more by confidence; the technique without a threshold has
+        // confidence p / 2 (sigmoid(−2) / 2 = 0.06).
+        c.apply(&mut a, None, Some(0.45));
+        assert_eq!(hidden(&a), vec![None, None, None, Some("low_confidence")]);
+    }
+
+    #[test]
+    fn a_classifier_for_other_features_is_refused() {
+        let mut k = classifier();
+        k.features.pop();
+        assert!(k.check().is_err());
+        let mut k = classifier();
+        k.weights.push(0.0);
+        assert!(k.check().is_err());
     }
 }

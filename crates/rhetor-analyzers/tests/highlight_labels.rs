@@ -2,11 +2,12 @@
 //! real articles (`data/highlight_labels.tsv`: offsets, hashes and labels, no text; issue 14).
 //!
 //! Always: recomputes precision per batch, overall, per technique and by score band, and prints
-//! it (`cargo test -p rhetor-analyzers --test highlight_labels -- --nocapture`). When
-//! `../shared/data` is present it also rebuilds the labelled articles, checks their SHA-256 and
-//! re-applies the shipped display settings (`models/techniques/display.json`) to the labelled
-//! spans: the stored `shown` column must be what the code decides. Without the data it skips
-//! that part with a message, and fails under `CI=true`.
+//! it (`cargo test -p rhetor-analyzers --test highlight_labels -- --nocapture`), and checks the
+//! figures of the fresh batch (labelled after the shipped settings were frozen) against issue
+//! 14's bars. When `../shared/data` is present it also rebuilds the labelled articles, checks
+//! their SHA-256 and re-applies the shipped display settings (`models/techniques/display.json`,
+//! with its span classifier) to the labelled spans: the stored `shown` column must be what the
+//! code decides. Without the data it skips that part with a message, and fails under `CI=true`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -112,7 +113,7 @@ fn report(name: &str, labels: &[&Label]) -> String {
 fn highlight_precision_from_hand_labels() {
     let labels = read_labels(include_str!("data/highlight_labels.tsv"));
     let mut out = String::new();
-    for batch in ["choice", "fresh1", "fresh2"] {
+    for batch in ["choice", "fresh1", "fresh2", "choice2", "fresh3"] {
         let all: Vec<&Label> = labels.iter().filter(|l| l.batch == batch).collect();
         let shown: Vec<&Label> = all.iter().copied().filter(|l| l.shown).collect();
         out.push_str(&report(&format!("{batch}: every labelled span"), &all));
@@ -122,15 +123,30 @@ fn highlight_precision_from_hand_labels() {
         ));
     }
     eprintln!("{out}");
-    // The fresh batch is the sample of what a reader sees by default: at least 300 spans, and
-    // the figure the model card reports (a change to the labels or settings shows up here).
+    // fresh3 is the sample of what a reader sees by default, labelled after the display
+    // classifier was frozen: at least 300 spans, and the figures the model card reports (a change
+    // to the labels or settings shows up here). Issue 14's bar: at least 0.65 genuine overall and
+    // 0.50 for each technique shown at least ten times.
     let fresh: Vec<&Label> = labels
         .iter()
-        .filter(|l| l.batch == "fresh2" && l.shown)
+        .filter(|l| l.batch == "fresh3" && l.shown)
         .collect();
     assert!(fresh.len() >= 300, "{} fresh shown spans", fresh.len());
     let (g, _, n) = counts(fresh.iter().copied());
-    assert_eq!((g, n), (188, 330), "fresh2 precision changed:\n{out}");
+    assert_eq!((g, n), (218, 330), "fresh3 precision changed:\n{out}");
+    assert!(g as f64 >= 0.65 * n as f64, "fresh3 below the bar:\n{out}");
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for l in &fresh {
+        let e = per.entry(l.technique.as_str()).or_default();
+        e.0 += l.genuine as usize;
+        e.1 += 1;
+    }
+    for (t, (g, n)) in per {
+        assert!(
+            n < 10 || g as f64 >= 0.5 * n as f64,
+            "fresh3 {t}: {g}/{n} below 0.50:\n{out}"
+        );
+    }
 
     check_against_data(&labels);
 }
@@ -166,6 +182,9 @@ fn check_against_data(labels: &[Label]) {
         by_source.entry(l.source.as_str()).or_default().push(l);
     }
     let (mut checked, mut skipped, mut mismatches) = (0usize, 0usize, vec![]);
+    // Time of the display decision per article (all its labelled spans at once): what the
+    // classifier adds to `analyze`.
+    let mut timing = (std::time::Duration::ZERO, 0usize);
     for (source, ls) in by_source {
         let Some(text) = rebuild(&data, source) else {
             skipped += 1;
@@ -175,6 +194,12 @@ fn check_against_data(labels: &[Label]) {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        if source.starts_with("hyperpartisan/") && sha != ls[0].sha256 {
+            // The XML is read by a plain scan here, not the XML parser the batch was built with:
+            // an article it rebuilds differently is counted, not failed.
+            skipped += 1;
+            continue;
+        }
         assert_eq!(sha, ls[0].sha256, "{source}: the rebuilt text differs");
         let mut a = Article::new(source, source, text);
         a.techniques = ls
@@ -190,6 +215,11 @@ fn check_against_data(labels: &[Label]) {
                 hidden: None,
             })
             .collect();
+        let mut all = a.clone();
+        let t0 = std::time::Instant::now();
+        display.apply(&mut all, Some(lexicon), None);
+        timing.0 += t0.elapsed();
+        timing.1 += 1;
         // Each labelled span alone: overlap with the article's other spans is not stored.
         for (i, l) in ls.iter().enumerate() {
             let mut one = a.clone();
@@ -204,7 +234,17 @@ fn check_against_data(labels: &[Label]) {
             checked += 1;
         }
     }
-    eprintln!("highlight labels: {checked} spans re-decided, {skipped} articles not rebuilt (hyperpartisan XML)");
+    eprintln!(
+        "highlight labels: {checked} spans re-decided, {skipped} hyperpartisan articles not \
+         rebuilt by the plain XML scan; display decision {:.3} ms per article (this build's \
+         profile)",
+        timing.0.as_secs_f64() * 1000.0 / timing.1.max(1) as f64
+    );
+    assert!(
+        checked * 10 >= labels.len() * 9,
+        "only {checked} of {} labelled spans re-decided",
+        labels.len()
+    );
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
@@ -255,14 +295,119 @@ fn rebuild(data: &Path, source: &str) -> Option<String> {
             let mut items = rhetor_ingest::read_path(&path, &rhetor_ingest::Options::default());
             Some(items.pop()?.ok()?.text)
         }
-        "polnear" => Some(
-            std::fs::read_to_string(data.join("polnear/data").join(id.replacen(
-                "dev/",
-                "dev/text/",
-                1,
-            )))
-            .ok()?,
-        ),
+        "polnear" => {
+            let (split, file) = id.split_once('/')?;
+            std::fs::read_to_string(
+                data.join("polnear/data")
+                    .join(split)
+                    .join("text")
+                    .join(file),
+            )
+            .ok()
+        }
+        "fnc1" => {
+            static BODIES: std::sync::OnceLock<HashMap<String, String>> =
+                std::sync::OnceLock::new();
+            BODIES
+                .get_or_init(|| {
+                    let mut r = csv::Reader::from_path(data.join("fnc1/train_bodies.csv"))
+                        .expect("fnc1/train_bodies.csv");
+                    r.records()
+                        .flatten()
+                        .filter_map(|rec| Some((rec.get(0)?.to_string(), rec.get(1)?.to_string())))
+                        .collect()
+                })
+                .get(id)
+                .map(|b| format!("{}\n", b.trim()))
+        }
+        "hyperpartisan" => {
+            static XML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            let xml = XML.get_or_init(|| {
+                std::fs::read_to_string(
+                    data.join("hyperpartisan/articles-training-byarticle-20181122.xml"),
+                )
+                .expect("hyperpartisan XML")
+            });
+            hyperpartisan_text(xml, id)
+        }
         _ => None,
     }
+}
+
+/// The text of hyperpartisan article `id` as the batches were built (header of the labels
+/// file), by a plain scan of the XML: `None` when it is not found.
+fn hyperpartisan_text(xml: &str, id: &str) -> Option<String> {
+    let key = format!("<article id=\"{id}\"");
+    let start = xml.find(&key)?;
+    let body = &xml[start..];
+    let body = &body[..body.find("</article>")?];
+    let head = &body[..body.find('>')?];
+    let title = head
+        .find("title=\"")
+        .and_then(|i| head[i + 7..].split('"').next())
+        .map(unescape)
+        .unwrap_or_default();
+    let pars: Vec<String> = body
+        .split("<p>")
+        .skip(1)
+        .map(|p| {
+            let p = p.split("</p>").next().unwrap_or_default();
+            let mut text = String::new();
+            let mut inside = false;
+            for c in p.chars() {
+                match c {
+                    '<' => inside = true,
+                    '>' => inside = false,
+                    _ if !inside => text.push(c),
+                    _ => {}
+                }
+            }
+            unescape(&text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| p.chars().count() > 40)
+        .collect();
+    Some(format!("{}\n\n{}\n", title.trim(), pars.join("\n\n")))
+}
+
+/// Decodes XML entities (named and numeric).
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(j) = tail.find(';').filter(|&j| j <= 10) else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let ent = &tail[1..j];
+        let c = match ent {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => ent
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[j + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
