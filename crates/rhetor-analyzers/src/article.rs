@@ -368,6 +368,17 @@ pub struct ArticleScores {
     /// Loss weight of each news report in the genre head's training (0: SemEval only).
     #[serde(default)]
     pub genre_news_weight: f32,
+    /// Loss weight of each hand-labelled hyperpartisan article (opinion, reporting, satire) in
+    /// the genre head's training (0: not trained on).
+    #[serde(default)]
+    pub genre_external_weight: f32,
+    /// Share of the hand-labelled hyperpartisan opinion pieces called opinion, the family held
+    /// out of training.
+    #[serde(default)]
+    pub genre_external_opinion: f64,
+    /// Share of the hyperpartisan articles that are not satire called satire, held out.
+    #[serde(default)]
+    pub genre_external_satire: f64,
 }
 
 fn class_weights_genre(samples: &[&Sample], k: usize) -> Vec<f32> {
