@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use rhetor_models::tokenize::Window;
-use rhetor_models::trained::{HeadKind, TrainedModel};
+use rhetor_models::trained::{export, HeadKind, HeadSpec, ModelConfig, TrainedModel};
 use rhetor_models::{FastEncoder, Precision, TextTokenizer};
 use serde::{Deserialize, Serialize};
 
@@ -267,6 +267,29 @@ pub struct ParagraphOutput {
     pub n_tokens: usize,
 }
 
+/// The paragraph (multi-label) and span (token B/I/O) heads among `heads`, which must share
+/// their labels.
+fn pick_heads(heads: &[HeadSpec]) -> Result<(&HeadSpec, &HeadSpec)> {
+    let find = |kind: fn(&HeadKind) -> bool, what: &str| {
+        heads
+            .iter()
+            .find(|h| kind(&h.kind))
+            .ok_or_else(|| AnalyzeError::Model {
+                path: "trained model".into(),
+                message: format!("no {what} head"),
+            })
+    };
+    let ph = find(|k| matches!(k, HeadKind::MultiLabel { .. }), "multi-label")?;
+    let sh = find(|k| matches!(k, HeadKind::TokenBio), "token")?;
+    if ph.labels != sh.labels {
+        return Err(AnalyzeError::Model {
+            path: "trained model".into(),
+            message: "paragraph and span heads have different labels".into(),
+        });
+    }
+    Ok((ph, sh))
+}
+
 /// The fine-tuned encoder and its two technique heads.
 pub struct TechniqueModel {
     pub encoder: FastEncoder,
@@ -303,12 +326,44 @@ impl TechniqueModel {
 
     /// [`load`](Self::load) with the encoder's dense layers at `precision` (`Auto`: int8 where
     /// the CPU has VNNI, f32 otherwise; see `rhetor_models::quant`).
+    ///
+    /// Reads the weights straight into the inference encoder (f16 widened exactly, layer by
+    /// layer, the word table left in the file mapping) rather than through a candle
+    /// [`TrainedModel`]: the same numbers as [`from_trained_with`](Self::from_trained_with)
+    /// without a second, f32 copy of the whole model at load time (peak memory).
     pub fn load_with(dir: &Path, threads: usize, precision: Precision) -> Result<Self> {
-        let m = TrainedModel::load(dir).map_err(|e| AnalyzeError::Model {
+        let merr = |e: rhetor_models::trained::ModelError| AnalyzeError::Model {
             path: dir.display().to_string(),
             message: e.to_string(),
-        })?;
-        Self::from_trained_with(&m, threads, precision)
+        };
+        let config = ModelConfig::load(dir).map_err(merr)?;
+        let (ph, sh) = pick_heads(&config.heads)?;
+        let hidden = config.encoder.hidden_size;
+        let head = |spec: &HeadSpec| -> Result<LinearHead> {
+            let (weight, bias) = export::head_weights(dir, &spec.name, hidden).map_err(merr)?;
+            Ok(LinearHead {
+                labels: spec.labels.clone(),
+                weight,
+                bias,
+                hidden,
+            })
+        };
+        let (paragraph_head, span_head) = (head(ph)?, head(sh)?);
+        let labels = ph.labels.clone();
+        let tokenizer = TextTokenizer::from_file(&dir.join(export::TOKENIZER_FILE))?;
+        let encoder = FastEncoder::load_weights_with(
+            &dir.join(export::WEIGHTS_FILE),
+            config.encoder,
+            threads,
+            precision,
+        )?;
+        Ok(Self {
+            encoder,
+            tokenizer,
+            paragraph_head,
+            span_head,
+            labels,
+        })
     }
 
     /// Builds from a loaded (or just trained) model, f32.
@@ -323,23 +378,18 @@ impl TechniqueModel {
         precision: Precision,
     ) -> Result<Self> {
         let encoder = FastEncoder::from_encoder_with(&m.encoder, threads, precision)?;
-        let find = |kind: fn(&HeadKind) -> bool, what: &str| {
+        let specs: Vec<HeadSpec> = m.heads.iter().map(|h| h.spec.clone()).collect();
+        let (ps, ss) = pick_heads(&specs)?;
+        let find = |name: &str| {
             m.heads
                 .iter()
-                .find(|h| kind(&h.spec.kind))
+                .find(|h| h.spec.name == name)
                 .ok_or_else(|| AnalyzeError::Model {
                     path: "trained model".into(),
-                    message: format!("no {what} head"),
+                    message: format!("no head {name}"),
                 })
         };
-        let ph = find(|k| matches!(k, HeadKind::MultiLabel { .. }), "multi-label")?;
-        let sh = find(|k| matches!(k, HeadKind::TokenBio), "token")?;
-        if ph.spec.labels != sh.spec.labels {
-            return Err(AnalyzeError::Model {
-                path: "trained model".into(),
-                message: "paragraph and span heads have different labels".into(),
-            });
-        }
+        let (ph, sh) = (find(&ps.name)?, find(&ss.name)?);
         Ok(Self {
             encoder,
             tokenizer: m.tokenizer.clone(),
@@ -367,6 +417,26 @@ impl TechniqueModel {
     ) -> Result<(Vec<ParagraphOutput>, TokenStates)> {
         let (out, states) = self.run_inner(text, paragraphs, true)?;
         Ok((out, states.unwrap_or_default()))
+    }
+
+    /// The encoder's input for these paragraphs, exactly as [`run`](Self::run) builds it: each
+    /// paragraph's windows (`[CLS] … [SEP]`, at most [`MAX_LEN`] pieces, [`STRIDE`] overlap), in
+    /// paragraph order. For benchmarks that feed the same windows to other engines.
+    pub fn windows(
+        &self,
+        text: &str,
+        paragraphs: &[(usize, usize, usize)],
+    ) -> Result<Vec<Vec<u32>>> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut seqs = vec![];
+        for &(_, start, end) in paragraphs {
+            let slice: String = chars.get(start..end).unwrap_or_default().iter().collect();
+            let tokens = self.tokenizer.tokens(&slice)?;
+            for w in self.tokenizer.windows(&tokens, MAX_LEN, STRIDE)? {
+                seqs.push(w.ids);
+            }
+        }
+        Ok(seqs)
     }
 
     fn run_inner(

@@ -17,13 +17,27 @@ Examples:
   rhetor bench train --threads 1,2
   rhetor bench analyze --threads 1,2
   rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,auto
+  rhetor bench analyze ARTICLES/ --threads 1,2 --runs 3 --python
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
-process's peak resident set (VmHWM) at the end of the run.")]
+process's peak resident set (VmHWM) at the end of the run. `rhetor bench analyze --help` says how
+to set up the Python references of `--python`.")]
 pub struct BenchArgs {
     #[command(subcommand)]
     pub what: BenchWhat,
 }
+
+const PYTHON_HELP: &str = "\
+With --python, the fine-tuned encoder also runs on the exact windows `analyze` feeds it in
+PyTorch f32 and in ONNX Runtime (f32 and dynamic int8), alternated with ours (f32, int8) in every
+repetition, after a parity check (cosine of each window's mean-pooled states with ours f32).
+It needs a Python venv with pinned torch, onnxruntime, onnx, safetensors and numpy, made once
+from the repository root (Python 3.10+; about 3 GB downloaded from PyPI, 5.5 GB on disk: PyPI's
+torch wheel for Linux x86-64 pulls in the CUDA libraries even though the bench runs on the CPU):
+  bash scripts/bench-python-venv.sh          # creates .venv (or: VENV=DIR bash ...)
+  rhetor bench analyze ARTICLES/ --threads 1,2 --runs 3 --python
+The bench runs .venv/bin/python at the repository root, or $RHETOR_BENCH_PYTHON; the reference
+engines are scripts/bench_reference.py.";
 
 #[derive(Subcommand)]
 pub enum BenchWhat {
@@ -50,6 +64,7 @@ pub enum BenchWhat {
     /// End-to-end analysis speed (read, segment, techniques, genre, frames, quotes), per
     /// encoder precision side by side: by default one ~800-word article built from the bundled
     /// samples; or every article under PATHs (files or folders).
+    #[command(after_long_help = PYTHON_HELP)]
     Analyze {
         /// Article files or folders to analyse instead of the built-in article.
         paths: Vec<PathBuf>,
@@ -70,6 +85,10 @@ pub enum BenchWhat {
         /// Skip the peak-memory measurement (one child process per precision).
         #[arg(long)]
         no_rss: bool,
+        /// Also compare the encoder, on the same windows, with PyTorch f32 and ONNX Runtime
+        /// f32 / dynamic int8 (needs the venv of scripts/bench-python-venv.sh: see --help).
+        #[arg(long)]
+        python: bool,
         #[arg(long, hide = true)]
         child: bool,
     },
@@ -113,6 +132,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             models,
             precision,
             no_rss,
+            python,
             child,
         } => {
             let opts = AnalyzeBench {
@@ -122,6 +142,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
                 models,
                 precision,
                 rss: !no_rss,
+                python,
             };
             if child {
                 analyze_child(&opts)
@@ -233,6 +254,7 @@ struct AnalyzeBench {
     models: Option<PathBuf>,
     precision: Vec<rhetor_models::Precision>,
     rss: bool,
+    python: bool,
 }
 
 /// The benchmark's inputs as `(name, bytes)`, read once so the figures are the pipeline's.
@@ -386,6 +408,9 @@ fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
                 load
             );
         }
+    }
+    if o.python {
+        crate::bench_python::compare(&dir, &inputs, &o.threads, o.runs)?;
     }
     if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average at end: {}", l.trim());

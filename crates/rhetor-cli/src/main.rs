@@ -4,6 +4,7 @@
 mod analyze;
 mod bench;
 mod bench_encoder;
+mod bench_python;
 mod bench_train;
 mod corpus_cmd;
 mod embed;

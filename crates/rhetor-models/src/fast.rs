@@ -118,10 +118,13 @@ impl FastLayer {
 
 /// Where the word-embedding table lives.
 enum WordTable {
-    /// Little-endian f32 bytes inside the memory-mapped file (`offset` into the mapping).
+    /// Little-endian f32 (or f16, widened per row as it is read: exact) bytes inside the
+    /// memory-mapped file (`offset` into the mapping). Only the rows of words that occur are
+    /// ever paged in, and a shipped f16 model never holds a widened copy of the table.
     Mapped {
         map: memmap2::Mmap,
         offset: usize,
+        f16: bool,
     },
     Owned(Vec<f32>),
 }
@@ -199,6 +202,34 @@ fn f32s_from_le(bytes: &[u8]) -> Vec<f32> {
         .collect()
 }
 
+/// Little-endian f16 bytes widened to f32 (exact: every f16 is an f32).
+fn f32s_from_f16_le(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(2)
+        .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+        .collect()
+}
+
+/// A tensor of a safetensors file as f32 (F32 read, F16 widened), checked against `shape`.
+pub(crate) fn tensor_f32(
+    st: &safetensors::SafeTensors<'_>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>, String> {
+    let t = st.tensor(name).map_err(|e| format!("{name}: {e}"))?;
+    if t.shape() != shape {
+        return Err(format!(
+            "{name}: expected shape {shape:?}, found {:?}",
+            t.shape()
+        ));
+    }
+    match t.dtype() {
+        safetensors::Dtype::F32 => Ok(f32s_from_le(t.data())),
+        safetensors::Dtype::F16 => Ok(f32s_from_f16_le(t.data())),
+        d => Err(format!("{name}: expected F32 or F16, found {d:?}")),
+    }
+}
+
 /// `[out, in]` row-major to `[in, out]` row-major.
 fn transpose(w: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut t = vec![0f32; w.len()];
@@ -225,6 +256,22 @@ impl FastEncoder {
         config: BertConfig,
         threads: usize,
     ) -> Result<Self, FastError> {
+        Self::load_weights_with(path, config, threads, Precision::F32)
+    }
+
+    /// [`load_weights`](Self::load_weights) for F32 or F16 files (F16 widened exactly, so the
+    /// f32 encoder computes what a widened copy would), with the dense layers at `precision`
+    /// (`Auto` resolved for this CPU). Quantizes layer by layer and leaves the word table in
+    /// the mapping, so loading never holds more than one layer's f32 copy beyond the result:
+    /// this is what keeps the analyzer's peak memory down (no candle copy of the model).
+    pub fn load_weights_with(
+        path: &Path,
+        config: BertConfig,
+        threads: usize,
+        precision: Precision,
+    ) -> Result<Self, FastError> {
+        let cpu = CpuPath::detect();
+        let precision = precision.resolve(cpu);
         let werr = |message: String| FastError::Weights {
             path: path.display().to_string(),
             message,
@@ -235,22 +282,13 @@ impl FastEncoder {
         let st = safetensors::SafeTensors::deserialize(&map).map_err(|e| werr(e.to_string()))?;
         let h = config.hidden_size;
         let inter = config.intermediate_size;
-        let get = |name: &str, shape: &[usize]| -> Result<Vec<f32>, FastError> {
-            let t = st.tensor(name).map_err(|e| werr(format!("{name}: {e}")))?;
-            if t.dtype() != safetensors::Dtype::F32 || t.shape() != shape {
-                return Err(werr(format!(
-                    "{name}: expected F32 {shape:?}, found {:?} {:?}",
-                    t.dtype(),
-                    t.shape()
-                )));
-            }
-            Ok(f32s_from_le(t.data()))
-        };
+        let get = |name: &str, shape: &[usize]| tensor_f32(&st, name, shape).map_err(werr);
         let word_name = "embeddings.word_embeddings.weight";
         let wt = st
             .tensor(word_name)
             .map_err(|e| werr(format!("{word_name}: {e}")))?;
-        if wt.dtype() != safetensors::Dtype::F32 || wt.shape() != [config.vocab_size, h] {
+        let f16 = wt.dtype() == safetensors::Dtype::F16;
+        if !(f16 || wt.dtype() == safetensors::Dtype::F32) || wt.shape() != [config.vocab_size, h] {
             return Err(werr(format!("{word_name}: unexpected dtype or shape")));
         }
         let offset = wt.data().as_ptr() as usize - map.as_ptr() as usize;
@@ -288,7 +326,7 @@ impl FastEncoder {
             let (wo, bo) = lin("attention.output.dense", h, h)?;
             let (w1, b1) = lin("intermediate.dense", inter, h)?;
             let (w2, b2) = lin("output.dense", h, inter)?;
-            layers.push(FastLayer {
+            let mut layer = FastLayer {
                 wqkv: Linear::F32(wqkv),
                 bqkv,
                 wo: Linear::F32(wo),
@@ -301,7 +339,11 @@ impl FastEncoder {
                 b2,
                 ln2_w: get(&format!("{p}output.LayerNorm.weight"), &[h])?,
                 ln2_b: get(&format!("{p}output.LayerNorm.bias"), &[h])?,
-            });
+            };
+            if precision == Precision::Int8 {
+                layer.quantize(&config);
+            }
+            layers.push(layer);
         }
         drop(st);
         let threads = if threads == 0 {
@@ -320,7 +362,7 @@ impl FastEncoder {
         // does not matter; keep the mapping.
         Ok(Self {
             config,
-            word: WordTable::Mapped { map, offset },
+            word: WordTable::Mapped { map, offset, f16 },
             position,
             token_type0,
             emb_ln_w,
@@ -328,8 +370,8 @@ impl FastEncoder {
             layers,
             pool,
             threads,
-            precision: Precision::F32,
-            cpu: CpuPath::detect(),
+            precision,
+            cpu,
         })
     }
 
@@ -470,9 +512,17 @@ impl FastEncoder {
     fn word_row(&self, id: usize, out: &mut [f32]) {
         let h = self.config.hidden_size;
         match &self.word {
-            WordTable::Mapped { map, offset } => {
-                let start = offset + id * h * 4;
-                if let Some(bytes) = map.get(start..start + h * 4) {
+            WordTable::Mapped { map, offset, f16 } => {
+                let w = if *f16 { 2 } else { 4 };
+                let start = offset + id * h * w;
+                let Some(bytes) = map.get(start..start + h * w) else {
+                    return;
+                };
+                if *f16 {
+                    for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                        *o = half::f16::from_le_bytes([c[0], c[1]]).to_f32();
+                    }
+                } else {
                     for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
                         *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                     }

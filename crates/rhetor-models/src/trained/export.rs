@@ -70,8 +70,8 @@ pub struct TrainedModel {
     pub tokenizer: TextTokenizer,
 }
 
-impl TrainedModel {
-    /// Loads a folder written by `rhetor_train::export::save_trained`.
+impl ModelConfig {
+    /// Reads `DIR/rhetor-model.json` and checks its format version.
     pub fn load(dir: &Path) -> Result<Self> {
         let cp = dir.join(CONFIG_FILE);
         let text = fs::read_to_string(&cp).map_err(io_err(format!("reading {}", cp.display())))?;
@@ -84,6 +84,41 @@ impl TrainedModel {
                 config.format
             )));
         }
+        Ok(config)
+    }
+}
+
+/// Weight `[outputs, hidden]` and bias `[outputs]` of a head, as f32 (f16 widened exactly), read
+/// straight from `DIR/model.safetensors` (memory-mapped, nothing else loaded): for inference
+/// code that runs its own encoder and needs no candle copy of the model.
+pub fn head_weights(dir: &Path, name: &str, hidden: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    let path = dir.join(WEIGHTS_FILE);
+    let file = fs::File::open(&path).map_err(io_err(format!("opening {}", path.display())))?;
+    // SAFETY: read-only mapping of an installed model file, which rhetor never writes in place
+    // (models are written under a temporary name and renamed).
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(io_err(format!("mapping {}", path.display())))?;
+    let st = safetensors::SafeTensors::deserialize(&map)
+        .map_err(|e| ModelError::Input(format!("{}: {e}", path.display())))?;
+    let wname = format!("heads.{name}.weight");
+    let outputs = st
+        .tensor(&wname)
+        .map_err(|e| ModelError::Input(format!("{wname}: {e}")))?
+        .shape()
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let weight =
+        crate::fast::tensor_f32(&st, &wname, &[outputs, hidden]).map_err(ModelError::Input)?;
+    let bias = crate::fast::tensor_f32(&st, &format!("heads.{name}.bias"), &[outputs])
+        .map_err(ModelError::Input)?;
+    Ok((weight, bias))
+}
+
+impl TrainedModel {
+    /// Loads a folder written by `rhetor_train::export::save_trained`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let config = ModelConfig::load(dir)?;
         let dev = Device::Cpu;
         let tensors = candle_core::safetensors::load(dir.join(WEIGHTS_FILE), &dev)?
             .into_iter()
