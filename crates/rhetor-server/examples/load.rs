@@ -97,7 +97,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(db) = args.first().filter(|a| !a.starts_with("--")) else {
-        anyhow::bail!("usage: load DB_DIR [--requests N] [--concurrency C] [--search-mode text|hybrid|semantic] [--only articles,search,...] [--no-cache] [--passes N]");
+        anyhow::bail!("usage: load DB_DIR [--requests N] [--concurrency C] [--search-mode text|hybrid|semantic] [--only articles,search,...] [--no-cache] [--passes N] [--readers N]");
     };
     let db = std::path::PathBuf::from(db);
     let n: usize = arg(&args, "--requests")
@@ -141,6 +141,9 @@ fn main() -> anyhow::Result<()> {
     let mut config = ServerConfig::new(db.clone());
     config.port = 0;
     config.semantic_search = mode != "text";
+    if let Some(r) = arg(&args, "--readers") {
+        config.readers = r.parse()?;
+    }
     if args.iter().any(|a| a == "--no-cache") {
         config.cache_entries = 0;
     }

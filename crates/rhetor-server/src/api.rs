@@ -172,8 +172,9 @@ pub async fn articles(
 ) -> ApiResult<ArticleList> {
     let filter = f.filter()?;
     let (limit, offset) = (page.limit(), page.offset());
+    let st = Arc::clone(&state);
     let (total, articles) = state
-        .read(move |s| Ok((s.count(&filter)?, s.list(&filter, limit, offset)?)))
+        .read(move |s| Ok((st.count(s, &filter)?, s.list(&filter, limit, offset)?)))
         .await?;
     Ok(Json(ArticleList {
         schema_version: CORPUS_SCHEMA_VERSION,

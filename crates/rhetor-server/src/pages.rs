@@ -197,10 +197,11 @@ pub async fn articles(
 ) -> PageResult {
     let filter = f.filter()?;
     let (limit, offset) = (p.limit.unwrap_or(50).clamp(1, api::MAX_LIMIT), p.offset());
+    let st = Arc::clone(&state);
     let (total, rows, outlets) = state
         .read(move |s| {
             Ok((
-                s.count(&filter)?,
+                st.count(s, &filter)?,
                 s.list(&filter, limit, offset)?,
                 s.outlets()?,
             ))

@@ -102,6 +102,10 @@ pub struct AppState {
     corpus: Mutex<Option<Corpus<SharedEmbedder>>>,
     /// Permits for analyses.
     pub analyses: tokio::sync::Semaphore,
+    /// Article counts per filter, with the generation they were counted at: paging through a
+    /// filtered list asks for the same count on every page, and under a technique filter it
+    /// checks every span row of that technique (13 ms at 10,000 articles).
+    counts: Mutex<std::collections::HashMap<String, (u64, u64)>>,
     /// The outlet comparison per period, with the corpus size it was computed at.
     outlets: Mutex<Vec<(Period, u64, Arc<OutletsComparison>)>>,
 }
@@ -133,6 +137,7 @@ impl AppState {
             pipeline: OnceLock::new(),
             corpus: Mutex::new(None),
             outlets: Mutex::new(Vec::new()),
+            counts: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -144,6 +149,32 @@ impl AppState {
     /// Marks a commit made by this process.
     pub fn bump_generation(&self) {
         self.generation.bump();
+    }
+
+    /// The number of articles `filter` keeps, counted once per store generation.
+    pub fn count(
+        &self,
+        store: &SqliteStore,
+        filter: &rhetor_corpus::Filter,
+    ) -> Result<u64, ApiError> {
+        use rhetor_corpus::Store;
+        let key = format!("{filter:?}");
+        let generation = self.generation();
+        {
+            let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(&(g, n)) = counts.get(&key) {
+                if g == generation {
+                    return Ok(n);
+                }
+            }
+        }
+        let n = store.count(filter)?;
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if counts.len() >= 4096 {
+            counts.clear();
+        }
+        counts.insert(key, (generation, n));
+        Ok(n)
     }
 
     /// The response cache of the JSON API.
