@@ -16,6 +16,12 @@ fn dev_dir() -> Option<PathBuf> {
     if d.join("text").is_dir() {
         Some(d)
     } else {
+        // In CI a missing dataset is a failure, never a skip.
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but {} is missing",
+            d.display()
+        );
         eprintln!("skipping: PolNeAR not found at {}", d.display());
         None
     }

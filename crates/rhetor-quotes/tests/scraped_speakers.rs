@@ -13,6 +13,12 @@ fn scraped_pages_get_their_speakers() {
         "/../../../shared/data/article-extraction-benchmark/html"
     ));
     if !data.is_dir() {
+        // In CI a missing dataset is a failure, never a skip.
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but {} is missing",
+            data.display()
+        );
         eprintln!(
             "skipping: article-extraction benchmark not found at {}",
             data.display()
