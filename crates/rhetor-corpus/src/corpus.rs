@@ -51,6 +51,24 @@ impl Embed for rhetor_models::Embedder {
     }
 }
 
+/// Where analysed articles are stored one at a time, durably: the embedded [`Corpus`] or the
+/// PostgreSQL backend. `rhetor worker` writes through this, so a job is acknowledged only after
+/// [`put`](Sink::put) returned. `put` is idempotent: an article already stored (same key,
+/// canonical URL or content) comes back as [`AddOutcome::Duplicate`] and is not stored again,
+/// which makes a redelivered job harmless.
+pub trait Sink {
+    /// Stores `article` with every annotation and its story, in one transaction.
+    fn put(&mut self, article: &Article) -> Result<AddOutcome>;
+}
+
+impl<E: Embed> Sink for Corpus<E> {
+    fn put(&mut self, article: &Article) -> Result<AddOutcome> {
+        let outcome = self.add(article)?;
+        self.commit(false)?;
+        Ok(outcome)
+    }
+}
+
 /// Layout version of `stories.bin`; a snapshot of another version is rebuilt, not read.
 const SNAPSHOT_FORMAT: u32 = 1;
 
@@ -92,7 +110,7 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -252,7 +270,12 @@ impl<E: Embed> Corpus<E> {
     }
 }
 
-fn story_input(article: &Article, key: &str, added_at: DateTime<Utc>, v: Vec<f32>) -> StoryInput {
+pub fn story_input(
+    article: &Article,
+    key: &str,
+    added_at: DateTime<Utc>,
+    v: Vec<f32>,
+) -> StoryInput {
     StoryInput {
         key: key.to_string(),
         title: article.title.clone().unwrap_or_default(),
@@ -264,7 +287,7 @@ fn story_input(article: &Article, key: &str, added_at: DateTime<Utc>, v: Vec<f32
     }
 }
 
-fn stored_story(s: rhetor_stories::StorySummary) -> StoredStory {
+pub fn stored_story(s: rhetor_stories::StorySummary) -> StoredStory {
     StoredStory {
         id: s.id,
         label: s.label,

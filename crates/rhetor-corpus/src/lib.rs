@@ -20,7 +20,7 @@ pub mod sqlite;
 pub mod store;
 pub mod vectors;
 
-pub use corpus::{AddOutcome, Corpus};
+pub use corpus::{AddOutcome, Corpus, Sink};
 pub use key::ArticleKey;
 pub use sqlite::SqliteStore;
 pub use store::{ArticleRow, Filter, Stats, Store, StoredStory};
