@@ -39,11 +39,21 @@ impl ArticleKey {
 pub fn normalised_content(article: &Article) -> String {
     let idx = rhetor_doc::CharIndex::new(&article.text);
     let mut out = String::new();
-    for p in &article.paragraphs {
-        if p.kind == ParagraphKind::Debris {
-            continue;
-        }
-        let Some(s) = idx.slice(&article.text, p.start, p.end) else {
+    // An article not segmented yet (a job before analysis) is keyed on its whole text, which
+    // is what its paragraphs will cover: not on the empty string every such article shares.
+    let whole = [(0, article.text.chars().count())];
+    let spans: Vec<(usize, usize)> = if article.paragraphs.is_empty() {
+        whole.to_vec()
+    } else {
+        article
+            .paragraphs
+            .iter()
+            .filter(|p| p.kind != ParagraphKind::Debris)
+            .map(|p| (p.start, p.end))
+            .collect()
+    };
+    for (start, end) in spans {
+        let Some(s) = idx.slice(&article.text, start, end) else {
             continue;
         };
         for w in s.split(|c: char| !c.is_alphanumeric()) {
@@ -136,6 +146,16 @@ mod tests {
         assert!(a.key.starts_with('c'));
         let c = ArticleKey::of(&article("The council met. It did not vote.", None));
         assert_ne!(a.key, c.key);
+    }
+
+    #[test]
+    fn an_article_not_segmented_yet_is_keyed_on_its_whole_text() {
+        let bare = |t: &str| ArticleKey::of(&Article::new("x", "x.txt", t.to_string())).key;
+        assert_ne!(bare("The council met."), bare("The council voted."));
+        assert_eq!(
+            bare("The council met."),
+            ArticleKey::of(&article("The council met.", None)).key
+        );
     }
 
     #[test]

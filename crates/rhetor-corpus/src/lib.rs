@@ -18,6 +18,7 @@ pub mod key;
 pub mod search;
 pub mod sqlite;
 pub mod store;
+pub mod testkit;
 pub mod vectors;
 
 pub use corpus::{AddOutcome, Corpus, Sink};

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use rhetor_corpus::corpus::Embed;
 use rhetor_corpus::Corpus;
 use rhetor_doc::{
     Article, FrameScore, GenrePrediction, LabelScore, Paragraph, ParagraphKind, Quote, QuoteKind,
@@ -15,30 +14,7 @@ use rhetor_doc::{
 
 use crate::state::{AppState, ServerConfig};
 
-/// Hashes lower-cased words into the store's dimensions: articles sharing words are near.
-pub struct Bag;
-
-impl Embed for Bag {
-    fn embed(&self, title: &str, text: &str) -> rhetor_corpus::Result<Vec<f32>> {
-        let mut v = vec![0f32; rhetor_corpus::sqlite::DIM];
-        for w in format!("{title} {title} {text}")
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() > 3)
-        {
-            let h = w
-                .to_lowercase()
-                .bytes()
-                .fold(1469598103934665603u64, |h, b| {
-                    (h ^ b as u64).wrapping_mul(1099511628211)
-                });
-            let n = v.len() as u64;
-            v[(h % n) as usize] += 1.0;
-        }
-        v[0] += 0.01;
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
-        Ok(v.into_iter().map(|x| x / norm).collect())
-    }
-}
+pub use rhetor_corpus::testkit::Bag;
 
 /// An article: title, blank line, body paragraphs separated by blank lines (the layout of
 /// HTML inputs), with paragraphs filled in.
