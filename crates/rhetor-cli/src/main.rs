@@ -10,6 +10,7 @@ mod corpus_cmd;
 mod embed;
 mod eval;
 mod models_cmd;
+mod queue_cmd;
 mod serve;
 mod techniques;
 mod train;
@@ -66,6 +67,10 @@ enum Command {
     Report(serve::ReportArgs),
     /// Reproduce the shipped models from the SemEval-2023 training data (resumable).
     Train(train::TrainArgs),
+    /// Queue articles for `rhetor worker` processes on a NATS JetStream work queue.
+    Submit(queue_cmd::SubmitArgs),
+    /// Take jobs from the work queue: analyse, store (PostgreSQL or embedded), acknowledge.
+    Worker(queue_cmd::WorkerArgs),
 }
 
 fn main() {
@@ -91,6 +96,8 @@ fn main() {
         Command::Stats(a) => corpus_cmd::stats(a),
         Command::Serve(a) => serve::serve(a),
         Command::Report(a) => serve::report(a),
+        Command::Submit(a) => queue_cmd::submit(a),
+        Command::Worker(a) => queue_cmd::worker(a),
     };
     match result {
         Ok(code) => std::process::exit(code),
