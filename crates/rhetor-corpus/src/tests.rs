@@ -217,3 +217,15 @@ fn a_second_writer_is_refused_until_the_first_is_gone() {
     drop(first);
     assert!(crate::SqliteStore::open(dir.path()).is_ok());
 }
+
+/// The checks every backend passes (`testsuite`), on the embedded store.
+#[test]
+fn the_shared_store_suite_passes_on_the_embedded_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let stories = {
+        let mut c = Corpus::open(dir.path(), Bag).unwrap();
+        crate::testsuite::populate(&mut c)
+    };
+    let mut store = crate::SqliteStore::open_read(dir.path()).unwrap();
+    crate::testsuite::check_store(&mut store, &stories);
+}

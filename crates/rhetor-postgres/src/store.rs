@@ -10,9 +10,10 @@
 //! - Text columns that are compared or sorted use the "C" collation, so ranges (`time <=
 //!   '…Z~'`) and orders are by bytes, as in SQLite, whatever the cluster's locale.
 //! - Full text: a `tsvector` (GIN index) over the title (weight A) and the body (weight B), of
-//!   the same words the embedded store indexes (letters and digits, lower-cased), ranked by
-//!   `ts_rank_cd`; the snippet is cut from the stored body by the same
-//!   [`make_snippet`](rhetor_corpus::sqlite::make_snippet) as the embedded store's.
+//!   the same words the embedded store indexes (letters and digits, lower-cased), ranked by the
+//!   number of query words matched, then `ts_rank_cd`; the snippet is cut from the stored body
+//!   by the same [`make_snippet`](rhetor_corpus::sqlite::make_snippet) as the embedded store's
+//!   (`ts_headline` would re-parse every hit's body and mark words differently).
 //! - Vectors: the int8 unit vector as `bytea` (384 bytes), scanned exactly in memory: the
 //!   store caches every vector and reads only the rows added since (by seq) before each search.
 //!   pgvector is not required (and not used).
@@ -566,31 +567,44 @@ impl PgStore {
         Ok(())
     }
 
-    /// Full-text matches of `tsquery` (built from `terms` joined by `op`), best first.
+    /// Full-text matches of every term (`all`) or of any term, best first.
+    ///
+    /// The score is the number of distinct query words the article has, plus its
+    /// `ts_rank_cd` for the any-word query mapped into [0, 1) (normalisation 32): one scale for
+    /// both passes, on which an article with every word always outranks one without. (Cover
+    /// density alone is not comparable across queries, and PostgreSQL keeps no document
+    /// frequencies for BM25's IDF: the word count stands in for "more and rarer matches".)
     fn ts_ranked(
         &self,
         terms: &[String],
-        op: &str,
+        all: bool,
         filter: &Filter,
         limit: usize,
     ) -> Result<Vec<TextHit>> {
-        // The query is built from parameters: each term through plainto_tsquery (which cannot
-        // fail on any text), combined with && or ||.
+        // The queries are built from parameters: each term through plainto_tsquery (which
+        // cannot fail on any text), combined with && or ||.
         let mut ps: Params = Vec::new();
         let mut parts = Vec::new();
         for t in terms {
             ps.push(Box::new(t.clone()));
             parts.push(format!("plainto_tsquery('simple', ${})", ps.len()));
         }
-        let q = parts.join(&format!(" {op} "));
+        let any = parts.join(" || ");
+        let every = parts.join(" && ");
+        let matched = parts
+            .iter()
+            .map(|p| format!("(a.tsv @@ {p})::int"))
+            .collect::<Vec<_>>()
+            .join(" + ");
         let (cond, fps) = filter_sql(filter, ps.len() + 1);
         ps.extend(fps);
         ps.push(Box::new(limit as i64));
         let sql = format!(
-            "SELECT a.key, ts_rank_cd(a.tsv, q.q)::real AS s, a.body
-             FROM articles a, (SELECT {q} AS q) q
-             WHERE a.tsv @@ q.q AND {cond}
+            "SELECT a.key, (({matched}) + ts_rank_cd(a.tsv, q.any, 32))::real AS s, a.body
+             FROM articles a, (SELECT {any} AS any, {every} AS every) q
+             WHERE a.tsv @@ {} AND {cond}
              ORDER BY s DESC, a.seq LIMIT ${}",
+            if all { "q.every" } else { "q.any" },
             ps.len()
         );
         let rows = self.client()?.query(&sql, &refs(&ps)).pg()?;
@@ -735,15 +749,16 @@ impl Store for PgStore {
     }
 
     /// Every word first (a headline finds its article), then any word to fill the page, as the
-    /// embedded store does; ranked by `ts_rank_cd` (title words weigh more).
+    /// embedded store does; ranked by the words matched, then `ts_rank_cd` (title words weigh
+    /// more).
     fn text_search(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<TextHit>> {
         let terms = query_terms(query);
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let mut hits = self.ts_ranked(&terms, "&&", filter, limit)?;
+        let mut hits = self.ts_ranked(&terms, true, filter, limit)?;
         if hits.len() < limit && terms.len() > 1 {
-            for h in self.ts_ranked(&terms, "||", filter, limit)? {
+            for h in self.ts_ranked(&terms, false, filter, limit)? {
                 if hits.len() >= limit {
                     break;
                 }

@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rhetor_corpus::compare::{self, Groups, Period};
 use rhetor_corpus::corpus::{story_input, Embed};
+use rhetor_corpus::search::{self, Mode};
 use rhetor_corpus::store::{Filter, Store};
 use rhetor_corpus::testsuite::{article, quake_articles, Bag};
 use rhetor_corpus::{AddOutcome, CorpusError, Sink};
@@ -230,4 +232,140 @@ fn concurrent_workers_store_each_article_once_with_consistent_stories() {
         .collect();
     assert_eq!(stored, sizes.into_iter().collect::<HashMap<_, _>>());
     assert!(stored.len() < arts.len(), "stories group articles");
+}
+
+/// The checks every backend passes (`rhetor_corpus::testsuite`), on PostgreSQL.
+#[test]
+fn the_shared_store_suite_passes_on_postgres() {
+    let Some(pg) = TempPostgres::start_or_skip("the_shared_store_suite_passes_on_postgres") else {
+        return;
+    };
+    let url = pg.fresh_database().unwrap();
+    let stories = {
+        let mut c = PgCorpus::connect(&url, Bag).unwrap();
+        rhetor_corpus::testsuite::populate(&mut c)
+    };
+    let mut store = PgStore::connect(&url).unwrap();
+    rhetor_corpus::testsuite::check_store(&mut store, &stories);
+}
+
+/// The same inputs added in the same order to both backends give the same answers to
+/// `stories`, `search`, `compare` and `stats` (disk bytes aside).
+#[test]
+fn both_backends_give_the_same_answers() {
+    let Some(pg) = TempPostgres::start_or_skip("both_backends_give_the_same_answers") else {
+        return;
+    };
+    let url = pg.fresh_database().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut arts = quake_articles();
+    arts.extend(many_articles(80));
+    // One without a date: its time is the time of adding (not compared: it differs by run).
+    {
+        let mut sq = rhetor_corpus::Corpus::open(dir.path(), Bag).unwrap();
+        let mut pc = PgCorpus::connect(&url, Bag).unwrap();
+        for a in &arts {
+            let x = sq.put(a).unwrap();
+            let y = pc.put(a).unwrap();
+            assert_eq!(x, y, "{}", a.id);
+        }
+    }
+    let mut sq = rhetor_corpus::SqliteStore::open_read(dir.path()).unwrap();
+    let mut pgs = PgStore::connect(&url).unwrap();
+
+    let (mut a, mut b) = (sq.stats().unwrap(), pgs.stats().unwrap());
+    a.disk_bytes = 0;
+    b.disk_bytes = 0;
+    assert_eq!(a, b);
+    assert_eq!(sq.stories(1000).unwrap(), pgs.stories(1000).unwrap());
+    assert_eq!(
+        sq.list(&Filter::default(), 1000, 0).unwrap(),
+        pgs.list(&Filter::default(), 1000, 0).unwrap()
+    );
+    assert_eq!(sq.outlets().unwrap(), pgs.outlets().unwrap());
+    let groups = Groups(
+        [
+            (
+                "left".to_string(),
+                vec!["alpha.com".to_string(), "beta.org".to_string()],
+            ),
+            ("right".to_string(), vec!["gamma.net".to_string()]),
+        ]
+        .into(),
+    );
+    let (all_x, all_y) = (sq.counts(None).unwrap(), pgs.counts(None).unwrap());
+    assert_eq!(all_x, all_y);
+    for p in [Period::Day, Period::Week, Period::Month] {
+        let (x, y) = (sq.counts(Some(p)).unwrap(), pgs.counts(Some(p)).unwrap());
+        assert_eq!(x, y, "{p:?}");
+        assert_eq!(
+            serde_json::to_value(compare::compare_outlets(&all_x, Some(&x), Some(&groups)))
+                .unwrap(),
+            serde_json::to_value(compare::compare_outlets(&all_y, Some(&y), Some(&groups)))
+                .unwrap()
+        );
+    }
+    for s in sq.stories(1000).unwrap() {
+        assert_eq!(
+            sq.story_members(s.id).unwrap(),
+            pgs.story_members(s.id).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(compare::compare_story(&sq, s.id, Some(&groups)).unwrap())
+                .unwrap(),
+            serde_json::to_value(compare::compare_story(&pgs, s.id, Some(&groups)).unwrap())
+                .unwrap()
+        );
+    }
+    // Semantic search: the same int8 vectors and the same exact scan, so the same hits and
+    // scores in the same order. Text search: the same matching articles with the same snippets
+    // (the rank functions differ: BM25 in SQLite, ts_rank_cd in PostgreSQL), and a headline
+    // finds its own article first in both.
+    let filters = [
+        Filter::default(),
+        Filter {
+            outlet: Some("beta.org".into()),
+            ..Filter::default()
+        },
+        Filter {
+            since: Some("2024-03-02".into()),
+            ..Filter::default()
+        },
+    ];
+    for q in [
+        "earthquake Nepal",
+        "Brazil election Brasilia",
+        "flood",
+        "strike pensions",
+        "Kelowna wildfire Canada",
+        "the",
+    ] {
+        let v = Bag.embed(q, "").unwrap();
+        for f in &filters {
+            let x = search::search(&mut sq, q, Some(&v), Mode::Semantic, f, 20).unwrap();
+            let y = search::search(&mut pgs, q, Some(&v), Mode::Semantic, f, 20).unwrap();
+            assert_eq!(x, y, "{q} {f:?}");
+            let x = search::search(&mut sq, q, None, Mode::Text, f, 200).unwrap();
+            let y = search::search(&mut pgs, q, None, Mode::Text, f, 200).unwrap();
+            let set = |h: &[search::Hit]| {
+                let mut v: Vec<(String, String)> = h
+                    .iter()
+                    .map(|h| (h.key.clone(), h.snippet.clone()))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(set(&x), set(&y), "{q} {f:?}");
+        }
+    }
+    for a in arts.iter().take(12) {
+        let q = a.title.clone().unwrap();
+        for (name, store) in [
+            ("sqlite", &mut sq as &mut dyn Store),
+            ("postgres", &mut pgs),
+        ] {
+            let hits = search::search(store, &q, None, Mode::Text, &Filter::default(), 3).unwrap();
+            assert_eq!(hits[0].id, a.id, "{name}: {q}: {hits:?}");
+        }
+    }
 }
