@@ -56,6 +56,9 @@ pub enum CorpusError {
     NotFound { what: &'static str, id: String },
     #[error("stories: {0}")]
     Stories(#[from] rhetor_stories::StoryError),
+    /// An error of a database server backend (PostgreSQL), with the server's own message.
+    #[error("database server: {0}")]
+    Backend(String),
     #[error("encoder: {0}")]
     Embed(String),
     #[error("another process is writing to the store at {} (it holds writer.lock there): run one `rhetor add` at a time, or stop the server that stores articles, and try again", .0.display())]
@@ -94,3 +97,5 @@ fn dirs_data_dir() -> std::path::PathBuf {
 
 #[cfg(test)]
 mod tests;
+#[cfg(any(test, feature = "testsuite"))]
+pub mod testsuite;

@@ -297,27 +297,34 @@ const STOP: &[&str] = &[
 /// fast, and a headline finds its article), then, when that finds too little, any word may
 /// (BM25 ranks articles with more and rarer matches first).
 fn fts_queries(q: &str) -> Option<(String, String, Vec<String>)> {
+    let terms = query_terms(q);
+    if terms.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = terms.iter().map(|w| format!("\"{w}\"")).collect();
+    Some((quoted.join(" AND "), quoted.join(" OR "), terms))
+}
+
+/// The words a text search looks for: letters and digits only (so no user text is query syntax),
+/// lower-cased, at most 32, common words dropped unless nothing else is left. Every backend
+/// searches for these same words.
+pub fn query_terms(q: &str) -> Vec<String> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .take(32)
         .collect();
-    let rare: Vec<&String> = words
+    let rare: Vec<String> = words
         .iter()
         .filter(|w| !STOP.contains(&w.as_str()))
+        .cloned()
         .collect();
-    let chosen: Vec<&String> = if rare.is_empty() {
-        words.iter().collect()
+    if rare.is_empty() {
+        words
     } else {
         rare
-    };
-    if chosen.is_empty() {
-        return None;
     }
-    let quoted: Vec<String> = chosen.iter().map(|w| format!("\"{w}\"")).collect();
-    let terms = chosen.iter().map(|w| w.to_string()).collect();
-    Some((quoted.join(" AND "), quoted.join(" OR "), terms))
 }
 
 /// Words of context a search snippet shows around the first matching word.

@@ -239,30 +239,40 @@ impl VectorFile {
         k: usize,
         allow: impl Fn(u64) -> bool + Sync,
     ) -> Result<Vec<(u64, f32)>, CorpusError> {
-        use rayon::prelude::*;
-        let q = quantize(query);
         let dim = self.dim;
         let data = self.mapped()?;
-        if k == 0 || dim == 0 {
-            return Ok(Vec::new());
-        }
-        let dot = dot_fn();
-        let slice = SCAN_SLICE * dim;
-        let mut best: Vec<(u64, i32)> = data
-            .par_chunks(slice)
-            .enumerate()
-            .flat_map_iter(|(i, part)| {
-                top_k(&q, part, dim, (i * SCAN_SLICE) as u64, k, &allow, dot)
-            })
-            .collect();
-        // Ties keep storage order, as a single scan would.
-        best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        best.truncate(k);
-        Ok(best
-            .into_iter()
-            .map(|(row, d)| (row, d as f32 / (127.0 * 127.0)))
-            .collect())
+        Ok(nearest_in(data, dim, query, k, allow))
     }
+}
+
+/// The `k` rows of `data` (int8 unit vectors of `dim` bytes each, row `i` at `i * dim`) nearest
+/// to `query` by cosine, best first (ties in storage order), among rows `allow` accepts: the exact
+/// scan of [`VectorFile::nearest`], also used by backends that keep their vectors in memory.
+pub fn nearest_in(
+    data: &[u8],
+    dim: usize,
+    query: &[f32],
+    k: usize,
+    allow: impl Fn(u64) -> bool + Sync,
+) -> Vec<(u64, f32)> {
+    use rayon::prelude::*;
+    if k == 0 || dim == 0 {
+        return Vec::new();
+    }
+    let q = quantize(query);
+    let dot = dot_fn();
+    let slice = SCAN_SLICE * dim;
+    let mut best: Vec<(u64, i32)> = data
+        .par_chunks(slice)
+        .enumerate()
+        .flat_map_iter(|(i, part)| top_k(&q, part, dim, (i * SCAN_SLICE) as u64, k, &allow, dot))
+        .collect();
+    // Ties keep storage order, as a single scan would.
+    best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    best.truncate(k);
+    best.into_iter()
+        .map(|(row, d)| (row, d as f32 / (127.0 * 127.0)))
+        .collect()
 }
 
 #[cfg(test)]
