@@ -22,7 +22,8 @@ use crate::corpus_cmd::{db_dir, embedder, Format, DB_HELP};
 const QUEUE_NAMES: &str = "\
 On the server: stream RHETOR_JOBS (subject rhetor.jobs, retention workqueue, file storage,
 duplicate window 10 min keyed by the article's store key), consumer rhetor-workers (durable,
-pull, explicit acks), dead letters on stream RHETOR_DEAD (subject rhetor.dead, kept 30 days,
+pull, explicit acks; made or updated by each worker, so the last one started sets the ack
+wait), dead letters on stream RHETOR_DEAD (subject rhetor.dead, kept 30 days,
 reason in the Rhetor-Reason header). Both streams are created when missing.";
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -79,7 +80,7 @@ pub fn submit(args: SubmitArgs) -> Result<i32> {
         max_size: args.max_size,
     };
     let rt = runtime()?;
-    let queue = match rt.block_on(rhetor_queue::connect(&args.nats, &QueueConfig::default())) {
+    let queue = match rt.block_on(rhetor_queue::connect_producer(&args.nats)) {
         Ok(q) => q,
         Err(e) => {
             eprintln!("rhetor: error: {e}");
@@ -178,7 +179,12 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "URL", env = "RHETOR_NATS")]
     pub nats: String,
     /// The PostgreSQL store, shared by every worker.
-    #[arg(long, value_name = "URL", env = "RHETOR_POSTGRES", conflicts_with = "db")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RHETOR_POSTGRES",
+        conflicts_with = "db"
+    )]
     pub postgres: Option<String>,
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
@@ -271,7 +277,11 @@ pub fn worker(args: WorkerArgs) -> Result<i32> {
         }
     });
     let rt = runtime()?;
-    rt.block_on(async move {
+    // The PostgreSQL client blocks on a runtime of its own: it must be dropped outside ours,
+    // after the jobs (which hold clones) are done.
+    let sink_for_jobs = sink.clone();
+    let code = rt.block_on(async move {
+        let sink = sink_for_jobs;
         let queue = match rhetor_queue::connect(
             &args.nats,
             &QueueConfig {
@@ -314,8 +324,11 @@ pub fn worker(args: WorkerArgs) -> Result<i32> {
             log,
         )
         .await?;
-        Ok(0)
-    })
+        Ok::<i32, anyhow::Error>(0)
+    });
+    drop(rt);
+    drop(sink);
+    code
 }
 
 /// A stop signal that also fires once the queue has been empty (nothing waiting or
@@ -328,6 +341,7 @@ fn stop_when_idle(
     let (tx, rx) = tokio::sync::watch::channel(false);
     let consumer = queue.consumer.clone();
     tokio::spawn(async move {
+        let Some(consumer) = consumer else { return };
         let mut empty_since: Option<Instant> = None;
         loop {
             tokio::select! {
@@ -348,6 +362,37 @@ fn stop_when_idle(
     rx
 }
 
-fn open_postgres(url: &str, _embedder: rhetor_models::Embedder) -> Result<SharedSink> {
-    anyhow::bail!("--postgres {url}: this build has no PostgreSQL store yet")
+fn open_postgres(url: &str, embedder: rhetor_models::Embedder) -> Result<SharedSink> {
+    let corpus = rhetor_postgres::PgCorpus::connect(url, embedder)
+        .with_context(|| format!("cannot open the PostgreSQL store at {}", redact(url)))?;
+    Ok(Arc::new(Mutex::new(corpus)))
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            super::redact("postgresql://rhetor:s3cret@db:5432/news"),
+            "postgresql://rhetor:***@db:5432/news"
+        );
+        assert_eq!(
+            super::redact("postgresql://db/news"),
+            "postgresql://db/news"
+        );
+    }
 }

@@ -138,17 +138,16 @@ impl Default for QueueConfig {
     }
 }
 
-/// A connection with the streams and the consumer in place.
+/// A connection with the streams in place, and the shared consumer for workers.
 pub struct Queue {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
     pub jobs: stream::Stream,
-    pub consumer: consumer::PullConsumer,
+    /// The workers' consumer: set by [`connect`], not by [`connect_producer`].
+    pub consumer: Option<consumer::PullConsumer>,
 }
 
-/// Connects to `url`, creating the job stream, the dead-letter stream and the shared consumer
-/// when they are missing (an existing consumer keeps its settings).
-pub async fn connect(url: &str, config: &QueueConfig) -> Result<Queue> {
+async fn open(url: &str) -> Result<Queue> {
     let client = async_nats::ConnectOptions::new()
         .name("rhetor")
         .connect(url)
@@ -182,35 +181,57 @@ pub async fn connect(url: &str, config: &QueueConfig) -> Result<Queue> {
     })
     .await
     .map_err(js_err)?;
-    let consumer = jobs
-        .get_or_create_consumer(
-            CONSUMER,
-            consumer::pull::Config {
-                durable_name: Some(CONSUMER.to_string()),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: config.ack_wait,
-                // The workers count deliveries themselves and dead-letter a job past their
-                // limit, so a job is never dropped by the server unseen.
-                max_deliver: -1,
-                max_ack_pending: 100_000,
-                description: Some("rhetor workers".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(js_err)?;
     Ok(Queue {
         client,
         js,
         jobs,
-        consumer,
+        consumer: None,
     })
 }
 
-/// Jobs waiting and jobs delivered but not yet acknowledged.
+/// Connects to `url` to publish jobs, creating the job and dead-letter streams when they are
+/// missing. The consumer is left alone, so a worker's `--ack-wait` stands.
+pub async fn connect_producer(url: &str) -> Result<Queue> {
+    open(url).await
+}
+
+/// Connects to `url` as a worker: the streams as [`connect_producer`] makes them, and the
+/// shared consumer created, or updated to `config` (the worker started last sets the ack wait).
+pub async fn connect(url: &str, config: &QueueConfig) -> Result<Queue> {
+    let mut queue = open(url).await?;
+    let consumer = queue
+        .jobs
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(CONSUMER.to_string()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: config.ack_wait,
+            // The workers count deliveries themselves and dead-letter a job past their
+            // limit, so a job is never dropped by the server unseen.
+            max_deliver: -1,
+            max_ack_pending: 100_000,
+            description: Some("rhetor workers".into()),
+            ..Default::default()
+        })
+        .await
+        .map_err(js_err)?;
+    queue.consumer = Some(consumer);
+    Ok(queue)
+}
+
+/// Jobs waiting and jobs delivered but not yet acknowledged (before any worker connected:
+/// every job in the stream is waiting).
 pub async fn depth(queue: &Queue) -> Result<(u64, u64)> {
-    let info = queue.consumer.get_info().await.map_err(js_err)?;
-    Ok((info.num_pending, info.num_ack_pending as u64))
+    match &queue.consumer {
+        Some(c) => {
+            let info = c.get_info().await.map_err(js_err)?;
+            Ok((info.num_pending, info.num_ack_pending as u64))
+        }
+        None => {
+            let mut jobs = queue.jobs.clone();
+            let info = jobs.info().await.map_err(js_err)?;
+            Ok((info.state.messages, 0))
+        }
+    }
 }
 
 /// A dead letter as read back.

@@ -98,6 +98,11 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
     log: Arc<dyn Fn(&str) + Send + Sync>,
 ) -> Result<()> {
+    let Some(consumer) = queue.consumer.clone() else {
+        return Err(crate::QueueError::JetStream(
+            "no consumer: connect with rhetor_queue::connect to run a worker".into(),
+        ));
+    };
     let concurrency = cfg.concurrency.max(1);
     let ctx = Arc::new(Ctx {
         queue_js: queue.js.clone(),
@@ -108,7 +113,7 @@ pub async fn run(
         log: log.clone(),
     });
     let stats = cfg.stats_every.map(|every| {
-        let consumer = queue.consumer.clone();
+        let consumer = consumer.clone();
         let (m, log) = (metrics.clone(), log.clone());
         tokio::spawn(async move {
             let mut since = (Instant::now(), m.done());
@@ -138,8 +143,7 @@ pub async fn run(
         while let Ok(p) = slots.clone().try_acquire_owned() {
             permits.push(p);
         }
-        let batch = queue
-            .consumer
+        let batch = consumer
             .fetch()
             .max_messages(permits.len())
             .expires(Duration::from_secs(1))
