@@ -240,6 +240,25 @@ fn three_workers_one_killed_store_every_article_once_and_dead_letter_only_the_po
     );
     // Every article analysed and in a story.
     assert!(rows.iter().all(|r| r.story.is_some() && r.genre.is_some()));
+    // Stories stayed consistent while three workers added to them at once: every story's size
+    // is its member count, and the members are exactly the articles that name the story.
+    let stories = store.stories(10 * ARTICLES).unwrap();
+    let mut members = 0;
+    for st in &stories {
+        let m = store.story_members(st.id).unwrap();
+        assert_eq!(m.len() as u64, st.size, "story {} size", st.id);
+        assert!(m.iter().all(|r| r.story == Some(st.id)));
+        members += m.len();
+    }
+    assert_eq!(
+        members, ARTICLES,
+        "every article in exactly one stored story"
+    );
+    assert!(
+        stories.len() < ARTICLES / 2,
+        "articles about one event were grouped: {} stories for {ARTICLES} articles",
+        stories.len()
+    );
     let (_, a) = store.article("art-007").unwrap().unwrap();
     assert!(!a.quotes.is_empty(), "the quote of art-007 was found");
 

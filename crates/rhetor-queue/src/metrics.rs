@@ -30,6 +30,20 @@ pub struct Metrics {
     pub queue_ack_pending: IntGauge,
     /// Seconds from receiving a job to acknowledging it.
     pub job_seconds: Histogram,
+    /// Seconds of analysis per job (the encoder and heads).
+    pub analysis_seconds: Histogram,
+    /// Seconds of storing per job (waiting for the story lock included).
+    pub store_seconds: Histogram,
+}
+
+fn histogram(r: &Registry, name: &str, help: &str) -> Result<Histogram> {
+    let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(vec![
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    ]))
+    .map_err(|e| QueueError::Metrics(e.to_string()))?;
+    r.register(Box::new(h.clone()))
+        .map_err(|e| QueueError::Metrics(e.to_string()))?;
+    Ok(h)
 }
 
 fn counter(r: &Registry, name: &str, help: &str) -> Result<IntCounter> {
@@ -49,16 +63,21 @@ fn gauge(r: &Registry, name: &str, help: &str) -> Result<IntGauge> {
 impl Metrics {
     pub fn new() -> Result<Self> {
         let r = Registry::new();
-        let job_seconds = Histogram::with_opts(
-            HistogramOpts::new(
-                "rhetor_worker_job_seconds",
-                "Seconds from receiving a job to acknowledging it",
-            )
-            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
-        )
-        .map_err(|e| QueueError::Metrics(e.to_string()))?;
-        r.register(Box::new(job_seconds.clone()))
-            .map_err(|e| QueueError::Metrics(e.to_string()))?;
+        let job_seconds = histogram(
+            &r,
+            "rhetor_worker_job_seconds",
+            "Seconds from receiving a job to acknowledging it",
+        )?;
+        let analysis_seconds = histogram(
+            &r,
+            "rhetor_worker_analysis_seconds",
+            "Seconds of analysis per job",
+        )?;
+        let store_seconds = histogram(
+            &r,
+            "rhetor_worker_store_seconds",
+            "Seconds of storing per job, waiting for the story lock included",
+        )?;
         Ok(Metrics {
             added: counter(&r, "rhetor_worker_articles_added_total", "Articles stored")?,
             duplicates: counter(
@@ -89,6 +108,8 @@ impl Metrics {
                 "Jobs delivered to a worker and not yet acknowledged",
             )?,
             job_seconds,
+            analysis_seconds,
+            store_seconds,
             registry: r,
         })
     }
@@ -113,8 +134,16 @@ impl Metrics {
         let secs = now.duration_since(since.0).as_secs_f64().max(1e-9);
         let rate = (done - since.1.min(done)) as f64 / secs;
         *since = (now, done);
+        let per_job = |h: &Histogram| {
+            let n = h.get_sample_count();
+            if n == 0 {
+                0.0
+            } else {
+                1000.0 * h.get_sample_sum() / n as f64
+            }
+        };
         format!(
-            "{rate:.2} jobs/s; {done} done ({} added, {} duplicates, {} dead-lettered); {} failed attempts; {} redeliveries; {} in flight; queue: {} waiting, {} unacknowledged",
+            "{rate:.2} jobs/s; {done} done ({} added, {} duplicates, {} dead-lettered); {} failed attempts; {} redeliveries; {} in flight; queue: {} waiting, {} unacknowledged; per job: analysis {:.0} ms, store {:.0} ms, total {:.0} ms",
             self.added.get(),
             self.duplicates.get(),
             self.dead.get(),
@@ -123,6 +152,9 @@ impl Metrics {
             self.in_flight.get(),
             self.queue_pending.get(),
             self.queue_ack_pending.get(),
+            per_job(&self.analysis_seconds),
+            per_job(&self.store_seconds),
+            per_job(&self.job_seconds),
         )
     }
 }

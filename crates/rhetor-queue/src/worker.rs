@@ -230,16 +230,22 @@ async fn handle(msg: Message, ctx: &Ctx, mut abort: watch::Receiver<bool>) {
     }
     m.in_flight.inc();
     let (analyzer, sink) = (ctx.analyzer.clone(), ctx.sink.clone());
+    let timing = ctx.metrics.clone();
     let mut work =
         tokio::task::spawn_blocking(move || -> std::result::Result<AddOutcome, String> {
             let mut article = job.article;
+            let t = Instant::now();
             analyzer
                 .analyze(&mut article)
                 .map_err(|e| format!("analysis: {e}"))?;
+            timing.analysis_seconds.observe(t.elapsed().as_secs_f64());
+            let t = Instant::now();
             // A panic in another job's put poisons the lock; the store's own transaction was
             // rolled back with it, so the sink is still usable.
             let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-            sink.put(&article).map_err(|e| format!("storing: {e}"))
+            let outcome = sink.put(&article).map_err(|e| format!("storing: {e}"));
+            timing.store_seconds.observe(t.elapsed().as_secs_f64());
+            outcome
         });
     let mut beat = tokio::time::interval((ctx.cfg.ack_wait / 3).max(Duration::from_millis(100)));
     beat.tick().await;
