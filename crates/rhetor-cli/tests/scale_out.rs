@@ -294,3 +294,82 @@ fn three_workers_one_killed_store_every_article_once_and_dead_letter_only_the_po
     assert_eq!(got, want, "dead letters: {dead:?}");
     assert!(dead.iter().all(|d| !d.reason.is_empty()));
 }
+
+#[test]
+fn sigterm_stops_a_worker_cleanly_and_leaves_the_rest_of_the_queue() {
+    let Some(nats) = rhetor_queue::testkit::start_or_skip("worker SIGTERM") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.jsonl");
+    let lines: Vec<String> = (0..40).map(|i| article(i).to_string()).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = rhetor(&["submit", "--nats", &nats.url(), "-q"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let db = dir.path().join("db");
+    let log = dir.path().join("worker.log");
+    let mut w = rhetor(&[
+        "worker",
+        "--nats",
+        &nats.url(),
+        "--concurrency",
+        "1",
+        "--db",
+    ])
+    .arg(&db)
+    .stderr(std::fs::File::create(&log).unwrap())
+    .spawn()
+    .unwrap();
+    // Once it has stored something, ask it to stop.
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("taking jobs")
+        || !db.join("corpus.sqlite").exists()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "worker never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &w.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait_exit(&mut w, Duration::from_secs(60), &log);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("stopped; totals:"), "{text}");
+
+    // What it stored plus what is still queued is everything: nothing lost, nothing twice.
+    let stored = rhetor_corpus::SqliteStore::open_read(&db)
+        .unwrap()
+        .count(&Filter::default())
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (waiting, unacked) = rt.block_on(async {
+        let q = rhetor_queue::connect(&nats.url(), &Default::default())
+            .await
+            .unwrap();
+        rhetor_queue::depth(&q).await.unwrap()
+    });
+    assert!(stored < 40, "it stopped before the end ({stored} stored)");
+    assert_eq!(
+        stored + waiting + unacked,
+        40,
+        "{stored} + {waiting} + {unacked}"
+    );
+}
