@@ -10,8 +10,9 @@ use clap::ValueEnum;
 use rayon::prelude::*;
 use rhetor_corpus::compare::{self, Groups, Period};
 use rhetor_corpus::search::{self, Mode};
-use rhetor_corpus::{AddOutcome, Corpus, Filter, SqliteStore, Store, CORPUS_SCHEMA_VERSION};
+use rhetor_corpus::{AddOutcome, Corpus, Filter, SqliteStore, Stats, Store, CORPUS_SCHEMA_VERSION};
 use rhetor_ingest::read;
+use rhetor_postgres::{PgCorpus, PgStore};
 use serde_json::json;
 
 pub(crate) const DB_HELP: &str = "Store folder (default: $RHETOR_HOME/corpus, else the user's data dir, e.g. ~/.local/share/rhetor/corpus)";
@@ -21,6 +22,42 @@ pub enum Format {
     Text,
     Json,
     Csv,
+}
+
+pub(crate) const PG_HELP: &str = "A PostgreSQL store instead of the embedded one (postgresql://user:password@host:port/db; default: $RHETOR_POSTGRES when --db is not given)";
+
+/// The PostgreSQL URL to use: `--postgres`, else `$RHETOR_POSTGRES` unless `--db` names a
+/// folder.
+pub(crate) fn postgres_url(flag: &Option<String>, db: &Option<PathBuf>) -> Option<String> {
+    flag.clone().or_else(|| {
+        if db.is_some() {
+            return None;
+        }
+        std::env::var(rhetor_postgres::URL_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+    })
+}
+
+/// Opens the store to read: PostgreSQL when a URL is given (see [`postgres_url`]), else the
+/// embedded store (which must exist). Also returns where it is, for messages.
+pub(crate) fn open_store(
+    db: &Option<PathBuf>,
+    postgres: &Option<String>,
+) -> Result<(Box<dyn Store>, String)> {
+    match postgres_url(postgres, db) {
+        Some(url) => {
+            let place = rhetor_postgres::store::redact(&url);
+            let store = PgStore::connect(&url)
+                .with_context(|| format!("cannot open the corpus at {place}"))?;
+            Ok((Box::new(store), place))
+        }
+        None => {
+            let store = open_existing(db)?;
+            let place = store.dir().display().to_string();
+            Ok((Box::new(store), place))
+        }
+    }
 }
 
 pub(crate) fn db_dir(db: &Option<PathBuf>) -> PathBuf {
@@ -65,6 +102,10 @@ add leaves a consistent store, and running it again completes it.
 Examples:
   rhetor add --db newsroom/ crawl/*.warc.gz feeds/
   rhetor add --db newsroom/ --format json today.jsonl > added.json
+  rhetor add --postgres postgresql://rhetor@db.internal/newsroom crawl/
+
+With --postgres (or $RHETOR_POSTGRES) articles go to a PostgreSQL store, in the same batches,
+beside any number of `rhetor worker`s writing to it at once.
 
 Exit status: 0 all inputs stored (or already there), 1 some inputs failed (named on stderr, the
 others are stored), 2 usage error.")]
@@ -74,6 +115,8 @@ pub struct AddArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
+    #[arg(long, value_name = "URL", conflicts_with = "db", help = PG_HELP)]
+    pub postgres: Option<String>,
     /// Summary format: text, or json (one object with every article's outcome).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -120,13 +163,24 @@ pub fn add(args: AddArgs) -> Result<i32> {
         }
     }
     let dir = db_dir(&args.db);
-    let mut corpus = Corpus::open(&dir, embedder(threads, args.precision)?)
-        .with_context(|| format!("cannot open the corpus at {}", dir.display()))?;
-    if !args.quiet {
-        for n in corpus.notices() {
-            eprintln!("rhetor: warning: {n}");
+    let mut corpus = match postgres_url(&args.postgres, &args.db) {
+        Some(url) => {
+            let place = rhetor_postgres::store::redact(&url);
+            let c = PgCorpus::connect(&url, embedder(threads, args.precision)?)
+                .with_context(|| format!("cannot open the corpus at {place}"))?;
+            Target::Postgres(c, place)
         }
-    }
+        None => {
+            let c = Corpus::open(&dir, embedder(threads, args.precision)?)
+                .with_context(|| format!("cannot open the corpus at {}", dir.display()))?;
+            if !args.quiet {
+                for n in c.notices() {
+                    eprintln!("rhetor: warning: {n}");
+                }
+            }
+            Target::Embedded(c, dir.display().to_string())
+        }
+    };
     let mut files = Vec::new();
     let mut failed = 0usize;
     let mut outcomes = Vec::new();
@@ -185,7 +239,8 @@ pub fn add(args: AddArgs) -> Result<i32> {
     }
     corpus.commit(true).context("committing to the corpus")?;
     bar.finish_and_clear();
-    let stats = corpus.store().stats()?;
+    let stats = corpus.stats()?;
+    let place = corpus.place().to_string();
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -193,7 +248,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
                 &mut out,
                 &json!({
                     "schema_version": CORPUS_SCHEMA_VERSION,
-                    "db": dir,
+                    "db": place,
                     "added": added, "duplicates": dupes, "failed": failed, "new_stories": new_stories,
                     "articles": outcomes, "errors": errors,
                     "corpus": stats,
@@ -205,13 +260,46 @@ pub fn add(args: AddArgs) -> Result<i32> {
             out,
             "added {added}, already stored {dupes}, failed {failed}; {new_stories} new stories\n\
              corpus {}: {} articles, {} stories, {} outlets",
-            dir.display(),
-            stats.articles,
-            stats.stories,
-            stats.outlets
+            place, stats.articles, stats.stories, stats.outlets
         )?,
     }
     Ok(i32::from(failed > 0))
+}
+
+/// Where `add` stores: the embedded corpus or PostgreSQL, both committed per batch (so both
+/// store the same stories with the same summaries), with where it is for messages.
+enum Target {
+    Embedded(Corpus<rhetor_models::Embedder>, String),
+    Postgres(PgCorpus<rhetor_models::Embedder>, String),
+}
+
+impl Target {
+    fn add(&mut self, a: &rhetor_doc::Article) -> rhetor_corpus::Result<AddOutcome> {
+        match self {
+            Target::Embedded(c, _) => c.add(a),
+            Target::Postgres(c, _) => c.add(a),
+        }
+    }
+
+    fn commit(&mut self, final_run: bool) -> rhetor_corpus::Result<()> {
+        match self {
+            Target::Embedded(c, _) => c.commit(final_run),
+            Target::Postgres(c, _) => c.commit(),
+        }
+    }
+
+    fn stats(&self) -> rhetor_corpus::Result<Stats> {
+        match self {
+            Target::Embedded(c, _) => c.store().stats(),
+            Target::Postgres(c, _) => c.store().stats(),
+        }
+    }
+
+    fn place(&self) -> &str {
+        match self {
+            Target::Embedded(_, p) | Target::Postgres(_, p) => p,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,10 +313,13 @@ a time window). The largest and most recent come first.
 
 Examples:
   rhetor stories --db newsroom/
-  rhetor stories --db newsroom/ --format json --limit 20")]
+  rhetor stories --db newsroom/ --format json --limit 20
+  RHETOR_POSTGRES=postgresql://rhetor@db.internal/newsroom rhetor stories")]
 pub struct StoriesArgs {
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
+    #[arg(long, value_name = "URL", conflicts_with = "db", help = PG_HELP)]
+    pub postgres: Option<String>,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// At most this many stories.
@@ -237,7 +328,7 @@ pub struct StoriesArgs {
 }
 
 pub fn stories(args: StoriesArgs) -> Result<i32> {
-    let store = open_existing(&args.db)?;
+    let (store, _) = open_store(&args.db, &args.postgres)?;
     let mut list = Vec::new();
     for s in store.stories(args.limit)? {
         let members = store.story_members(s.id)?;
@@ -329,6 +420,8 @@ Examples:
 pub struct CompareArgs {
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
+    #[arg(long, value_name = "URL", conflicts_with = "db", help = PG_HELP)]
+    pub postgres: Option<String>,
     /// The story to compare (ids from `rhetor stories`).
     #[arg(
         long,
@@ -351,11 +444,11 @@ pub struct CompareArgs {
 }
 
 pub fn compare(args: CompareArgs) -> Result<i32> {
-    let store = open_existing(&args.db)?;
+    let (store, _) = open_store(&args.db, &args.postgres)?;
     let groups = args.groups.as_deref().map(Groups::load).transpose()?;
     let mut out = std::io::stdout().lock();
     if let Some(id) = args.story {
-        let c = compare::compare_story(&store, id, groups.as_ref())?;
+        let c = compare::compare_story(&*store, id, groups.as_ref())?;
         match args.format {
             Format::Json => {
                 let mut v = serde_json::to_value(&c)?;
@@ -657,6 +750,8 @@ pub struct SearchArgs {
     pub query: Vec<String>,
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
+    #[arg(long, value_name = "URL", conflicts_with = "db", help = PG_HELP)]
+    pub postgres: Option<String>,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
@@ -698,7 +793,7 @@ pub fn search_cmd(args: SearchArgs) -> Result<i32> {
             anyhow::bail!("unknown genre {g:?}: opinion, reporting or satire");
         }
     }
-    let mut store = open_existing(&args.db)?;
+    let (mut store, _) = open_store(&args.db, &args.postgres)?;
     let query = args.query.join(" ");
     let mode = match args.mode {
         ModeArg::Text => Mode::Text,
@@ -724,7 +819,7 @@ pub fn search_cmd(args: SearchArgs) -> Result<i32> {
         story: None,
     };
     let hits = search::search(
-        &mut store,
+        &mut *store,
         &query,
         vector.as_deref(),
         mode,
@@ -789,12 +884,14 @@ pub fn search_cmd(args: SearchArgs) -> Result<i32> {
 pub struct StatsArgs {
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
+    #[arg(long, value_name = "URL", conflicts_with = "db", help = PG_HELP)]
+    pub postgres: Option<String>,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
 pub fn stats(args: StatsArgs) -> Result<i32> {
-    let store = open_existing(&args.db)?;
+    let (store, place) = open_store(&args.db, &args.postgres)?;
     let s = store.stats()?;
     let outlets = store.outlets()?;
     let mut out = std::io::stdout().lock();
@@ -812,7 +909,7 @@ pub fn stats(args: StatsArgs) -> Result<i32> {
                 s.first_published.as_deref().map(day).unwrap_or("?"),
                 s.last_published.as_deref().map(day).unwrap_or("?"),
                 s.disk_bytes as f64 / 1e6,
-                store.dir().display()
+                place
             )?;
             for (o, n) in outlets.iter().take(20) {
                 writeln!(out, "  {n:>7}  {o}")?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use rhetor_corpus::Corpus;
 
-use crate::corpus_cmd::{db_dir, embedder, open_existing, DB_HELP};
+use crate::corpus_cmd::{db_dir, embedder, open_existing, postgres_url, DB_HELP, PG_HELP};
 
 #[derive(clap::Args)]
 #[command(after_long_help = "\
@@ -27,11 +27,14 @@ in flight. Request logs go to stderr (RUST_LOG=debug for more).
 Examples:
   rhetor serve --db newsroom/
   rhetor serve --db newsroom/ --port 9000
+  rhetor serve --postgres postgresql://rhetor@db.internal/newsroom
   curl -s localhost:8080/api/search?q=bridge
   curl -s --data-binary @story.html -H 'content-type: text/html' 'localhost:8080/api/analyze?store=true'")]
 pub struct ServeArgs {
     #[arg(long, value_name = "DIR", help = DB_HELP)]
     pub db: Option<PathBuf>,
+    #[arg(long, value_name = "URL", conflicts_with = "db", help = PG_HELP)]
+    pub postgres: Option<String>,
     /// Address to listen on (loopback by default: the server has no authentication).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
@@ -64,9 +67,17 @@ fn init_logs() {
 
 pub fn serve(args: ServeArgs) -> Result<i32> {
     init_logs();
-    // Fails with the same message as the other corpus commands when there is no store.
-    drop(open_existing(&args.db)?);
+    let postgres = postgres_url(&args.postgres, &args.db);
+    if postgres.is_none() {
+        // Fails with the same message as the other corpus commands when there is no store.
+        drop(open_existing(&args.db)?);
+    }
+    let place = match &postgres {
+        Some(url) => rhetor_postgres::store::redact(url),
+        None => db_dir(&args.db).display().to_string(),
+    };
     let mut config = rhetor_server::ServerConfig::new(db_dir(&args.db));
+    config.postgres = postgres;
     config.bind = args.bind;
     config.port = args.port;
     config.models = args.models;
@@ -77,10 +88,7 @@ pub fn serve(args: ServeArgs) -> Result<i32> {
         config.cache_entries = 0;
     }
     rhetor_server::run(config, |addr| {
-        eprintln!(
-            "rhetor: serving {} on http://{addr}/ (Ctrl-C stops)",
-            db_dir(&args.db).display()
-        );
+        eprintln!("rhetor: serving {place} on http://{addr}/ (Ctrl-C stops)");
     })?;
     Ok(0)
 }

@@ -15,32 +15,55 @@
 //!    insert the article with every annotation and its story's new summary, commit (which
 //!    releases the lock).
 //!
+//! [`add`](PgCorpus::add) + [`commit`](PgCorpus::commit) do the same for a batch of articles in
+//! one transaction (what `rhetor add --postgres` does, committing as often as the embedded
+//! store does, so both store the same stories with the same summaries); the lock is then held
+//! for the whole batch.
+//!
 //! Why an advisory lock rather than a single story-assigner consumer or a later merge: story
 //! assignment takes well under a millisecond per article while analysis takes tens to hundreds,
 //! so serialising only the assignment and the insert costs little, keeps stories identical to
 //! the embedded store's, and needs no extra service. The unique key constraint backs it up.
 
+use std::collections::BTreeSet;
+
 use chrono::{SubsecRound, Utc};
 use rhetor_corpus::corpus::{rfc3339, stored_story, story_input, Embed};
 use rhetor_corpus::sqlite::body_text;
-use rhetor_corpus::store::{NewArticle, Store};
+use rhetor_corpus::store::{NewArticle, Store, StoredStory};
 use rhetor_corpus::vectors::quantize;
 use rhetor_corpus::{AddOutcome, ArticleKey, CorpusError, Result, Sink};
 use rhetor_doc::Article;
 use rhetor_stories::{StoryConfig, StoryIndex};
 
-use crate::store::PgStore;
+use crate::store::{IndexSnapshot, PgStore};
+
+/// Layout version of the stored story index snapshot; another one is ignored (rebuilt).
+const SNAPSHOT_FORMAT: i32 = 1;
 
 /// A PostgreSQL store with its story index, ready to store articles.
 pub struct PgCorpus<E: Embed> {
     store: PgStore,
     embedder: E,
     index: StoryIndex,
-    /// The last seq the index has seen.
+    /// The last seq the index has seen and that is committed.
     seen: i64,
-    /// The index may hold an assignment that was never committed (a failed transaction): it is
-    /// rebuilt from the stored articles before the next article.
+    /// The index may hold assignments that were never committed (a batch in progress, or one
+    /// that failed): until a commit succeeds it is rebuilt from the stored articles before the
+    /// next batch.
     stale: bool,
+    /// A transaction (holding the write lock) is open.
+    in_batch: bool,
+    /// Articles inserted in the open transaction, and the last seq among them.
+    inserted: usize,
+    pending_seq: i64,
+    /// Stories changed in the open transaction.
+    dirty: BTreeSet<u64>,
+    /// Articles the index has seen (committed ones, plus the open batch's), and how many the
+    /// stored snapshot has seen.
+    fed: u64,
+    snapshot_articles: u64,
+    notices: Vec<String>,
 }
 
 impl<E: Embed> PgCorpus<E> {
@@ -53,9 +76,49 @@ impl<E: Embed> PgCorpus<E> {
             index: StoryIndex::new(StoryConfig::default()),
             seen: 0,
             stale: false,
+            in_batch: false,
+            inserted: 0,
+            pending_seq: 0,
+            dirty: BTreeSet::new(),
+            fed: 0,
+            snapshot_articles: 0,
+            notices: Vec::new(),
         };
+        c.load_snapshot()?;
         c.catch_up()?;
         Ok(c)
+    }
+
+    /// What connecting had to say without failing (a snapshot that could not be used).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// Starts the index from the stored snapshot (else from nothing).
+    fn load_snapshot(&mut self) -> Result<()> {
+        self.index = StoryIndex::new(StoryConfig::default());
+        self.seen = 0;
+        self.fed = 0;
+        self.snapshot_articles = 0;
+        let Some(snap) = self.store.story_index()? else {
+            return Ok(());
+        };
+        let index = (snap.format == SNAPSHOT_FORMAT)
+            .then(|| bincode::deserialize::<StoryIndex>(&snap.state).ok())
+            .flatten();
+        match index {
+            Some(index) => {
+                self.index = index;
+                self.seen = snap.seq;
+                self.fed = snap.articles;
+                self.snapshot_articles = snap.articles;
+            }
+            // A snapshot is only a cache: the stored articles are the truth.
+            None => self.notices.push(
+                "the stored story index was written by another version of rhetor: rebuilding it from the stored articles".into(),
+            ),
+        }
+        Ok(())
     }
 
     /// The store.
@@ -73,34 +136,89 @@ impl<E: Embed> PgCorpus<E> {
     /// written here.
     fn catch_up(&mut self) -> Result<()> {
         if self.stale {
-            self.index = StoryIndex::new(StoryConfig::default());
-            self.seen = 0;
+            self.load_snapshot()?;
             self.stale = false;
         }
         for row in self.store.rows_after(self.seen)? {
             let input = story_input(&row.article, &row.key, row.added_at, row.vector);
             self.index.assign(&input)?;
             self.seen = row.seq;
+            self.fed += 1;
         }
         Ok(())
     }
 
-    /// Steps 3–5 of [`put`](Sink::put), inside the transaction.
-    fn put_locked(
+    /// Opens the transaction: takes the write lock, then catches the index up.
+    fn begin(&mut self) -> Result<()> {
+        if self.in_batch {
+            return Ok(());
+        }
+        self.store.begin()?;
+        self.in_batch = true;
+        self.inserted = 0;
+        self.dirty.clear();
+        if let Err(e) = self.catch_up() {
+            self.abort();
+            return Err(e);
+        }
+        self.pending_seq = self.seen;
+        Ok(())
+    }
+
+    /// Rolls the open transaction back; the index is rebuilt before the next batch.
+    fn abort(&mut self) {
+        if self.in_batch {
+            let _ = self.store.rollback();
+            self.in_batch = false;
+            self.stale = true;
+        }
+    }
+
+    /// Embeds an article's title and lead as the index and the store see it (int8), so every
+    /// worker's catch-up reproduces the assignment.
+    fn embed(&self, article: &Article) -> Result<Vec<f32>> {
+        let title = article.title.as_deref().unwrap_or("");
+        let raw = self.embedder.embed(title, &body_text(article))?;
+        Ok(quantize(&raw).iter().map(|x| *x as f32 / 127.0).collect())
+    }
+
+    /// Adds one article in the open transaction (opening one if needed: the write lock is then
+    /// held until [`commit`](Self::commit)). An already stored article (or one added earlier in
+    /// this batch) is a duplicate and writes nothing.
+    pub fn add(&mut self, article: &Article) -> Result<AddOutcome> {
+        let key = ArticleKey::of(article);
+        if !self.in_batch {
+            // Cheap first look, without the lock: a redelivered job costs no embedding.
+            if let Some(k) = self.store.duplicate_of(&key)? {
+                return Ok(AddOutcome::Duplicate { key: k });
+            }
+        }
+        // The expensive part, before taking the lock when no batch is open.
+        let v = self.embed(article)?;
+        self.begin()?;
+        match self.add_locked(article, &key, v) {
+            Ok(o) => Ok(o),
+            Err(e) => {
+                // The transaction may be aborted: nothing of this batch can be committed.
+                self.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn add_locked(
         &mut self,
         article: &Article,
         key: &ArticleKey,
         v: Vec<f32>,
     ) -> Result<AddOutcome> {
-        self.catch_up()?;
         if let Some(k) = self.store.duplicate_of(key)? {
             return Ok(AddOutcome::Duplicate { key: k });
         }
         // Whole seconds: the stored time, so a catch-up elsewhere sees the same input.
         let added_at = Utc::now().trunc_subsecs(0);
         let input = story_input(article, &key.key, added_at, v.clone());
-        // From here the index holds this article: if anything fails before the commit it must
-        // be rebuilt.
+        // From here the index holds an article that is not committed yet.
         self.stale = true;
         let a = self.index.assign(&input)?;
         let seq = self.store.insert_returning(&NewArticle {
@@ -112,49 +230,115 @@ impl<E: Embed> PgCorpus<E> {
             story: Some(a.story_id),
             story_reasons: a.reasons.clone(),
         })?;
-        if let Some(s) = self.index.summary(a.story_id) {
-            self.store.save_stories(&[stored_story(s)])?;
-        }
-        self.store.commit()?;
-        self.seen = seq;
-        self.stale = false;
+        self.dirty.insert(a.story_id);
+        self.inserted += 1;
+        self.fed += 1;
+        self.pending_seq = seq;
         Ok(AddOutcome::Added {
             key: key.key.clone(),
             story: a.story_id,
             new_story: a.new_story,
         })
     }
-}
 
-impl<E: Embed> Sink for PgCorpus<E> {
-    fn put(&mut self, article: &Article) -> Result<AddOutcome> {
-        let key = ArticleKey::of(article);
-        // Cheap first look, without the lock: a redelivered job costs no embedding.
-        if let Some(k) = self.store.duplicate_of(&key)? {
-            return Ok(AddOutcome::Duplicate { key: k });
+    /// Commits the open transaction: its articles and the summaries of the stories they
+    /// changed, atomically; releases the write lock. A batch that stored nothing is rolled back
+    /// (nothing changes, not even the store's generation).
+    pub fn commit(&mut self) -> Result<()> {
+        if !self.in_batch {
+            return Ok(());
         }
-        let title = article.title.as_deref().unwrap_or("");
-        let raw = self.embedder.embed(title, &body_text(article))?;
-        // The index sees the vector as stored (int8), so every worker's catch-up reproduces it.
-        let v: Vec<f32> = quantize(&raw).iter().map(|x| *x as f32 / 127.0).collect();
-        self.store.begin()?;
-        match self.put_locked(article, &key, v) {
-            Ok(AddOutcome::Duplicate { key }) => {
-                self.store.rollback()?;
-                Ok(AddOutcome::Duplicate { key })
+        if self.inserted == 0 {
+            self.in_batch = false;
+            return self.store.rollback();
+        }
+        let stories: Vec<StoredStory> = self
+            .dirty
+            .iter()
+            .filter_map(|id| self.index.summary(*id))
+            .map(stored_story)
+            .collect();
+        let done = self
+            .store
+            .save_stories(&stories)
+            .and_then(|_| self.maybe_snapshot())
+            .and_then(|_| self.store.commit());
+        match done {
+            Ok(()) => {
+                self.in_batch = false;
+                self.seen = self.pending_seq;
+                self.stale = false;
+                self.dirty.clear();
+                Ok(())
             }
-            Ok(added) => Ok(added),
             Err(e) => {
-                let _ = self.store.rollback();
-                // A writer that bypassed the lock may have stored it: the unique constraints
-                // refused ours, and it is a duplicate, not a failure.
-                if matches!(&e, CorpusError::Backend(m) if m.starts_with("23505")) {
-                    if let Some(k) = self.store.duplicate_of(&key)? {
-                        return Ok(AddOutcome::Duplicate { key: k });
-                    }
-                }
+                self.abort();
                 Err(e)
             }
         }
+    }
+}
+
+impl<E: Embed> PgCorpus<E> {
+    /// Stores a new snapshot of the index in the open transaction when the corpus has grown by
+    /// a quarter since the last one (at least 256 articles): the cost stays linear in all, and
+    /// a worker that starts replays at most a fifth of the corpus.
+    fn maybe_snapshot(&mut self) -> Result<()> {
+        let due = |fed: u64, snap: u64| {
+            let grown = fed.saturating_sub(snap);
+            grown > 0 && grown * 4 >= snap.max(256)
+        };
+        if !due(self.fed, self.snapshot_articles) {
+            return Ok(());
+        }
+        // Another worker may have stored a newer one meanwhile (we hold the lock: it is final).
+        self.snapshot_articles = self
+            .snapshot_articles
+            .max(self.store.story_index_articles()?.unwrap_or(0));
+        if !due(self.fed, self.snapshot_articles) {
+            return Ok(());
+        }
+        let state = bincode::serialize(&self.index)
+            .map_err(|e| CorpusError::Invalid(format!("story index: {e}")))?;
+        self.store.save_story_index(&IndexSnapshot {
+            seq: self.pending_seq,
+            articles: self.fed,
+            format: SNAPSHOT_FORMAT,
+            state,
+        })?;
+        // Counted as saved only once committed: a failed commit rebuilds from the stored one.
+        self.snapshot_articles = self.fed;
+        Ok(())
+    }
+}
+
+impl<E: Embed> Sink for PgCorpus<E> {
+    /// One article in one transaction of its own (see the module docs).
+    fn put(&mut self, article: &Article) -> Result<AddOutcome> {
+        // A batch left open by `add` is committed first: `put` never mixes into it.
+        self.commit()?;
+        let outcome = match self.add(article) {
+            Ok(o) => o,
+            Err(e) => {
+                // A writer that bypassed the lock may have stored it: the unique constraints
+                // refused ours, and it is a duplicate, not a failure.
+                if matches!(&e, CorpusError::Backend(m) if m.starts_with("23505")) {
+                    if let Some(k) = self.store.duplicate_of(&ArticleKey::of(article))? {
+                        return Ok(AddOutcome::Duplicate { key: k });
+                    }
+                }
+                return Err(e);
+            }
+        };
+        self.commit()?;
+        Ok(outcome)
+    }
+}
+
+impl<E: Embed> Drop for PgCorpus<E> {
+    fn drop(&mut self) {
+        // An open batch is not committed implicitly (as with the embedded store, whose batch
+        // is lost when not committed): roll it back so the lock is released at once.
+        self.abort();
     }
 }

@@ -108,7 +108,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX stories_order ON stories(size, last_published);
     CREATE TABLE generation(id INT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
     INSERT INTO generation VALUES (1, 0);"#,
+    // 2: a snapshot of the story index (bincode), so a worker starts from it instead of
+    // replaying every article.
+    r#"CREATE TABLE story_index(
+        id INT PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL,
+        articles BIGINT NOT NULL,
+        format INT NOT NULL,
+        state BYTEA NOT NULL
+    );"#,
 ];
+
+/// A stored snapshot of the story index.
+pub struct IndexSnapshot {
+    /// The last seq it has seen.
+    pub seq: i64,
+    /// Articles it has seen.
+    pub articles: u64,
+    pub format: i32,
+    pub state: Vec<u8>,
+}
 
 /// Longest normalised text put in one `tsvector` (PostgreSQL refuses vectors over 1 MB).
 const MAX_TSV_BYTES: usize = 400_000;
@@ -187,11 +206,42 @@ impl VectorCache {
     }
 }
 
+/// A client that is closed on a thread of its own when dropped. `postgres::Client` blocks on
+/// its runtime when it closes, which panics inside an async task ("Cannot start a runtime from
+/// within a runtime"): a server drops its stores on a runtime thread when it shuts down.
+pub(crate) struct Conn(Option<Client>);
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        // Only `drop` takes the client out.
+        self.0.as_ref().expect("client present until drop")
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.0.as_mut().expect("client present until drop")
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            // Closing only sends a terminate message; if the thread cannot start, the socket
+            // closes with the process.
+            let _ = std::thread::Builder::new()
+                .name("rhetor-pg-close".into())
+                .spawn(move || drop(c));
+        }
+    }
+}
+
 /// The corpus store in a PostgreSQL database.
 pub struct PgStore {
     // A Mutex (not a RefCell) so the store is `Sync` like the embedded one: the trait's read
     // methods take `&self`, the client needs `&mut`.
-    client: Mutex<Client>,
+    client: Mutex<Conn>,
     url: String,
     in_batch: bool,
     vectors: VectorCache,
@@ -326,7 +376,7 @@ impl PgStore {
             ))
         })?;
         let mut store = PgStore {
-            client: Mutex::new(client),
+            client: Mutex::new(Conn(Some(client))),
             url: url.to_string(),
             in_batch: false,
             vectors: VectorCache::default(),
@@ -340,7 +390,7 @@ impl PgStore {
         &self.url
     }
 
-    pub(crate) fn client(&self) -> Result<MutexGuard<'_, Client>> {
+    pub(crate) fn client(&self) -> Result<MutexGuard<'_, Conn>> {
         self.client
             .lock()
             .map_err(|_| CorpusError::Backend("the connection was poisoned by a panic".into()))
@@ -424,6 +474,49 @@ impl PgStore {
             });
         }
         Ok(out)
+    }
+
+    /// The stored story index snapshot, if any.
+    pub fn story_index(&self) -> Result<Option<IndexSnapshot>> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT seq, articles, format, state FROM story_index WHERE id = 1",
+                &[],
+            )
+            .pg()?;
+        row.map(|r| {
+            Ok(IndexSnapshot {
+                seq: r.try_get(0).pg()?,
+                articles: r.try_get::<_, i64>(1).pg()? as u64,
+                format: r.try_get(2).pg()?,
+                state: r.try_get(3).pg()?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Articles the stored story index snapshot has seen, if there is one.
+    pub fn story_index_articles(&self) -> Result<Option<u64>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT articles FROM story_index WHERE id = 1", &[])
+            .pg()?
+            .map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    /// Replaces the story index snapshot (in a batch, so it commits with the articles it has
+    /// seen).
+    pub(crate) fn save_story_index(&mut self, snap: &IndexSnapshot) -> Result<()> {
+        self.client()?
+            .execute(
+                "INSERT INTO story_index(id, seq, articles, format, state) VALUES (1, $1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, articles = EXCLUDED.articles,
+                    format = EXCLUDED.format, state = EXCLUDED.state",
+                &[&snap.seq, &(snap.articles as i64), &snap.format, &snap.state],
+            )
+            .pg()?;
+        Ok(())
     }
 
     /// Inserts an article; returns its seq. In a batch (after [`Store::begin`]).

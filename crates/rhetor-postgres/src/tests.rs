@@ -369,3 +369,53 @@ fn both_backends_give_the_same_answers() {
         }
     }
 }
+
+/// A worker starts from the stored story index snapshot (written as the corpus grows) and still
+/// assigns exactly as one process that stored everything would.
+#[test]
+fn workers_start_from_the_stored_index_snapshot_with_the_same_stories() {
+    let Some(pg) = TempPostgres::start_or_skip(
+        "workers_start_from_the_stored_index_snapshot_with_the_same_stories",
+    ) else {
+        return;
+    };
+    let url = pg.fresh_database().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let arts = many_articles(300);
+    let mut sq = rhetor_corpus::Corpus::open(dir.path(), Bag).unwrap();
+    {
+        let mut first = PgCorpus::connect(&url, Bag).unwrap();
+        for a in &arts[..280] {
+            assert_eq!(first.put(a).unwrap(), sq.put(a).unwrap(), "{}", a.id);
+        }
+    }
+    let store = PgStore::connect(&url).unwrap();
+    let snap = store
+        .story_index()
+        .unwrap()
+        .expect("a snapshot after 256 articles");
+    assert!(
+        snap.articles >= 256 && snap.articles < 280,
+        "{}",
+        snap.articles
+    );
+    let mut second = PgCorpus::connect(&url, Bag).unwrap();
+    assert!(second.notices().is_empty());
+    for a in &arts[280..290] {
+        assert_eq!(second.put(a).unwrap(), sq.put(a).unwrap(), "{}", a.id);
+    }
+    // A damaged snapshot is only a cache: rebuilt from the articles, with a notice.
+    store
+        .client()
+        .unwrap()
+        .batch_execute("UPDATE story_index SET state = '\\x00'")
+        .unwrap();
+    let mut third = PgCorpus::connect(&url, Bag).unwrap();
+    assert_eq!(third.notices().len(), 1);
+    for a in &arts[290..] {
+        assert_eq!(third.put(a).unwrap(), sq.put(a).unwrap(), "{}", a.id);
+    }
+    drop(sq);
+    let sq = rhetor_corpus::SqliteStore::open_read(dir.path()).unwrap();
+    assert_eq!(sq.stories(1000).unwrap(), store.stories(1000).unwrap());
+}

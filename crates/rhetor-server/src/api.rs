@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use rhetor_corpus::compare::{self, Period};
 use rhetor_corpus::search::{self, Hit, Mode};
-use rhetor_corpus::{ArticleRow, Filter, Store, StoredStory, CORPUS_SCHEMA_VERSION};
+use rhetor_corpus::{ArticleRow, Filter, StoredStory, CORPUS_SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi, ToSchema};

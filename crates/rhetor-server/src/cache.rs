@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, Response, StatusCode};
@@ -217,7 +217,13 @@ pub async fn layer(
 pub struct Generation {
     files: Vec<PathBuf>,
     local: AtomicU64,
+    /// A PostgreSQL store's change counter, as last read by a polling thread.
+    remote: Option<Arc<AtomicU64>>,
 }
+
+/// How often the PostgreSQL change counter is read: answers cached by the server may lag a
+/// commit by another process by this much.
+pub const POSTGRES_POLL: Duration = Duration::from_millis(200);
 
 impl Generation {
     pub fn new(dir: &Path) -> Self {
@@ -228,7 +234,34 @@ impl Generation {
                 dir.join(rhetor_corpus::sqlite::VECTOR_FILE),
             ],
             local: AtomicU64::new(0),
+            remote: None,
         }
+    }
+
+    /// The generation of a PostgreSQL store: its change counter (bumped by every commit, by any
+    /// process on any machine), read every [`POSTGRES_POLL`] by a thread with a connection of
+    /// its own, so [`current`](Self::current) never blocks an async task on the database. The
+    /// thread ends when the generation is dropped.
+    pub fn postgres(url: &str) -> Result<Self, rhetor_corpus::CorpusError> {
+        let store = rhetor_postgres::PgStore::connect(url)?;
+        let value = Arc::new(AtomicU64::new(store.generation()?));
+        let weak = Arc::downgrade(&value);
+        std::thread::Builder::new()
+            .name("rhetor-pg-generation".into())
+            .spawn(move || loop {
+                std::thread::sleep(POSTGRES_POLL);
+                let Some(v) = weak.upgrade() else { return };
+                match store.generation() {
+                    Ok(g) => v.store(g, Ordering::SeqCst),
+                    Err(e) => tracing::warn!("reading the store's generation: {e}"),
+                }
+            })
+            .map_err(|e| rhetor_corpus::CorpusError::Backend(format!("thread: {e}")))?;
+        Ok(Generation {
+            files: Vec::new(),
+            local: AtomicU64::new(0),
+            remote: Some(value),
+        })
     }
 
     /// Marks a change made by this process.
@@ -245,6 +278,9 @@ impl Generation {
             }
         };
         mix(self.local.load(Ordering::SeqCst));
+        if let Some(r) = &self.remote {
+            mix(r.load(Ordering::SeqCst));
+        }
         for f in &self.files {
             match std::fs::metadata(f) {
                 Ok(m) => {

@@ -9,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 use rhetor_corpus::compare;
-use rhetor_corpus::{Filter, Store};
+use rhetor_corpus::Filter;
 use rhetor_doc::taxonomy::{FRAMES, GENRES, TECHNIQUES};
 use serde::Deserialize;
 

@@ -10,7 +10,7 @@
 use base64::Engine as _;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use rhetor_corpus::compare::{self, Period};
-use rhetor_corpus::{Filter, SqliteStore, Store};
+use rhetor_corpus::{Filter, Store};
 use sha2::{Digest, Sha256};
 
 use crate::assets::CSS;
@@ -54,7 +54,7 @@ fn data_csv(csv: &str) -> String {
 }
 
 /// Renders the report of a store.
-pub fn from_store(store: &mut SqliteStore, opts: &ReportOptions) -> Result<String, ApiError> {
+pub fn from_store(store: &mut dyn Store, opts: &ReportOptions) -> Result<String, ApiError> {
     let stats = store.stats()?;
     let rows = store.list(&Filter::default(), opts.max_articles, 0)?;
     let mut articles = Vec::new();

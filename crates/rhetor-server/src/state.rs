@@ -3,7 +3,8 @@
 //!
 //! SQLite connections are not `Sync`, and every store call blocks, so each one runs on tokio's
 //! blocking pool ([`AppState::read`]) with a connection of its own from the pool: the async
-//! threads only route and write bytes.
+//! threads only route and write bytes. The same holds for PostgreSQL (`--postgres`): the
+//! `postgres` client blocks on a runtime of its own and must never be called from an async task.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use std::time::Duration;
 
 use rhetor_corpus::compare::{OutletsComparison, Period};
 use rhetor_corpus::corpus::Embed;
-use rhetor_corpus::{Corpus, SqliteStore};
+use rhetor_corpus::{AddOutcome, Corpus, SqliteStore, Store};
+use rhetor_postgres::{PgCorpus, PgStore};
 
 use crate::cache::{Generation, ResponseCache};
 use crate::error::ApiError;
@@ -23,6 +25,8 @@ use crate::error::ApiError;
 pub struct ServerConfig {
     /// The store folder.
     pub db: PathBuf,
+    /// A PostgreSQL store's URL: used instead of `db` when set.
+    pub postgres: Option<String>,
     /// Loopback unless told otherwise.
     pub bind: IpAddr,
     pub port: u16,
@@ -50,6 +54,7 @@ impl ServerConfig {
     pub fn new(db: PathBuf) -> Self {
         ServerConfig {
             db,
+            postgres: None,
             bind: IpAddr::from([127, 0, 0, 1]),
             port: 8080,
             models: None,
@@ -87,19 +92,54 @@ impl Embed for SharedEmbedder {
     }
 }
 
+/// A read connection to the store.
+pub type Reader = Box<dyn Store + Send>;
+
+/// The writer of `?store=true`: the embedded corpus or the PostgreSQL one.
+pub enum Writer {
+    Embedded(Corpus<SharedEmbedder>),
+    Postgres(PgCorpus<SharedEmbedder>),
+}
+
+impl Writer {
+    /// Adds one article in the current batch.
+    pub fn add(&mut self, a: &rhetor_doc::Article) -> rhetor_corpus::Result<AddOutcome> {
+        match self {
+            Writer::Embedded(c) => c.add(a),
+            Writer::Postgres(c) => c.add(a),
+        }
+    }
+
+    /// Commits the batch.
+    pub fn commit(&mut self, final_run: bool) -> rhetor_corpus::Result<()> {
+        match self {
+            Writer::Embedded(c) => c.commit(final_run),
+            Writer::Postgres(c) => c.commit(),
+        }
+    }
+}
+
+/// Opens a read connection.
+fn open_reader(config: &ServerConfig) -> rhetor_corpus::Result<Reader> {
+    Ok(match &config.postgres {
+        Some(url) => Box::new(PgStore::connect(url)?),
+        None => Box::new(SqliteStore::open_read(&config.db)?),
+    })
+}
+
 /// Shared state of the server.
 pub struct AppState {
     pub config: ServerConfig,
     /// Read connections, each with the store generation it was opened at: a connection opened
     /// before a commit is reopened (its vector map ends at the rows committed then).
-    readers: Vec<Mutex<(u64, SqliteStore)>>,
+    readers: Vec<Mutex<(u64, Reader)>>,
     generation: Generation,
     cache: ResponseCache,
     next: AtomicUsize,
     embedder: OnceLock<Option<SharedEmbedder>>,
     pipeline: OnceLock<Result<Arc<rhetor::Pipeline>, String>>,
     /// The writer for `?store=true`, opened on first use (it replays the story index).
-    corpus: Mutex<Option<Corpus<SharedEmbedder>>>,
+    corpus: Mutex<Option<Writer>>,
     /// Permits for analyses.
     pub analyses: tokio::sync::Semaphore,
     /// Article counts per filter, with the generation they were counted at: paging through a
@@ -113,18 +153,23 @@ pub struct AppState {
 impl AppState {
     /// Opens `config.readers` connections to the store (which must exist).
     pub fn open(config: ServerConfig) -> Result<Self, ApiError> {
-        if !config.db.join(rhetor_corpus::sqlite::DB_FILE).is_file() {
-            return Err(ApiError::internal(format!(
-                "no corpus at {} (build one with `rhetor add --db {} PATH...`)",
-                config.db.display(),
-                config.db.display()
-            )));
-        }
-        let generation = Generation::new(&config.db);
+        let generation = match &config.postgres {
+            Some(url) => Generation::postgres(url)?,
+            None => {
+                if !config.db.join(rhetor_corpus::sqlite::DB_FILE).is_file() {
+                    return Err(ApiError::internal(format!(
+                        "no corpus at {} (build one with `rhetor add --db {} PATH...`)",
+                        config.db.display(),
+                        config.db.display()
+                    )));
+                }
+                Generation::new(&config.db)
+            }
+        };
         let mut readers = Vec::new();
         for _ in 0..config.readers.max(1) {
             let g = generation.current();
-            readers.push(Mutex::new((g, SqliteStore::open_read(&config.db)?)));
+            readers.push(Mutex::new((g, open_reader(&config)?)));
         }
         Ok(AppState {
             generation,
@@ -154,10 +199,9 @@ impl AppState {
     /// The number of articles `filter` keeps, counted once per store generation.
     pub fn count(
         &self,
-        store: &SqliteStore,
+        store: &dyn Store,
         filter: &rhetor_corpus::Filter,
     ) -> Result<u64, ApiError> {
-        use rhetor_corpus::Store;
         let key = format!("{filter:?}");
         let generation = self.generation();
         {
@@ -183,7 +227,7 @@ impl AppState {
     }
 
     /// A free read connection, or the next one in turn when all are busy.
-    fn reader(&self) -> MutexGuard<'_, (u64, SqliteStore)> {
+    fn reader(&self) -> MutexGuard<'_, (u64, Reader)> {
         let n = self.readers.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
@@ -201,21 +245,23 @@ impl AppState {
     pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteStore) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, ApiError> + Send + 'static,
     {
         let state = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let mut slot = state.reader();
             let now = state.generation();
-            if slot.0 != now {
-                match SqliteStore::open_read(&state.config.db) {
+            // A PostgreSQL connection always reads the latest commit (its vector cache catches
+            // up by itself); an SQLite one sees the vector rows of its opening only.
+            if slot.0 != now && state.config.postgres.is_none() {
+                match open_reader(&state.config) {
                     Ok(s) => *slot = (now, s),
                     Err(e) => {
                         tracing::warn!("cannot reopen the store ({e}): reading the older view")
                     }
                 }
             }
-            f(&mut slot.1)
+            f(slot.1.as_mut())
         })
         .await
         .map_err(|e| ApiError::internal(format!("worker: {e}")))?
@@ -286,7 +332,7 @@ impl AppState {
     /// Runs `f` with the corpus writer (opened on first use). Call from the blocking pool.
     pub fn with_corpus<T>(
         &self,
-        f: impl FnOnce(&mut Corpus<SharedEmbedder>) -> Result<T, ApiError>,
+        f: impl FnOnce(&mut Writer) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut guard = self.corpus.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
@@ -295,7 +341,10 @@ impl AppState {
                     "storing needs the sentence encoder: run `rhetor models fetch`".to_string(),
                 )
             })?;
-            *guard = Some(Corpus::open(&self.config.db, embedder)?);
+            *guard = Some(match &self.config.postgres {
+                Some(url) => Writer::Postgres(PgCorpus::connect(url, embedder)?),
+                None => Writer::Embedded(Corpus::open(&self.config.db, embedder)?),
+            });
         }
         match guard.as_mut() {
             Some(c) => f(c),
