@@ -134,18 +134,16 @@ async fn submit(url: &str, from: usize, jobs: usize) -> f64 {
 async fn main() {
     let mut args = std::env::args().skip(1);
     let jobs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
-    // A PostgreSQL of our own unless one is given.
-    let own_pg = match args.next() {
-        Some(_) => None,
+    // A PostgreSQL of our own unless one is given (its client blocks: off the async threads).
+    let (own_pg, pg) = match args.next() {
+        Some(url) => (None, url),
         None => tokio::task::spawn_blocking(|| {
-            rhetor_postgres::testkit::TempPostgres::start().expect("starting PostgreSQL")
+            let pg = rhetor_postgres::testkit::TempPostgres::start().expect("starting PostgreSQL");
+            let url = pg.fresh_database().expect("a database");
+            (Some(pg), url)
         })
         .await
-        .ok(),
-    };
-    let pg = match &own_pg {
-        Some(p) => Some(p.fresh_database().expect("a database")),
-        None => std::env::args().nth(2),
+        .expect("join"),
     };
     let nats = rhetor_queue::testkit::TempNats::start()
         .expect("starting nats-server")
@@ -155,7 +153,7 @@ async fn main() {
     println!("submit: {jobs} jobs, {rate:.0} jobs/s (acknowledged by the server)");
     let (rate, _) = drain(&url, jobs, vec![Arc::new(Mutex::new(Discard))], 4).await;
     println!("queue alone (no-op analysis, nothing stored, 4 at once): {rate:.0} jobs/s");
-    if let Some(pg) = pg {
+    {
         let mut from = jobs;
         for c in [1, 2, 4] {
             let n = jobs.min(1000);
