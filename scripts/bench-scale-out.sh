@@ -39,7 +39,7 @@ pgport=$((20000 + RANDOM % 20000))
 psql() { "$PGBIN/psql" -h 127.0.0.1 -p "$pgport" -U rhetor -qtAX "$@"; }
 
 one=""
-echo "workers articles seconds articles/s efficiency analysis_ms/job store_ms/job"
+echo "workers articles seconds articles/s efficiency analysis_ms/job store_ms/job db_kb/article"
 for w in "${WORKERS[@]}"; do
   natsport=$((40000 + RANDOM % 20000))
   rm -rf "$tmp/js"
@@ -73,5 +73,6 @@ for w in "${WORKERS[@]}"; do
   split=$(cat "$tmp"/w"$w"-*.log | grep 'stopped; totals' |
     sed -n 's/.*analysis \([0-9]*\) ms, store \([0-9]*\) ms.*/\1 \2/p' |
     awk '{a+=$1; s+=$2; k++} END {if (k) printf "%.0f %.0f", a/k, s/k}')
-  printf '%s %s %.1f %.2f %.2f %s\n' "$w" "$n" "$secs" "$rate" "$eff" "$split"
+  kb=$(psql -d "$db" -c "SELECT (pg_database_size('$db') - pg_database_size('postgres')) / 1024 / $n")
+  printf '%s %s %.1f %.2f %.2f %s %s\n' "$w" "$n" "$secs" "$rate" "$eff" "$split" "$kb"
 done
