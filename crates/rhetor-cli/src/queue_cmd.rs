@@ -197,8 +197,8 @@ pub struct WorkerArgs {
     /// Attempts before a job goes to the dead-letter subject.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_deliver: u64,
-    /// Seconds without an acknowledgement before a job is delivered again (set when the
-    /// consumer is created: the first worker's value stands).
+    /// Seconds without an acknowledgement before a job is delivered again (a worker that died);
+    /// each worker sets it on the shared consumer, so the last one started wins.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub ack_wait: u64,
     /// Seconds jobs in flight may run after SIGTERM before they are handed back.
