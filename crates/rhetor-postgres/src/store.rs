@@ -21,7 +21,9 @@
 //!   pgvector is not required (and not used).
 
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use postgres::fallible_iterator::FallibleIterator;
 
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row};
@@ -241,18 +243,42 @@ impl Bm25 {
 /// A full-text candidate: seq, key, title, body, tokens, whether the filter keeps it.
 type Candidate = (i64, String, Option<String>, String, i64, bool);
 
+/// The vectors of a store held in memory, shareable by several connections of one process
+/// (the server's readers): one copy, 384 bytes per article, however many readers.
+#[derive(Clone, Default)]
+pub struct SharedVectors(pub(crate) Arc<RwLock<VectorCache>>);
+
 /// Vectors of every stored article, in seq order, read incrementally.
 #[derive(Default)]
-struct VectorCache {
+pub(crate) struct VectorCache {
     /// The seq of each cached row.
-    seqs: Vec<i64>,
+    pub(crate) seqs: Vec<i64>,
     /// Row `i`'s vector at `i * DIM`.
-    data: Vec<u8>,
+    pub(crate) data: Vec<u8>,
 }
 
 impl VectorCache {
     fn last_seq(&self) -> i64 {
         self.seqs.last().copied().unwrap_or(0)
+    }
+}
+
+impl SharedVectors {
+    // A panic while appending can leave at most a row's bytes without its seq (data is pushed
+    // first): cut back to whole rows rather than fail every later search.
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, VectorCache> {
+        let mut g = self.0.write().unwrap_or_else(|p| p.into_inner());
+        let rows = g.seqs.len();
+        g.data.truncate(rows * DIM);
+        g
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, VectorCache> {
+        if self.0.is_poisoned() {
+            drop(self.write());
+            self.0.clear_poison();
+        }
+        self.0.read().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -294,7 +320,7 @@ pub struct PgStore {
     client: Mutex<Conn>,
     url: String,
     in_batch: bool,
-    vectors: VectorCache,
+    vectors: SharedVectors,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -429,7 +455,7 @@ impl PgStore {
             client: Mutex::new(Conn(Some(client))),
             url: url.to_string(),
             in_batch: false,
-            vectors: VectorCache::default(),
+            vectors: SharedVectors::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -712,17 +738,27 @@ impl PgStore {
         Ok(())
     }
 
-    /// Reads the vectors stored since the last call into the cache.
-    fn refresh_vectors(&mut self) -> Result<()> {
-        let after = self.vectors.last_seq();
-        let rows = self
-            .client()?
-            .query(
+    /// Uses `vectors` as this connection's vector cache (shared with other connections to
+    /// the same store in this process).
+    pub fn with_vectors(mut self, vectors: SharedVectors) -> Self {
+        self.vectors = vectors;
+        self
+    }
+
+    /// Reads the vectors stored since the cache was last refreshed (by any connection sharing
+    /// it) into the cache, streaming them (a first load of a large store never holds the rows
+    /// and the cache at once).
+    fn refresh_vectors(&self) -> Result<()> {
+        let after = self.vectors.read().last_seq();
+        let mut c = self.client()?;
+        let mut rows = c
+            .query_raw(
                 "SELECT seq, vector FROM articles WHERE seq > $1 ORDER BY seq",
-                &[&after],
+                [&after as &(dyn ToSql + Sync)],
             )
             .pg()?;
-        for r in rows {
+        let mut cache: Option<std::sync::RwLockWriteGuard<'_, VectorCache>> = None;
+        while let Some(r) = rows.next().pg()? {
             let seq: i64 = r.try_get(0).pg()?;
             let v: &[u8] = r.try_get(1).pg()?;
             if v.len() != DIM {
@@ -731,8 +767,12 @@ impl PgStore {
                     v.len()
                 )));
             }
-            self.vectors.seqs.push(seq);
-            self.vectors.data.extend_from_slice(v);
+            let cache = cache.get_or_insert_with(|| self.vectors.write());
+            // Another connection may have read these rows meanwhile.
+            if seq > cache.last_seq() {
+                cache.data.extend_from_slice(v);
+                cache.seqs.push(seq);
+            }
         }
         Ok(())
     }
@@ -1024,8 +1064,9 @@ impl Store for PgStore {
             let rows = self.client()?.query(&sql, &refs(&ps)).pg()?;
             Some(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
         };
-        let seqs = &self.vectors.seqs;
-        let hits = nearest_in(&self.vectors.data, DIM, vector, limit, |row| {
+        let cache = self.vectors.read();
+        let seqs = &cache.seqs;
+        let hits = nearest_in(&cache.data, DIM, vector, limit, |row| {
             allowed
                 .as_ref()
                 .is_none_or(|s| seqs.get(row as usize).is_some_and(|q| s.contains(q)))

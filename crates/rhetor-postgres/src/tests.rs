@@ -425,3 +425,33 @@ fn workers_start_from_the_stored_index_snapshot_with_the_same_stories() {
     let sq = rhetor_corpus::SqliteStore::open_read(dir.path()).unwrap();
     assert_eq!(sq.stories(1000).unwrap(), store.stories(1000).unwrap());
 }
+
+/// Connections sharing one vector cache (the server's readers) keep one copy, each row once,
+/// and all see rows added after the cache was filled.
+#[test]
+fn readers_share_one_vector_cache() {
+    let Some(pg) = TempPostgres::start_or_skip("readers_share_one_vector_cache") else {
+        return;
+    };
+    let url = pg.fresh_database().unwrap();
+    let mut c = PgCorpus::connect(&url, Bag).unwrap();
+    let arts = many_articles(30);
+    for a in &arts[..20] {
+        c.put(a).unwrap();
+    }
+    let shared = crate::store::SharedVectors::default();
+    let mut r1 = PgStore::connect(&url).unwrap().with_vectors(shared.clone());
+    let mut r2 = PgStore::connect(&url).unwrap().with_vectors(shared.clone());
+    let v = Bag.embed("Brazil election Brasilia", "").unwrap();
+    assert_eq!(r1.nearest(&v, &Filter::default(), 50).unwrap().len(), 20);
+    for a in &arts[20..] {
+        c.put(a).unwrap();
+    }
+    let a = r2.nearest(&v, &Filter::default(), 50).unwrap();
+    let b = r1.nearest(&v, &Filter::default(), 50).unwrap();
+    assert_eq!(a.len(), 30);
+    assert_eq!(a, b);
+    let cache = shared.0.read().unwrap();
+    assert_eq!(cache.seqs.len(), 30);
+    assert_eq!(cache.data.len(), 30 * crate::store::DIM);
+}
