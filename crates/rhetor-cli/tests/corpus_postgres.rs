@@ -115,6 +115,9 @@ fn corpus_commands_on_postgres_answer_as_on_the_embedded_store() {
     assert_eq!(a, b);
     let (_, b) = both(&["search", "School choir wins national title in Glasgow"]);
     assert_eq!(b["hits"][0]["id"], "school");
+    let (a, b) = both(&["search", "--mode", "text", "bridge crack Elwin"]);
+    assert_eq!(a, b);
+    assert_eq!(b["hits"].as_array().unwrap().len(), 3);
     let (_, b) = both(&[
         "search",
         "--mode",

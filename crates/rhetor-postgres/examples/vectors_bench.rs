@@ -23,7 +23,7 @@ fn random_unit(rng: &mut impl Rng, dim: usize) -> Vec<f32> {
 fn fill(url: &str, from: usize, n: usize, rng: &mut impl Rng) -> anyhow::Result<()> {
     let mut c = postgres::Client::connect(url, postgres::NoTls)?;
     let mut w = c.copy_in(
-        "COPY articles(key, id, source, outlet, content_hash, time, added_at, words, vector, body, tsv, doc) FROM STDIN",
+        "COPY articles(key, id, source, outlet, content_hash, time, added_at, words, vector, body, tsv, doc, tokens) FROM STDIN",
     )?;
     let mut line = String::new();
     for i in from..from + n {
@@ -32,7 +32,7 @@ fn fill(url: &str, from: usize, n: usize, rng: &mut impl Rng) -> anyhow::Result<
         let hex: String = v.iter().map(|b| format!("{:02x}", *b as u8)).collect();
         let day = 1 + i % 28;
         line.push_str(&format!(
-            "k{i}\ta{i}\tbench\toutlet{}.com\th{i}\t2024-02-{day:02}T00:00:00Z\t2024-02-{day:02}T00:00:00Z\t0\t\\\\x{hex}\t\t\t{{}}\n",
+            "k{i}\ta{i}\tbench\toutlet{}.com\th{i}\t2024-02-{day:02}T00:00:00Z\t2024-02-{day:02}T00:00:00Z\t0\t\\\\x{hex}\t\t\t{{}}\t0\n",
             i % 100
         ));
         w.write_all(line.as_bytes())?;

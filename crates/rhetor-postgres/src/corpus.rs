@@ -4,13 +4,14 @@
 //! Each [`put`](Sink::put) is one transaction:
 //! 1. key the article; if it is already stored, stop (a redelivered job is harmless);
 //! 2. embed its title and lead: the expensive part, done before taking any lock;
-//! 3. `BEGIN`, then `pg_advisory_xact_lock(WRITE_LOCK)`: from here until `COMMIT` no other
-//!    writer anywhere runs, so story assignment is serial across all workers;
-//! 4. catch the in-memory story index up with the articles other workers stored since this one
-//!    last looked (by seq), feeding each its stored int8 vector exactly as the embedded store's
-//!    replay does: the index then is the one a single process would have after storing the same
-//!    articles in the same order, so the same inputs in the same order give the same stories as
-//!    the embedded store;
+//! 3. catch the in-memory story index up with the articles other workers committed since this
+//!    one last looked (by seq, still without the lock), feeding each its stored int8 vector
+//!    exactly as the embedded store's replay does: the index then is the one a single process
+//!    would have after storing the same articles in the same order, so the same inputs in the
+//!    same order give the same stories as the embedded store;
+//! 4. `BEGIN`, then `pg_advisory_xact_lock(WRITE_LOCK)`: from here until `COMMIT` no other
+//!    writer anywhere runs, so story assignment is serial across all workers; catch up with the
+//!    few articles committed between 3 and 4;
 //! 5. check duplicates again (another worker may have stored it meanwhile), assign the story,
 //!    insert the article with every annotation and its story's new summary, commit (which
 //!    releases the lock).
@@ -193,8 +194,13 @@ impl<E: Embed> PgCorpus<E> {
                 return Ok(AddOutcome::Duplicate { key: k });
             }
         }
-        // The expensive part, before taking the lock when no batch is open.
+        // The expensive parts before taking the lock when no batch is open: the embedding, and
+        // catching up with what others committed so far (commits come in seq order, so the
+        // committed rows are always a prefix: inside the lock only the newest are left).
         let v = self.embed(article)?;
+        if !self.in_batch {
+            self.catch_up()?;
+        }
         self.begin()?;
         match self.add_locked(article, &key, v) {
             Ok(o) => Ok(o),

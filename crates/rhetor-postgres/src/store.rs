@@ -10,16 +10,20 @@
 //! - Text columns that are compared or sorted use the "C" collation, so ranges (`time <=
 //!   '…Z~'`) and orders are by bytes, as in SQLite, whatever the cluster's locale.
 //! - Full text: a `tsvector` (GIN index) over the title (weight A) and the body (weight B), of
-//!   the same words the embedded store indexes (letters and digits, lower-cased), ranked by the
-//!   number of query words matched, then `ts_rank_cd`; the snippet is cut from the stored body
-//!   by the same [`make_snippet`](rhetor_corpus::sqlite::make_snippet) as the embedded store's
-//!   (`ts_headline` would re-parse every hit's body and mark words differently).
+//!   the same words the embedded store indexes (letters and digits, lower-cased). The index
+//!   finds the matches; they are ranked by FTS5's own BM25 formula, computed here from the
+//!   stored token counts and the index's document frequencies, so the order and the scores are
+//!   the embedded store's (`ts_rank_cd` has no IDF: it ranked differently). The snippet is cut
+//!   from the stored body by the same [`make_snippet`](rhetor_corpus::sqlite::make_snippet) as
+//!   the embedded store's (`ts_headline` would mark words differently).
 //! - Vectors: the int8 unit vector as `bytea` (384 bytes), scanned exactly in memory: the
 //!   store caches every vector and reads only the rows added since (by seq) before each search.
 //!   pgvector is not required (and not used).
 
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use postgres::fallible_iterator::FallibleIterator;
 
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row};
@@ -62,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
         vector BYTEA NOT NULL,
         body TEXT NOT NULL,
         tsv TSVECTOR NOT NULL,
+        tokens BIGINT NOT NULL,
         doc TEXT NOT NULL
     );
     CREATE INDEX articles_id ON articles(id);
@@ -106,8 +111,9 @@ const MIGRATIONS: &[&str] = &[
         reasons TEXT NOT NULL
     );
     CREATE INDEX stories_order ON stories(size, last_published);
-    CREATE TABLE generation(id INT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
-    INSERT INTO generation VALUES (1, 0);"#,
+    CREATE TABLE generation(id INT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL,
+        articles BIGINT NOT NULL, tokens BIGINT NOT NULL);
+    INSERT INTO generation VALUES (1, 0, 0, 0);"#,
     // 2: a snapshot of the story index (bincode), so a worker starts from it instead of
     // replaying every article.
     r#"CREATE TABLE story_index(
@@ -191,18 +197,89 @@ pub(crate) fn words_for_index(text: &str) -> String {
     out
 }
 
+/// The words of `text` as FTS5's tokenizer cuts them (letters and digits, lower-cased).
+fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Corpus figures BM25 needs, for one query.
+struct Bm25 {
+    /// ln((N - n + 0.5) / (n + 0.5)) per term, 1e-6 where that is not positive (as FTS5).
+    idf: Vec<f64>,
+    avgdl: f64,
+}
+
+/// Column weights of the embedded store's `bm25(fts, 4.0, 1.0)`: title, body.
+const TITLE_WEIGHT: f64 = 4.0;
+/// How many matching articles a text search ranks by BM25 at most: up to this many matches the
+/// ranking is exactly the embedded store's; beyond, those with the most query words, then the
+/// shortest (BM25's length normalisation favours them), are the ones ranked. Measured: 2,000
+/// candidates cost about 0.3 s on this machine (docs/scaling.md).
+pub const BM25_CANDIDATES: i64 = 2000;
+
+impl Bm25 {
+    /// FTS5's `bm25()` (k1 = 1.2, b = 0.75), computed in the same order, so the same figures
+    /// give the same score to the last bit.
+    fn score(&self, terms: &[String], title: &str, body: &str, doc_tokens: i64) -> f64 {
+        let (k1, b) = (1.2f64, 0.75f64);
+        let mut freq = vec![0f64; terms.len()];
+        for (text, w) in [(title, TITLE_WEIGHT), (body, 1.0)] {
+            for t in tokens(text) {
+                if let Some(i) = terms.iter().position(|q| *q == t) {
+                    freq[i] += w;
+                }
+            }
+        }
+        let d = doc_tokens as f64;
+        let mut score = 0f64;
+        for (i, f) in freq.iter().enumerate() {
+            score += self.idf[i] * (f * (k1 + 1.0)) / (f + k1 * (1.0 - b + b * d / self.avgdl));
+        }
+        score
+    }
+}
+
+/// A full-text candidate: seq, key, title, body, tokens, whether the filter keeps it.
+type Candidate = (i64, String, Option<String>, String, i64, bool);
+
+/// The vectors of a store held in memory, shareable by several connections of one process
+/// (the server's readers): one copy, 384 bytes per article, however many readers.
+#[derive(Clone, Default)]
+pub struct SharedVectors(pub(crate) Arc<RwLock<VectorCache>>);
+
 /// Vectors of every stored article, in seq order, read incrementally.
 #[derive(Default)]
-struct VectorCache {
+pub(crate) struct VectorCache {
     /// The seq of each cached row.
-    seqs: Vec<i64>,
+    pub(crate) seqs: Vec<i64>,
     /// Row `i`'s vector at `i * DIM`.
-    data: Vec<u8>,
+    pub(crate) data: Vec<u8>,
 }
 
 impl VectorCache {
     fn last_seq(&self) -> i64 {
         self.seqs.last().copied().unwrap_or(0)
+    }
+}
+
+impl SharedVectors {
+    // A panic while appending can leave at most a row's bytes without its seq (data is pushed
+    // first): cut back to whole rows rather than fail every later search.
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, VectorCache> {
+        let mut g = self.0.write().unwrap_or_else(|p| p.into_inner());
+        let rows = g.seqs.len();
+        g.data.truncate(rows * DIM);
+        g
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, VectorCache> {
+        if self.0.is_poisoned() {
+            drop(self.write());
+            self.0.clear_poison();
+        }
+        self.0.read().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -244,7 +321,7 @@ pub struct PgStore {
     client: Mutex<Conn>,
     url: String,
     in_batch: bool,
-    vectors: VectorCache,
+    vectors: SharedVectors,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -379,7 +456,7 @@ impl PgStore {
             client: Mutex::new(Conn(Some(client))),
             url: url.to_string(),
             in_batch: false,
-            vectors: VectorCache::default(),
+            vectors: SharedVectors::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -450,12 +527,15 @@ impl PgStore {
 
     /// Articles stored after seq `after`, in storage order, with their seq, key, time of adding
     /// and stored vector (as the floats the story index was fed): what a worker's story index
-    /// catches up with.
+    /// catches up with. The article is rebuilt from the columns a story input reads (title,
+    /// outlet, published, and the stored body as its one body paragraph), not from the whole
+    /// JSON: the same input, at a fraction of the transfer and parsing.
     pub fn rows_after(&self, after: i64) -> Result<Vec<StoredRow>> {
         let rows = self
             .client()?
             .query(
-                "SELECT seq, key, added_at, vector, doc FROM articles WHERE seq > $1 ORDER BY seq",
+                "SELECT seq, key, added_at, vector, id, source, title, outlet, published, body
+                 FROM articles WHERE seq > $1 ORDER BY seq",
                 &[&after],
             )
             .pg()?;
@@ -465,12 +545,29 @@ impl PgStore {
             let added_at = rhetor_corpus::corpus::parse_time(&added)
                 .ok_or_else(|| CorpusError::Corrupt(format!("bad added_at {added:?}")))?;
             let v: &[u8] = r.try_get(3).pg()?;
+            let body: String = r.try_get(9).pg()?;
+            let end = body.chars().count();
+            let mut article = Article::new(
+                r.try_get::<_, String>(4).pg()?,
+                r.try_get::<_, String>(5).pg()?,
+                body,
+            );
+            article.title = r.try_get(6).pg()?;
+            article.metadata.outlet = r.try_get(7).pg()?;
+            article.metadata.published = r.try_get(8).pg()?;
+            article.paragraphs.push(rhetor_doc::Paragraph {
+                index: 1,
+                start: 0,
+                end,
+                kind: rhetor_doc::ParagraphKind::Body,
+                reason: None,
+            });
             out.push(StoredRow {
                 seq: r.try_get(0).pg()?,
                 key: r.try_get(1).pg()?,
                 added_at,
                 vector: v.iter().map(|b| *b as i8 as f32 / 127.0).collect(),
-                article: serde_json::from_str(r.try_get::<_, &str>(4).pg()?)?,
+                article,
             });
         }
         Ok(out)
@@ -535,14 +632,15 @@ impl PgStore {
         let title = a.title.as_deref().unwrap_or("");
         let genre = a.genre.as_ref().map(|g| g.label.clone());
         let story = new.story.map(|s| s as i64);
+        let ntokens = (tokens(title).count() + tokens(&body).count()) as i64;
         let mut c = self.client()?;
         let seq: i64 = c
             .query_one(
                 "INSERT INTO articles(key, id, source, title, outlet, url, canonical_url, content_hash,
-                    published, time, added_at, genre, words, story, story_reasons, vector, body, tsv, doc)
+                    published, time, added_at, genre, words, story, story_reasons, vector, body, tsv, doc, tokens)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                     setweight(to_tsvector('simple', $18), 'A') || setweight(to_tsvector('simple', $19), 'B'),
-                    $20)
+                    $20, $21)
                  RETURNING seq",
                 &[
                     &new.key.key,
@@ -565,10 +663,16 @@ impl PgStore {
                     &words_for_index(title),
                     &words_for_index(&body),
                     &doc,
+                    &ntokens,
                 ],
             )
             .pg()?
             .get(0);
+        c.execute(
+            "UPDATE generation SET articles = articles + 1, tokens = tokens + $1 WHERE id = 1",
+            &[&ntokens],
+        )
+        .pg()?;
         if !a.techniques.is_empty() {
             let st = c
                 .prepare(
@@ -635,17 +739,27 @@ impl PgStore {
         Ok(())
     }
 
-    /// Reads the vectors stored since the last call into the cache.
-    fn refresh_vectors(&mut self) -> Result<()> {
-        let after = self.vectors.last_seq();
-        let rows = self
-            .client()?
-            .query(
+    /// Uses `vectors` as this connection's vector cache (shared with other connections to
+    /// the same store in this process).
+    pub fn with_vectors(mut self, vectors: SharedVectors) -> Self {
+        self.vectors = vectors;
+        self
+    }
+
+    /// Reads the vectors stored since the cache was last refreshed (by any connection sharing
+    /// it) into the cache, streaming them (a first load of a large store never holds the rows
+    /// and the cache at once).
+    fn refresh_vectors(&self) -> Result<()> {
+        let after = self.vectors.read().last_seq();
+        let mut c = self.client()?;
+        let mut rows = c
+            .query_raw(
                 "SELECT seq, vector FROM articles WHERE seq > $1 ORDER BY seq",
-                &[&after],
+                [&after as &(dyn ToSql + Sync)],
             )
             .pg()?;
-        for r in rows {
+        let mut cache: Option<std::sync::RwLockWriteGuard<'_, VectorCache>> = None;
+        while let Some(r) = rows.next().pg()? {
             let seq: i64 = r.try_get(0).pg()?;
             let v: &[u8] = r.try_get(1).pg()?;
             if v.len() != DIM {
@@ -654,60 +768,100 @@ impl PgStore {
                     v.len()
                 )));
             }
-            self.vectors.seqs.push(seq);
-            self.vectors.data.extend_from_slice(v);
+            let cache = cache.get_or_insert_with(|| self.vectors.write());
+            // Another connection may have read these rows meanwhile.
+            if seq > cache.last_seq() {
+                cache.data.extend_from_slice(v);
+                cache.seqs.push(seq);
+            }
         }
         Ok(())
     }
 
-    /// Full-text matches of every term (`all`) or of any term, best first.
+    /// BM25's corpus figures for `terms`: the article and token totals, and each term's
+    /// document frequency (from the GIN index).
+    fn bm25(&self, terms: &[String]) -> Result<Bm25> {
+        let mut c = self.client()?;
+        let r = c
+            .query_one("SELECT articles, tokens FROM generation WHERE id = 1", &[])
+            .pg()?;
+        let n_row = (r.try_get::<_, i64>(0).pg()?).max(1) as f64;
+        let n_tok = r.try_get::<_, i64>(1).pg()? as f64;
+        let mut idf = Vec::with_capacity(terms.len());
+        for t in terms {
+            let hits: i64 = c
+                .query_one(
+                    "SELECT COUNT(*) FROM articles WHERE tsv @@ plainto_tsquery('simple', $1)",
+                    &[t],
+                )
+                .pg()?
+                .get(0);
+            let x = ((n_row - hits as f64 + 0.5) / (hits as f64 + 0.5)).ln();
+            idf.push(if x <= 0.0 { 1e-6 } else { x });
+        }
+        Ok(Bm25 {
+            idf,
+            avgdl: n_tok / n_row,
+        })
+    }
+
+    /// Articles matching every term (`all`) or any term, narrowed by `filter` when `narrow`,
+    /// else with whether `filter` keeps each. At most [`BM25_CANDIDATES`]: those with the most
+    /// query words, then the shortest. (Ordering by `ts_rank_cd` instead read every match's
+    /// `tsvector`: 1.5 s for a word in 64,000 of 100,000 articles.)
     ///
-    /// The score is the number of distinct query words the article has, plus its
-    /// `ts_rank_cd` for the any-word query mapped into [0, 1) (normalisation 32): one scale for
-    /// both passes, on which an article with every word always outranks one without. (Cover
-    /// density alone is not comparable across queries, and PostgreSQL keeps no document
-    /// frequencies for BM25's IDF: the word count stands in for "more and rarer matches".)
-    fn ts_ranked(
+    /// The queries are built from parameters: each term through plainto_tsquery (which cannot
+    /// fail on any text), combined with && or ||.
+    fn candidates(
         &self,
         terms: &[String],
         all: bool,
         filter: &Filter,
-        limit: usize,
-    ) -> Result<Vec<TextHit>> {
-        // The queries are built from parameters: each term through plainto_tsquery (which
-        // cannot fail on any text), combined with && or ||.
+        narrow: bool,
+    ) -> Result<Vec<Candidate>> {
         let mut ps: Params = Vec::new();
         let mut parts = Vec::new();
         for t in terms {
             ps.push(Box::new(t.clone()));
             parts.push(format!("plainto_tsquery('simple', ${})", ps.len()));
         }
-        let any = parts.join(" || ");
-        let every = parts.join(" && ");
-        let matched = parts
-            .iter()
-            .map(|p| format!("(a.tsv @@ {p})::int"))
-            .collect::<Vec<_>>()
-            .join(" + ");
+        let q = parts.join(if all { " && " } else { " || " });
+        // Every match has every word (all), or there is one word: nothing to count.
+        let matched = if all || parts.len() == 1 {
+            String::new()
+        } else {
+            let n = parts
+                .iter()
+                .map(|p| format!("(a.tsv @@ {p})::int"))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            format!("({n}) DESC, ")
+        };
         let (cond, fps) = filter_sql(filter, ps.len() + 1);
         ps.extend(fps);
-        ps.push(Box::new(limit as i64));
+        let (where_filter, keep) = if narrow {
+            (format!("AND {cond}"), "TRUE".to_string())
+        } else {
+            (String::new(), cond)
+        };
         let sql = format!(
-            "SELECT a.key, (({matched}) + ts_rank_cd(a.tsv, q.any, 32))::real AS s, a.body
-             FROM articles a, (SELECT {any} AS any, {every} AS every) q
-             WHERE a.tsv @@ {} AND {cond}
-             ORDER BY s DESC, a.seq LIMIT ${}",
-            if all { "q.every" } else { "q.any" },
-            ps.len()
+            "SELECT a.seq, a.key, a.title, a.body, a.tokens, {keep}
+             FROM articles a, (SELECT {q} AS q) q
+             WHERE a.tsv @@ q.q {where_filter}
+             ORDER BY {matched}a.tokens, a.seq
+             LIMIT {BM25_CANDIDATES}"
         );
         let rows = self.client()?.query(&sql, &refs(&ps)).pg()?;
         rows.iter()
             .map(|r| {
-                Ok(TextHit {
-                    key: r.try_get(0).pg()?,
-                    score: r.try_get(1).pg()?,
-                    snippet: make_snippet(r.try_get(2).pg()?, terms),
-                })
+                Ok((
+                    r.try_get(0).pg()?,
+                    r.try_get(1).pg()?,
+                    r.try_get(2).pg()?,
+                    r.try_get(3).pg()?,
+                    r.try_get(4).pg()?,
+                    r.try_get(5).pg()?,
+                ))
             })
             .collect()
     }
@@ -725,6 +879,7 @@ pub struct StoredRow {
     pub added_at: chrono::DateTime<chrono::Utc>,
     /// The stored int8 vector as floats (`x / 127`), exactly what the index was fed on adding.
     pub vector: Vec<f32>,
+    /// What a story input reads of the article (title, outlet, published, body), not all of it.
     pub article: Article,
 }
 
@@ -841,22 +996,61 @@ impl Store for PgStore {
         Ok(n as u64)
     }
 
-    /// Every word first (a headline finds its article), then any word to fill the page, as the
-    /// embedded store does; ranked by the words matched, then `ts_rank_cd` (title words weigh
-    /// more).
+    /// The embedded store's search, on the same words and with the same ranking (FTS5's BM25,
+    /// title words weighing 4): every word first (a headline finds its article), then any word
+    /// to fill the page, the best `depth` of those before the filter. Candidates come from the
+    /// GIN index; BM25 is computed here over at most [`BM25_CANDIDATES`] of them.
     fn text_search(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<TextHit>> {
         let terms = query_terms(query);
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let mut hits = self.ts_ranked(&terms, true, filter, limit)?;
-        if hits.len() < limit && terms.len() > 1 {
-            for h in self.ts_ranked(&terms, false, filter, limit)? {
+        let bm25 = self.bm25(&terms)?;
+        let rank = |cands: Vec<Candidate>| -> Vec<(f32, Candidate)> {
+            let mut v: Vec<(f32, Candidate)> = cands
+                .into_iter()
+                .map(|c| {
+                    let s = bm25.score(&terms, c.2.as_deref().unwrap_or(""), &c.3, c.4);
+                    (s as f32, c)
+                })
+                .collect();
+            // Ties in storage order, as SQLite's scan of the index.
+            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1 .0.cmp(&b.1 .0)));
+            v
+        };
+        let hit = |(score, c): &(f32, Candidate)| TextHit {
+            key: c.1.clone(),
+            score: *score,
+            snippet: make_snippet(&c.3, &terms),
+        };
+        let mut hits: Vec<TextHit> = rank(self.candidates(&terms, true, filter, true)?)
+            .iter()
+            .take(limit)
+            .map(hit)
+            .collect();
+        if hits.len() < limit {
+            let depth = if filter.is_empty() {
+                limit
+            } else {
+                (limit * 50).max(2000)
+            };
+            let ranked = rank(self.candidates(&terms, false, filter, false)?);
+            let mut more: Vec<&(f32, Candidate)> = ranked
+                .iter()
+                .take(depth)
+                .filter(|c| c.1 .5)
+                .take(limit)
+                .collect();
+            if more.len() < limit && !filter.is_empty() {
+                // A selective filter may keep few of the best matches: rank them all.
+                more = ranked.iter().filter(|c| c.1 .5).take(limit).collect();
+            }
+            for h in more {
                 if hits.len() >= limit {
                     break;
                 }
-                if !hits.iter().any(|x| x.key == h.key) {
-                    hits.push(h);
+                if !hits.iter().any(|x| x.key == h.1 .1) {
+                    hits.push(hit(h));
                 }
             }
         }
@@ -878,8 +1072,9 @@ impl Store for PgStore {
             let rows = self.client()?.query(&sql, &refs(&ps)).pg()?;
             Some(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
         };
-        let seqs = &self.vectors.seqs;
-        let hits = nearest_in(&self.vectors.data, DIM, vector, limit, |row| {
+        let cache = self.vectors.read();
+        let seqs = &cache.seqs;
+        let hits = nearest_in(&cache.data, DIM, vector, limit, |row| {
             allowed
                 .as_ref()
                 .is_none_or(|s| seqs.get(row as usize).is_some_and(|q| s.contains(q)))

@@ -119,10 +119,13 @@ impl Writer {
     }
 }
 
-/// Opens a read connection.
-fn open_reader(config: &ServerConfig) -> rhetor_corpus::Result<Reader> {
+/// Opens a read connection. PostgreSQL connections share one in-memory copy of the vectors.
+fn open_reader(
+    config: &ServerConfig,
+    vectors: &rhetor_postgres::store::SharedVectors,
+) -> rhetor_corpus::Result<Reader> {
     Ok(match &config.postgres {
-        Some(url) => Box::new(PgStore::connect(url)?),
+        Some(url) => Box::new(PgStore::connect(url)?.with_vectors(vectors.clone())),
         None => Box::new(SqliteStore::open_read(&config.db)?),
     })
 }
@@ -133,6 +136,8 @@ pub struct AppState {
     /// Read connections, each with the store generation it was opened at: a connection opened
     /// before a commit is reopened (its vector map ends at the rows committed then).
     readers: Vec<Mutex<(u64, Reader)>>,
+    /// The vectors PostgreSQL readers search (one copy for all of them).
+    vectors: rhetor_postgres::store::SharedVectors,
     generation: Generation,
     cache: ResponseCache,
     next: AtomicUsize,
@@ -166,10 +171,11 @@ impl AppState {
                 Generation::new(&config.db)
             }
         };
+        let vectors = rhetor_postgres::store::SharedVectors::default();
         let mut readers = Vec::new();
         for _ in 0..config.readers.max(1) {
             let g = generation.current();
-            readers.push(Mutex::new((g, open_reader(&config)?)));
+            readers.push(Mutex::new((g, open_reader(&config, &vectors)?)));
         }
         Ok(AppState {
             generation,
@@ -177,6 +183,7 @@ impl AppState {
             analyses: tokio::sync::Semaphore::new(config.analyze_concurrency.max(1)),
             config,
             readers,
+            vectors,
             next: AtomicUsize::new(0),
             embedder: OnceLock::new(),
             pipeline: OnceLock::new(),
@@ -254,7 +261,7 @@ impl AppState {
             // A PostgreSQL connection always reads the latest commit (its vector cache catches
             // up by itself); an SQLite one sees the vector rows of its opening only.
             if slot.0 != now && state.config.postgres.is_none() {
-                match open_reader(&state.config) {
+                match open_reader(&state.config, &state.vectors) {
                     Ok(s) => *slot = (now, s),
                     Err(e) => {
                         tracing::warn!("cannot reopen the store ({e}): reading the older view")
