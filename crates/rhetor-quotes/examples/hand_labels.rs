@@ -33,6 +33,7 @@ fn main() -> Result<()> {
     let mut dump: Option<String> = None;
     let mut all = false;
     let mut items: Option<PathBuf> = None;
+    let mut features: Option<PathBuf> = None;
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         match k.as_str() {
@@ -41,6 +42,7 @@ fn main() -> Result<()> {
             "--dump" => dump = Some(it.next().context("--dump needs a batch")?),
             "--all" => all = true,
             "--items" => items = Some(it.next().context("--items needs a file")?.into()),
+            "--features" => features = Some(it.next().context("--features needs a file")?.into()),
             _ => bail!("unknown argument {k}"),
         }
     }
@@ -121,6 +123,52 @@ fn main() -> Result<()> {
     }
     let labels = hand::read_labels(&std::fs::read_to_string(&labels_path)?)?;
     println!("{} labels in {}", labels.len(), labels_path.display());
+    if let Some(path) = features {
+        // One row per labelled attribution the analyser finds (shown or not): batch, kind,
+        // labels, confidence, shown, then the speaker-confidence features (no text).
+        let mut out = std::fs::File::create(&path)?;
+        writeln!(
+            out,
+            "batch\tsource\tid\tkind\treal\tspeaker_right\tconfidence\tshown\t{}",
+            rhetor_quotes::calibrate::FEATURE_NAMES.join("\t")
+        )?;
+        let o = |b: Option<bool>| match b {
+            Some(true) => "1",
+            Some(false) => "0",
+            None => "-",
+        };
+        for h in &articles {
+            let mine: Vec<hand::Label> = labels
+                .iter()
+                .filter(|l| l.source == h.source && l.id == h.id)
+                .cloned()
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let (quotes, feats) = an.analyse_with_features(&h.article);
+            for (q, x) in quotes.iter().zip(&feats) {
+                if let Some(l) = hand::label_of(&mine, q) {
+                    let xs: Vec<String> = x.iter().map(|v| format!("{v:.4}")).collect();
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{:.4}\t{}\t{}",
+                        l.batch,
+                        h.source,
+                        h.id,
+                        l.kind,
+                        o(l.real),
+                        o(l.speaker_right),
+                        q.confidence,
+                        q.shown,
+                        xs.join("\t")
+                    )?;
+                }
+            }
+        }
+        println!("features written to {}", path.display());
+        return Ok(());
+    }
     // Precision of what is shown by default.
     let mut arts: Vec<hand::HandArticle> = Vec::new();
     for h in articles.drain(..) {
@@ -131,6 +179,24 @@ fn main() -> Result<()> {
     keys.sort();
     for k in &keys {
         println!("{:6} {:15} {}", k.0, k.1, tallies[k].line());
+    }
+    // What the fitted speaker confidence hides: attributions the rules' gate passes (their score,
+    // feature `rule_score`, ≥ SHOW_THRESHOLD) that are not shown, per batch of labelled articles.
+    let mut hid: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for h in arts.iter().filter(|h| labels.iter().any(|l| l.id == h.id)) {
+        let (quotes, feats) = an.analyse_with_features(&h.article);
+        let e = hid.entry(h.batch.clone()).or_default();
+        for (q, x) in quotes.iter().zip(&feats) {
+            if x[12] >= rhetor_quotes::SHOW_THRESHOLD {
+                e.0 += 1;
+                e.1 += usize::from(!q.shown);
+            }
+        }
+    }
+    for (b, (gate, hidden)) in &hid {
+        println!(
+            "{b:6} hidden by the fitted confidence: {hidden} of the {gate} the rules' gate passes"
+        );
     }
     // By confidence threshold, over every labelled quote (hidden ones included: batch `tune`
     // labels them all).

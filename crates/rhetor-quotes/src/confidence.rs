@@ -8,8 +8,10 @@
 //! person, organisation, group or document (not "The", "no", a show title, the content)? Is it
 //! the author's own first person, or the headline? The thresholds were chosen on hand-labelled
 //! real articles (`tests/hand_labels.tsv`, batch `tune`) so that about 9 in 10 shown are right.
+//! Since schema 1.3 this score is a gate and one feature of the fitted speaker confidence
+//! ([`crate::calibrate`]), which decides what is shown.
 
-/// Confidence needed to show a quote by default.
+/// The rules' score needed before the fitted confidence is asked (see [`crate::calibrate`]).
 pub const SHOW_THRESHOLD: f32 = 0.75;
 
 /// What kind of reporting a cue word is.

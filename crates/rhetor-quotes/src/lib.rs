@@ -52,6 +52,7 @@ use std::sync::OnceLock;
 
 use rhetor_doc::{Article, ParagraphKind, Quote, QuoteKind, Speaker};
 
+pub mod calibrate;
 pub mod confidence;
 pub mod cue;
 pub mod dense;
@@ -341,12 +342,32 @@ impl QuoteAnalyzer {
         article: &Article,
         states: Option<&EncoderStates>,
     ) -> (Vec<Quote>, Vec<Speaker>) {
+        let (quotes, speakers, _) = self.analyse_features(article, states);
+        (quotes, speakers)
+    }
+
+    /// [`QuoteAnalyzer::analyse`] (sparse models) with each quote's speaker-confidence features,
+    /// in the order of the quotes: what `examples/hand_labels.rs --features` writes to fit
+    /// [`calibrate`]'s weights.
+    pub fn analyse_with_features(
+        &self,
+        article: &Article,
+    ) -> (Vec<Quote>, Vec<[f32; calibrate::N_FEATURES]>) {
+        let (quotes, _, feats) = self.analyse_features(article, None);
+        (quotes, feats)
+    }
+
+    fn analyse_features(
+        &self,
+        article: &Article,
+        states: Option<&EncoderStates>,
+    ) -> (Vec<Quote>, Vec<Speaker>, Vec<[f32; calibrate::N_FEATURES]>) {
         let doc = Doc::new(article, Some(&self.model), states);
         let mut state = State::default();
         self.direct(&doc, &mut state);
         self.indirect(&doc, &mut state);
         state.found.sort_by_key(|f| (f.start, f.end));
-        finish(&doc, state.found)
+        finish_full(&doc, state.found)
     }
 }
 

@@ -198,7 +198,12 @@ pub(crate) const STRAY: &[&str] = &[
 
 /// Turn what was found into quotes with resolved speakers and confidences, and the speaker list
 /// (of the quotes shown).
-pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
+/// With each quote's speaker-confidence features ([`calibrate::speaker_features`]).
+pub(crate) fn finish_full(
+    d: &Doc,
+    found: Vec<Found>,
+) -> (Vec<Quote>, Vec<Speaker>, Vec<[f32; calibrate::N_FEATURES]>) {
+    let mut feats = Vec::with_capacity(found.len());
     let mut names: Vec<Option<String>> = Vec::with_capacity(found.len());
     let mut quotes = Vec::with_capacity(found.len());
     // Latest resolved speaker (name, position) for pronouns and roles.
@@ -456,7 +461,10 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
                 latest.sort_by_key(|(p, _)| *p);
             }
         }
-        let confidence = judge(d, f, how);
+        let (rule, class) = judge(d, f, how);
+        let x = calibrate::speaker_features(d, f, how, class, rule, speaker.as_deref());
+        let (confidence, shown) = calibrate::decide(rule, &x);
+        feats.push(x);
         let (cue, cue_start, cue_end) = match f.cue {
             Some((a, b)) => {
                 let (s, e) = (d.toks[a].start, d.toks[b - 1].end);
@@ -481,7 +489,7 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
             speaker_end: span.map(|s| s.1),
             score: f.score.clamp(0.0, 1.0),
             confidence,
-            shown: confidence >= confidence::SHOW_THRESHOLD,
+            shown,
         });
     }
     let mut speakers: Vec<Speaker> = Vec::new();
@@ -501,15 +509,16 @@ pub(crate) fn finish(d: &Doc, found: Vec<Found>) -> (Vec<Quote>, Vec<Speaker>) {
         }
     }
     speakers.sort_by(|a, b| b.quotes.cmp(&a.quotes).then(b.mentions.cmp(&a.mentions)));
-    (quotes, speakers)
+    (quotes, speakers, feats)
 }
 
 /// How far a reader can trust an attribution (0–1), from the models' score, the kind of cue,
-/// how the speaker was found, and where the quote stands (see [`confidence`]).
-pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
+/// how the speaker was found, and where the quote stands (see [`confidence`]); with the cue's
+/// class (a passive cue counted as weak).
+pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> (f32, confidence::CueClass) {
     let (qa, qb) = d.tok_range(f.start, f.end);
     if qa < d.toks.len() && d.title_para.get(d.para[qa]).copied().unwrap_or(false) {
-        return 0.0; // the headline is the article's own
+        return (0.0, confidence::CueClass::Other); // the headline is the article's own
     }
     let cue_words: Vec<&str> = f.cue.map_or(Vec::new(), |(a, b)| {
         d.toks[a..b].iter().map(|t| t.lower.as_str()).collect()
@@ -540,7 +549,7 @@ pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
         SpeakerHow::None => 0.0,
     };
     use confidence::CueClass;
-    match f.kind {
+    let score = match f.kind {
         QuoteKind::Direct => {
             // One or two quoted words ("“exacerbates”", "“your day,”") are mostly the
             // writer's borrowed phrase inside their own sentence, not a quote to list.
@@ -566,7 +575,8 @@ pub(crate) fn judge(d: &Doc, f: &Found, how: SpeakerHow) -> f32 {
             let content = if words < 3 { 0.7 } else { 1.0 };
             (0.4 + 0.6 * f.score) * cue * speaker * content
         }
-    }
+    };
+    (score, class)
 }
 
 /// How often the article names a speaker: mentions of the full name or its last word.

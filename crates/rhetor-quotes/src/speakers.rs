@@ -58,6 +58,20 @@ fn suffix_key(surname: &str, suffix: &str) -> String {
 }
 
 /// The gender of a common English first name (`None`: unknown or used for both).
+/// A capitalised gerund ("Hosting", "Following", "Asked") that is no first name: a verb when it
+/// opens a sentence before a name.
+fn gerund_not_name(word: &str) -> bool {
+    let w = word.to_lowercase();
+    w.len() > 5
+        && w.ends_with("ing")
+        && w.chars().all(|c| c.is_alphabetic())
+        && first_name_gender(&w).is_none()
+        && !matches!(
+            w.as_str(),
+            "sterling" | "irving" | "channing" | "fleming" | "browning" | "manning" | "harding"
+        )
+}
+
 pub fn first_name_gender(first: &str) -> Option<Gender> {
     const FEMALE: &[&str] = &[
         "abigail",
@@ -455,6 +469,12 @@ impl Names {
                 && first_name_gender(&words[0]).is_none()
                 && !words[0].ends_with('.')
             {
+                words.remove(0);
+                a += 1;
+            }
+            // "Hosting Cook at the conference is our dream": a gerund opening the sentence
+            // before a name is the verb, no part of the name (a few first names end in -ing).
+            if words.len() >= 2 && opens_sentence && gerund_not_name(&words[0]) {
                 words.remove(0);
                 a += 1;
             }

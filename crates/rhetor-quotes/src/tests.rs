@@ -427,3 +427,24 @@ fn the_subject_of_a_passive_cue_is_not_its_speaker() {
     let a = analyse("Palace\n\nHis mother, Queen Mary Holt, was said to have been disapproving of the whole idea from the start.");
     assert!(a.quotes.iter().all(|q| !q.shown), "{:?}", a.quotes);
 }
+
+#[test]
+fn a_gerund_opening_the_sentence_is_no_part_of_the_name() {
+    let a = analyse(
+        "Chief executive Dana Whitlock spoke at the fair on Tuesday.\n\n\
+         Hosting Whitlock at the fair \"is our dream,\" organiser Paul Brenner said.\n\n\
+         Whitlock said the admiration is mutual.\n\n\
+         \"I love the way you work,\" Whitlock told Brenner.",
+    );
+    let speakers: Vec<&str> = a
+        .quotes
+        .iter()
+        .filter_map(|q| q.speaker.as_deref())
+        .collect();
+    assert!(speakers.contains(&"Dana Whitlock"), "{:?}", a.quotes);
+    assert!(
+        speakers.iter().all(|s| !s.contains("Hosting")),
+        "{:?}",
+        a.quotes
+    );
+}

@@ -47,6 +47,12 @@ fn dev_articles_score_and_offsets_hold() {
         pred.insert(g.id.clone(), serde_json::from_value(v).unwrap());
     }
     let s = score_quotes(&gold, &pred);
+    // The figures, for before/after comparisons (`cargo test --release -p rhetor-quotes --test
+    // polnear -- --nocapture`).
+    eprintln!(
+        "PolNeAR dev: direct F1 {:.3}, speaker accuracy {:.3}, all attributions F1 {:.3}",
+        s.direct.f1, s.speaker_accuracy, s.all.f1
+    );
     assert!(s.direct.f1 > 0.85, "{s:?}");
     assert!(s.speaker_accuracy > 0.8, "{s:?}");
     assert!(s.all.f1 > 0.6, "{s:?}");

@@ -39,6 +39,9 @@ pub const FRESH3: usize = 20;
 /// Articles of each source in batch `fresh4` (after `fresh3`): labelled after the second and
 /// third rule rounds, read on `fresh3`, were frozen (2026-11-30 03:05 UTC).
 pub const FRESH4: usize = 15;
+/// Articles of each source in batch `fresh5` (after `fresh4`): labelled after the fitted speaker
+/// confidence (`rhetor_quotes::calibrate`, 2026-11-30 06:30 UTC) was frozen, for the final check.
+pub const FRESH5: usize = 13;
 
 /// One real article.
 pub struct HandArticle {
@@ -46,7 +49,7 @@ pub struct HandArticle {
     pub source: String,
     pub id: String,
     pub article: Article,
-    /// `tune`, `fresh`, `fresh2`, `fresh3`, `fresh4` or `rest`.
+    /// `tune`, `fresh`, `fresh2`, `fresh3`, `fresh4`, `fresh5` or `rest`.
     pub batch: String,
     /// Rank in its source's fixed order.
     pub rank: usize,
@@ -86,8 +89,8 @@ fn build(source: &str, id: &str, title: Option<&str>, paragraphs: &[String]) -> 
     a
 }
 
-/// All articles of both sources, with their batch (`tune`, `fresh`, `fresh2`, `fresh3`, `fresh4`
-/// or `rest`).
+/// All articles of both sources, with their batch (`tune`, `fresh`, `fresh2`, `fresh3`, `fresh4`,
+/// `fresh5` or `rest`).
 pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     let mut out = Vec::new();
     // BASIL
@@ -177,6 +180,8 @@ fn batch_of(rank: usize, tune: usize) -> String {
         "fresh3".into()
     } else if rank < tune + FRESH + FRESH2 + FRESH3 + FRESH4 {
         "fresh4".into()
+    } else if rank < tune + FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5 {
+        "fresh5".into()
     } else {
         "rest".into()
     }
