@@ -310,7 +310,7 @@ mod tests {
             quotes: 1,
         });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.2\""));
+        assert!(json.contains("\"schema_version\":\"1.3\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
