@@ -92,7 +92,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "CONFIDENCE", alias = "min-confidence")]
     pub min_score: Option<f32>,
     /// Numeric precision of the encoder: auto (int8 where the CPU has AVX-512 VNNI, f32
-    /// otherwise), f32 or int8. `RHETOR_CPU=avx2|portable` forces a slower int8 kernel.
+    /// otherwise), f32, int8 or bf16 (AVX-512 BF16 where the CPU has it, else widened to f32).
+    /// `RHETOR_CPU=avx2|portable` forces a slower int8/bf16 kernel.
     #[arg(long, value_name = "PRECISION", default_value = "auto")]
     pub precision: rhetor_models::Precision,
 }

@@ -16,7 +16,7 @@ Examples:
   rhetor bench encoder --python
   rhetor bench train --threads 1,2
   rhetor bench analyze --threads 1,2
-  rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,auto
+  rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,bf16,auto
   rhetor bench analyze ARTICLES/ --threads 1,2 --runs 3 --python
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
@@ -78,7 +78,7 @@ pub enum BenchWhat {
         /// Model folder (default: models/techniques of this build).
         #[arg(long, value_name = "DIR")]
         models: Option<PathBuf>,
-        /// Encoder precisions to compare, comma-separated (auto, f32, int8); the first is the
+        /// Encoder precisions to compare, comma-separated (auto, f32, int8, bf16); the first is the
         /// reference of the ratio column.
         #[arg(long, value_delimiter = ',', default_value = "f32,int8")]
         precision: Vec<rhetor_models::Precision>,
@@ -355,13 +355,14 @@ fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
         .sum();
     let cpu = CpuPath::detect();
     println!(
-        "analysis benchmark (whole pipeline as `rhetor analyze` runs it): {} input(s), {words} words, {:.1} MB; {} timed runs after 1 warm-up article, precisions timed alternately; model {}; int8 kernel {} (best on this CPU: {})",
+        "analysis benchmark (whole pipeline as `rhetor analyze` runs it): {} input(s), {words} words, {:.1} MB; {} timed runs after 1 warm-up article, precisions timed alternately; model {}; int8 kernel {} (best on this CPU: {}); bf16 kernel {}",
         inputs.len(),
         bytes as f64 / 1e6,
         o.runs,
         dir.display(),
         cpu.name(),
-        CpuPath::best().name()
+        CpuPath::best().name(),
+        rhetor_models::bf16::kernel_name(cpu)
     );
     if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average at start: {}", l.trim());
@@ -388,10 +389,11 @@ fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
             let med = median(times);
             let rate = articles as f64 / med;
             let base = *reference.get_or_insert(rate);
+            // The precision `auto` resolved to and the kernel it runs on.
             let resolved = pipeline
                 .analyzer()
-                .map(|a| a.model.encoder.precision())
-                .unwrap_or(Precision::F32);
+                .map(|a| a.model.encoder.kernel())
+                .unwrap_or_else(|| Precision::F32.to_string());
             let rss = if o.rss {
                 child_rss(&o.paths, t, *p, &dir)
                     .map(|m| format!("{m:.0} MB"))
