@@ -3,8 +3,11 @@
 
 split JSONL DIR: writes DIR/{st1,st2,st3,spans}.txt from `rhetor analyze --format jsonl` output,
   as `--format semeval-*` would (one analysis pass for all four).
-diff A B: how many predictions of run B differ from run A (paragraph labels, spans, genre,
-  frames, quotes) and the largest paragraph-probability difference.
+diff A B [INPUT]: how many predictions of run B differ from run A (paragraph labels, spans, genre,
+  frames, quotes) and the largest paragraph-probability difference; with INPUT (the subset
+  folder, for its gold labels), how many of the changed paragraph labels, genres and frames B got
+  right where A was wrong (won) and wrong where A was right (lost), with the two-sided sign-test
+  p-value: a change that is mostly noise shows wins and losses near half and half.
 """
 import json
 import os
@@ -79,7 +82,45 @@ def keyed(d, name):
     return out
 
 
-def diff(a_dir, b_dir):
+def sign_p(won, lost):
+    """Two-sided exact sign test: the probability of a split at least this uneven by chance."""
+    from math import comb
+    n = won + lost
+    if n == 0:
+        return 1.0
+    k = min(won, lost)
+    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
+def gold(input_dir):
+    se = f"{input_dir}/semeval"
+    g = {"genre": {}, "frames": {}, "paragraph labels": {}}
+    with open(f"{se}/st1.txt", encoding="utf-8") as f:
+        for line in f:
+            c = line.rstrip("\n").split("\t")
+            if len(c) >= 2:
+                g["genre"][c[0]] = c[1]
+    with open(f"{se}/st2.txt", encoding="utf-8") as f:
+        for line in f:
+            c = line.rstrip("\n").split("\t")
+            if len(c) >= 2:
+                g["frames"][c[0]] = {x for x in c[1].split(",") if x}
+    with open(f"{se}/st3.txt", encoding="utf-8") as f:
+        for line in f:
+            c = line.rstrip("\n").split("\t")
+            if len(c) >= 3:
+                g["paragraph labels"][(c[0], int(c[1]))] = {x for x in c[2].split(",") if x}
+    return g
+
+
+def diff(a_dir, b_dir, input_dir=None):
+    g = gold(input_dir) if input_dir else None
+    wl = {"paragraph labels": [0, 0], "genre": [0, 0], "frames": [0, 0]}
+
+    def score(kind, truth, in_a):
+        # in_a: whether run A predicted it (so B did not); truth: whether gold has it.
+        wl[kind][0 if in_a != truth else 1] += 1
+
     a, b = keyed(a_dir, "semeval.jsonl"), keyed(b_dir, "semeval.jsonl")
     n = {"paragraph labels": [0, 0], "spans": [0, 0], "genre": [0, 0], "frames": [0, 0]}
     worst = 0.0
@@ -88,6 +129,11 @@ def diff(a_dir, b_dir):
         px = {(p["paragraph"], t["label"]): t.get("score", 0) for p in x.get("paragraph_techniques", []) for t in p["techniques"]}
         py = {(p["paragraph"], t["label"]): t.get("score", 0) for p in y.get("paragraph_techniques", []) for t in p["techniques"]}
         n["paragraph labels"][0] += len(set(px) ^ set(py))
+        if g is not None:
+            for k in set(px) ^ set(py):
+                gl = g["paragraph labels"].get((i, k[0]))
+                if gl is not None:
+                    score("paragraph labels", k[1] in gl, k in px)
         n["paragraph labels"][1] += len(set(px) | set(py))
         for k in set(px) & set(py):
             worst = max(worst, abs(px[k] - py[k]))
@@ -97,10 +143,17 @@ def diff(a_dir, b_dir):
         n["spans"][1] += len(sx | sy)
         gx, gy = (x.get("genre") or {}).get("label"), (y.get("genre") or {}).get("label")
         n["genre"][0] += gx != gy
+        if g is not None and gx != gy and i in g["genre"]:
+            t = g["genre"][i]
+            if t in (gx, gy):
+                wl["genre"][0 if gy == t else 1] += 1
         n["genre"][1] += 1
         fx = {f["frame"] for f in x.get("frames", [])}
         fy = {f["frame"] for f in y.get("frames", [])}
         n["frames"][0] += len(fx ^ fy)
+        if g is not None and i in g["frames"]:
+            for fr in fx ^ fy:
+                score("frames", fr in g["frames"][i], fr in fx)
         n["frames"][1] += len(fx | fy)
     qa, qb = keyed(a_dir, "polnear.jsonl"), keyed(b_dir, "polnear.jsonl")
     qd = qt = 0
@@ -117,6 +170,9 @@ def diff(a_dir, b_dir):
         print(f"  {k}: {d} of {t} differ")
     print(f"  quotes (PolNeAR dev): {qd} of {qt} differ")
     print(f"  largest paragraph score difference (labels both kept): {worst:.4f}")
+    if g is not None:
+        for k, (w, l) in wl.items():
+            print(f"  {k} changed against gold: {w} won, {l} lost (sign test p = {sign_p(w, l):.2f})")
 
 
 if __name__ == "__main__":
@@ -125,4 +181,4 @@ if __name__ == "__main__":
     elif sys.argv[1] == "split":
         split(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "diff":
-        diff(sys.argv[2], sys.argv[3])
+        diff(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)

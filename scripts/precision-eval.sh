@@ -4,7 +4,15 @@
 # precision on the same articles, plus how many predictions differ from f32.
 #
 #   scripts/precision-eval.sh                       # f32 and int8
+#   PRECISIONS="f32 int8 bf16" THREADS=2 scripts/precision-eval.sh
 #   PRECISIONS="f32 int8" RHETOR_CPU=avx2 scripts/precision-eval.sh
+#   CHECK_CPUS="avx2 portable" CHECK_N=12 CHECK_PRECISIONS="int8" scripts/precision-eval.sh
+#
+# CHECK_CPUS: after the figures, analyse the first CHECK_N SemEval and PolNeAR articles on the
+# best path and with RHETOR_CPU set to each of CHECK_CPUS, at each of CHECK_PRECISIONS, and say
+# whether the output is byte-identical to the best path's (int8's kernels compute the same
+# integers, so it must be; bf16's fallback sums in another order, so it is compared by `diff`).
+# The portable int8 kernel is scalar (about 10x slower): a full evaluation on it is hours.
 #
 # SemEval: the English training articles (all 446, or the first SEMEVAL_N) (the fine-tuning saw folds 1-4, so the absolute
 # figures are optimistic; the difference between precisions on the same articles is the point).
@@ -48,5 +56,39 @@ set -- $PRECISIONS
 first=$1
 shift
 for p in "$@"; do
-  python3 scripts/precision-eval.py diff "$WORK/${RHETOR_CPU:-best}-$first" "$WORK/${RHETOR_CPU:-best}-$p"
+  python3 scripts/precision-eval.py diff "$WORK/${RHETOR_CPU:-best}-$first" "$WORK/${RHETOR_CPU:-best}-$p" "$IN"
 done
+CHECK_N=${CHECK_N:-12}
+CHECK_PRECISIONS=${CHECK_PRECISIONS:-int8}
+if [ -n "${CHECK_CPUS:-}" ]; then
+  python3 scripts/precision-eval.py subset "$DATA" "$WORK/check-input" "$CHECK_N" "$CHECK_N"
+  CI_IN=$WORK/check-input
+  for p in $CHECK_PRECISIONS; do
+    for cpu in best $CHECK_CPUS; do
+      d=$WORK/check-$cpu-$p
+      mkdir -p "$d"
+      for set in semeval/articles polnear/text; do
+        out=$d/$(dirname "$set").jsonl
+        if [ ! -s "$out" ]; then
+          if [ "$cpu" = best ]; then
+            env -u RHETOR_CPU "$RHETOR" analyze "$CI_IN/$set" --format jsonl --precision "$p" \
+              --threads "$THREADS" -q > "$out"
+          else
+            RHETOR_CPU=$cpu "$RHETOR" analyze "$CI_IN/$set" --format jsonl --precision "$p" \
+              --threads "$THREADS" -q > "$out"
+          fi
+        fi
+      done
+    done
+    for cpu in $CHECK_CPUS; do
+      for f in semeval.jsonl polnear.jsonl; do
+        if cmp -s "$WORK/check-best-$p/$f" "$WORK/check-$cpu-$p/$f"; then
+          echo "check: $p RHETOR_CPU=$cpu $f: byte-identical to the best path ($CHECK_N articles)"
+        else
+          echo "check: $p RHETOR_CPU=$cpu $f: DIFFERS from the best path ($CHECK_N articles)"
+        fi
+      done
+      python3 scripts/precision-eval.py diff "$WORK/check-best-$p" "$WORK/check-$cpu-$p" "$CI_IN"
+    done
+  done
+fi

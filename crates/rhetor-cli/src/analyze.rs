@@ -92,14 +92,15 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "CONFIDENCE", alias = "min-confidence")]
     pub min_score: Option<f32>,
     /// Numeric precision of the encoder: auto (int8 where the CPU has AVX-512 VNNI, f32
-    /// otherwise), f32 or int8. `RHETOR_CPU=avx2|portable` forces a slower int8 kernel.
+    /// otherwise), f32, int8 or bf16 (AVX-512 BF16 where the CPU has it, else widened to f32).
+    /// `RHETOR_CPU=avx2|portable` forces a slower int8/bf16 kernel.
     #[arg(long, value_name = "PRECISION", default_value = "auto")]
     pub precision: rhetor_models::Precision,
 }
 
 /// Files handled per parallel batch: results are written in input order batch by batch, so memory
 /// stays bounded on large folders.
-const BATCH: usize = 64;
+pub(crate) const BATCH: usize = 64;
 
 pub fn run(args: AnalyzeArgs) -> Result<i32> {
     if let Some(n) = args.threads {
@@ -147,17 +148,30 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             .par_iter()
             .map(|path| read::read_file(path, pipeline.read_options()))
             .collect();
-        for (item, last) in results.into_iter().flat_map(|items| {
-            let n = items.len();
-            items
-                .into_iter()
-                .enumerate()
-                .map(move |(i, it)| (it, i + 1 == n))
-        }) {
+        let items: Vec<(Item, bool)> = results
+            .into_iter()
+            .flat_map(|items| {
+                let n = items.len();
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, it)| (it, i + 1 == n))
+            })
+            .collect();
+        // The batch's articles are analysed concurrently (as many in flight as the global pool
+        // has threads), results kept in input order. Only the encoder's products were split
+        // across threads before: the rest of an article's analysis (heads, span decoding,
+        // quotes, genre, frames) and every encoder call on a short article (fewer windows than
+        // threads: the products are too small to split well) left the other core idle. Each
+        // article's analysis is unchanged, so the output is too.
+        let done: Vec<(Item, bool)> = items
+            .into_par_iter()
+            .map(|(item, last)| (pipeline.finish(item), last))
+            .collect();
+        for (item, last) in done {
             if last {
                 progress.inc(1);
             }
-            let item = pipeline.finish(item);
             match item {
                 Ok(article) => {
                     if !args.quiet {

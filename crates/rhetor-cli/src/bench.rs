@@ -16,7 +16,7 @@ Examples:
   rhetor bench encoder --python
   rhetor bench train --threads 1,2
   rhetor bench analyze --threads 1,2
-  rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,auto
+  rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,bf16,auto
   rhetor bench analyze ARTICLES/ --threads 1,2 --runs 3 --python
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
@@ -78,7 +78,7 @@ pub enum BenchWhat {
         /// Model folder (default: models/techniques of this build).
         #[arg(long, value_name = "DIR")]
         models: Option<PathBuf>,
-        /// Encoder precisions to compare, comma-separated (auto, f32, int8); the first is the
+        /// Encoder precisions to compare, comma-separated (auto, f32, int8, bf16); the first is the
         /// reference of the ratio column.
         #[arg(long, value_delimiter = ',', default_value = "f32,int8")]
         precision: Vec<rhetor_models::Precision>,
@@ -89,6 +89,10 @@ pub enum BenchWhat {
         /// f32 / dynamic int8 (needs the venv of scripts/bench-python-venv.sh: see --help).
         #[arg(long)]
         python: bool,
+        /// Also time each precision with the articles analysed one after another (as before
+        /// articles were analysed concurrently), alternated with the concurrent runs.
+        #[arg(long)]
+        compare_serial: bool,
         #[arg(long, hide = true)]
         child: bool,
     },
@@ -133,6 +137,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             precision,
             no_rss,
             python,
+            compare_serial,
             child,
         } => {
             let opts = AnalyzeBench {
@@ -143,6 +148,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
                 precision,
                 rss: !no_rss,
                 python,
+                compare_serial,
             };
             if child {
                 analyze_child(&opts)
@@ -255,6 +261,7 @@ struct AnalyzeBench {
     precision: Vec<rhetor_models::Precision>,
     rss: bool,
     python: bool,
+    compare_serial: bool,
 }
 
 /// The benchmark's inputs as `(name, bytes)`, read once so the figures are the pipeline's.
@@ -292,18 +299,40 @@ fn load_for_bench(
     Ok((pipeline, t0.elapsed().as_secs_f64()))
 }
 
-/// Reads and analyses every input as `rhetor analyze` does; returns the articles analysed.
-fn analyze_all(pipeline: &rhetor::Pipeline, inputs: &[(String, Vec<u8>)]) -> Result<usize> {
+/// The pool articles are read and analysed on: `threads` wide, as `rhetor analyze --threads`
+/// makes the global one.
+fn article_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .context("building the article thread pool")
+}
+
+/// Reads and analyses every input as `rhetor analyze` does (batches of its size, read and then
+/// analysed concurrently on `pool`, articles in flight side by side); returns the articles
+/// analysed.
+fn analyze_all(
+    pipeline: &rhetor::Pipeline,
+    inputs: &[(String, Vec<u8>)],
+    pool: &rayon::ThreadPool,
+) -> Result<usize> {
     let opts = read::Options::default();
-    let mut n = 0;
-    for (name, bytes) in inputs {
-        for item in read::read_bytes(bytes, name, &opts) {
-            let Ok(mut a) = item else { continue };
-            pipeline.annotate(&mut a)?;
-            n += 1;
+    pool.install(|| {
+        let mut n = 0;
+        for batch in inputs.chunks(crate::analyze::BATCH) {
+            let articles: Vec<rhetor_doc::Article> = batch
+                .par_iter()
+                .flat_map_iter(|(name, bytes)| read::read_bytes(bytes, name, &opts))
+                .filter_map(|item| item.ok())
+                .collect();
+            n += articles
+                .into_par_iter()
+                .map(|mut a| pipeline.annotate(&mut a).map(|_| ()))
+                .collect::<Result<Vec<()>, _>>()?
+                .len();
         }
-    }
-    Ok(n)
+        Ok(n)
+    })
 }
 
 /// Word pieces the encoder reads (analysed paragraphs, windows not double-counted).
@@ -355,43 +384,53 @@ fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
         .sum();
     let cpu = CpuPath::detect();
     println!(
-        "analysis benchmark (whole pipeline as `rhetor analyze` runs it): {} input(s), {words} words, {:.1} MB; {} timed runs after 1 warm-up article, precisions timed alternately; model {}; int8 kernel {} (best on this CPU: {})",
+        "analysis benchmark (whole pipeline as `rhetor analyze` runs it): {} input(s), {words} words, {:.1} MB; {} timed runs after 1 warm-up article, precisions timed alternately; model {}; int8 kernel {} (best on this CPU: {}); bf16 kernel {}",
         inputs.len(),
         bytes as f64 / 1e6,
         o.runs,
         dir.display(),
         cpu.name(),
-        CpuPath::best().name()
+        CpuPath::best().name(),
+        rhetor_models::bf16::kernel_name(cpu)
     );
     if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average at start: {}", l.trim());
     }
     let warm: Vec<(String, Vec<u8>)> = inputs.iter().take(1).cloned().collect();
     for &t in &o.threads {
+        let pool = article_pool(t)?;
+        // One article at a time: the encoder still splits its work over `t` threads.
+        let serial_pool = article_pool(1)?;
         let mut loaded = Vec::new();
         for &p in &o.precision {
             let (pipeline, load) = load_for_bench(&dir, t, p)?;
-            analyze_all(&pipeline, &warm)?;
-            loaded.push((p, pipeline, load, Vec::new()));
+            analyze_all(&pipeline, &warm, &pool)?;
+            loaded.push((p, pipeline, load, Vec::new(), Vec::new()));
         }
         let tokens = count_tokens(&loaded[0].1, &inputs);
         let mut articles = 0;
         for _ in 0..o.runs {
-            for (_, pipeline, _, times) in loaded.iter_mut() {
+            for (_, pipeline, _, times, serial_times) in loaded.iter_mut() {
                 let start = Instant::now();
-                articles = analyze_all(pipeline, &inputs)?;
+                articles = analyze_all(pipeline, &inputs, &pool)?;
                 times.push(start.elapsed().as_secs_f64());
+                if o.compare_serial && t > 1 {
+                    let start = Instant::now();
+                    analyze_all(pipeline, &inputs, &serial_pool)?;
+                    serial_times.push(start.elapsed().as_secs_f64());
+                }
             }
         }
         let mut reference = None;
-        for (p, pipeline, load, times) in loaded.iter_mut() {
+        for (p, pipeline, load, times, serial_times) in loaded.iter_mut() {
             let med = median(times);
             let rate = articles as f64 / med;
             let base = *reference.get_or_insert(rate);
+            // The precision `auto` resolved to and the kernel it runs on.
             let resolved = pipeline
                 .analyzer()
-                .map(|a| a.model.encoder.precision())
-                .unwrap_or(Precision::F32);
+                .map(|a| a.model.encoder.kernel())
+                .unwrap_or_else(|| Precision::F32.to_string());
             let rss = if o.rss {
                 child_rss(&o.paths, t, *p, &dir)
                     .map(|m| format!("{m:.0} MB"))
@@ -407,6 +446,14 @@ fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
                 rate / base,
                 load
             );
+            if !serial_times.is_empty() {
+                let serial = articles as f64 / median(serial_times);
+                println!(
+                    "threads {t}: precision {p}, articles one at a time: {serial:.2} articles/s, {:.0} tokens/s; concurrent articles are {:.2}x this",
+                    tokens as f64 * serial / articles.max(1) as f64,
+                    rate / serial
+                );
+            }
         }
     }
     if o.python {
@@ -450,8 +497,9 @@ fn analyze_child(o: &AnalyzeBench) -> Result<i32> {
         .clone()
         .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
     let p = o.precision.first().copied().unwrap_or_default();
-    let (pipeline, _) = load_for_bench(&dir, o.threads.first().copied().unwrap_or(1), p)?;
-    analyze_all(&pipeline, &inputs)?;
+    let t = o.threads.first().copied().unwrap_or(1);
+    let (pipeline, _) = load_for_bench(&dir, t, p)?;
+    analyze_all(&pipeline, &inputs, &article_pool(t)?)?;
     println!("peak_rss_mb {:.1}", peak_rss_mb().unwrap_or(f64::NAN));
     Ok(0)
 }

@@ -133,8 +133,8 @@ pub struct AddArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Numeric precision of the techniques encoder: auto (int8 where the CPU has AVX-512 VNNI,
-    /// f32 otherwise), f32 or int8. The sentence encoder for stories stays f32 unless int8 is
-    /// asked for explicitly.
+    /// f32 otherwise), f32, int8 or bf16. The sentence encoder for stories stays f32 unless
+    /// int8 or bf16 is asked for explicitly.
     #[arg(long, value_name = "PRECISION", default_value = "auto")]
     pub precision: rhetor_models::Precision,
 }

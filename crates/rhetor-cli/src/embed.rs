@@ -25,7 +25,7 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Numeric precision: auto (f32 for embeddings: int8 is not yet measured on the story and
-    /// search figures), f32 or int8.
+    /// search figures), f32, int8 or bf16.
     #[arg(long, value_name = "PRECISION", default_value = "auto")]
     pub precision: rhetor_models::Precision,
     /// Texts per encoder batch (texts are sorted by length inside each chunk).

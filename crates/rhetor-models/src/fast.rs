@@ -21,6 +21,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::bf16::BMatrix;
 use crate::encoder::{BertConfig, EncoderError};
 use crate::quant::{CpuPath, Precision, QMatrix};
 use crate::weights::ModelFiles;
@@ -47,16 +48,24 @@ pub enum FastError {
     Input(String),
 }
 
-/// A dense layer's weight, `[in, out]`: f32, or int8 per output channel (the f32 copy dropped).
+/// A dense layer's weight, `[in, out]`: f32, int8 per output channel, or bf16 (the f32 copy
+/// dropped in both).
 enum Linear {
     F32(Vec<f32>),
     Int8(QMatrix),
+    Bf16(BMatrix),
 }
 
 impl Linear {
     fn quantize(&mut self, k: usize, n: usize) {
         if let Linear::F32(w) = self {
             *self = Linear::Int8(QMatrix::quantize(w, k, n));
+        }
+    }
+
+    fn round_bf16(&mut self, k: usize, n: usize) {
+        if let Linear::F32(w) = self {
+            *self = Linear::Bf16(BMatrix::from_f32(w, k, n));
         }
     }
 
@@ -75,6 +84,7 @@ impl Linear {
         match self {
             Linear::F32(w) => matmul_acc(dst, a, w, m, k, n, threads),
             Linear::Int8(q) => q.matmul_acc(cpu, dst, a, m, threads),
+            Linear::Bf16(b) => b.matmul_acc(cpu, dst, a, m, threads),
         }
     }
 }
@@ -112,6 +122,24 @@ impl FastLayer {
         }
         if !skip("w2") {
             self.w2.quantize(i, h);
+        }
+    }
+
+    /// Bf16 for every dense layer.
+    fn round_bf16(&mut self, c: &BertConfig) {
+        let (h, i) = (c.hidden_size, c.intermediate_size);
+        self.wqkv.round_bf16(h, 3 * h);
+        self.wo.round_bf16(h, h);
+        self.w1.round_bf16(h, i);
+        self.w2.round_bf16(i, h);
+    }
+
+    /// The dense layers at `precision` (resolved; f32 leaves them).
+    fn convert(&mut self, c: &BertConfig, precision: Precision) {
+        match precision {
+            Precision::Int8 => self.quantize(c),
+            Precision::Bf16 => self.round_bf16(c),
+            Precision::F32 | Precision::Auto => {}
         }
     }
 }
@@ -340,9 +368,7 @@ impl FastEncoder {
                 ln2_w: get(&format!("{p}output.LayerNorm.weight"), &[h])?,
                 ln2_b: get(&format!("{p}output.LayerNorm.bias"), &[h])?,
             };
-            if precision == Precision::Int8 {
-                layer.quantize(&config);
-            }
+            layer.convert(&config, precision);
             layers.push(layer);
         }
         drop(st);
@@ -433,9 +459,7 @@ impl FastEncoder {
             };
             // Quantize layer by layer so at most one layer's f32 copy is alive beside the
             // candle weights (peak memory at load does not grow).
-            if precision == Precision::Int8 {
-                layer.quantize(&c);
-            }
+            layer.convert(&c, precision);
             layers.push(layer);
         }
         let e = &enc.embeddings;
@@ -466,15 +490,16 @@ impl FastEncoder {
         })
     }
 
-    /// Converts the dense layers to `precision` (`Auto` resolved for this CPU); int8 drops the
-    /// f32 matrices. Converting back to f32 is not possible (load again).
+    /// Converts f32 dense layers to `precision` (`Auto` resolved for this CPU); int8 and bf16
+    /// drop the f32 matrices. Converting back to f32, or between int8 and bf16, is not possible
+    /// (load again).
     pub fn with_precision(mut self, precision: Precision) -> Self {
         let precision = precision.resolve(self.cpu);
-        if precision == Precision::Int8 {
+        if self.precision == Precision::F32 && precision != Precision::F32 {
             for l in &mut self.layers {
-                l.quantize(&self.config);
+                l.convert(&self.config, precision);
             }
-            self.precision = Precision::Int8;
+            self.precision = precision;
         }
         self
     }
@@ -487,6 +512,16 @@ impl FastEncoder {
     /// The int8 kernel in use (`avx512-vnni`, `avx2`, `portable`), whatever the precision.
     pub fn cpu_path(&self) -> CpuPath {
         self.cpu
+    }
+
+    /// The kernel the dense layers run on, e.g. `int8 avx512-vnni`, `bf16 avx512-bf16`,
+    /// `bf16 f32-widened`, `f32`.
+    pub fn kernel(&self) -> String {
+        match self.precision {
+            Precision::Int8 => format!("int8 {}", self.cpu.name()),
+            Precision::Bf16 => format!("bf16 {}", crate::bf16::kernel_name(self.cpu)),
+            Precision::F32 | Precision::Auto => "f32".to_string(),
+        }
     }
 
     /// Forces the int8 kernel (tests compare paths in one process; `RHETOR_CPU` sets it for
@@ -723,7 +758,15 @@ fn add_rows(dst: &mut [f32], row: &[f32], par: bool) {
 }
 
 /// `dst[m, n] += a[m, k] * b[k, n]`, all row-major, on the current rayon pool.
-fn matmul_acc(dst: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize, threads: usize) {
+pub(crate) fn matmul_acc(
+    dst: &mut [f32],
+    a: &[f32],
+    b: &[f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    threads: usize,
+) {
     if dst.len() < m * n || a.len() < m * k || b.len() < k * n || m == 0 {
         return;
     }

@@ -5,9 +5,11 @@
 //!   (per-token states `[batch, seq, 384]`; trainable through a `VarMap`).
 //! - [`fast`]: the same encoder, inference only, packed tokens and pre-packed weights (bulk use).
 //! - [`quant`]: int8 dense layers with run-time CPU dispatch (AVX-512 VNNI, AVX2, portable).
+//! - [`bf16`]: bf16 dense layers (AVX-512 BF16, or widened to f32 on other CPUs).
 //! - [`tokenize`]: WordPiece with code-point offsets, overlapping windows, length buckets.
 //! - [`embed`]: sentence embeddings (mean pooling + L2 norm), as sentence-transformers.
 
+pub mod bf16;
 pub mod embed;
 pub mod encoder;
 pub mod fast;

@@ -33,6 +33,9 @@ pub enum Precision {
     F32,
     /// Int8 weights (per output channel) and activations (per token), i32 accumulation.
     Int8,
+    /// Bf16 weights and activations, f32 accumulation (`crate::bf16`): AVX-512 BF16 where the
+    /// CPU has it, the weights widened to f32 otherwise.
+    Bf16,
 }
 
 impl Precision {
@@ -54,6 +57,7 @@ impl Precision {
             Precision::Auto => "auto",
             Precision::F32 => "f32",
             Precision::Int8 => "int8",
+            Precision::Bf16 => "bf16",
         }
     }
 }
@@ -71,8 +75,9 @@ impl std::str::FromStr for Precision {
             "auto" => Ok(Precision::Auto),
             "f32" | "fp32" => Ok(Precision::F32),
             "int8" | "i8" => Ok(Precision::Int8),
+            "bf16" | "bfloat16" => Ok(Precision::Bf16),
             other => Err(format!(
-                "unknown precision {other:?} (expected auto, f32 or int8)"
+                "unknown precision {other:?} (expected auto, f32, int8 or bf16)"
             )),
         }
     }
@@ -839,6 +844,8 @@ mod tests {
         assert_eq!(d, vec![1.0; 4]);
         assert_eq!("INT8".parse::<Precision>(), Ok(Precision::Int8));
         assert!("bf17".parse::<Precision>().is_err());
+        assert_eq!("BF16".parse::<Precision>(), Ok(Precision::Bf16));
+        assert_eq!(Precision::Bf16.resolve(CpuPath::Portable), Precision::Bf16);
         assert_eq!(Precision::F32.resolve(CpuPath::Avx512Vnni), Precision::F32);
         assert_eq!(Precision::Auto.resolve(CpuPath::Portable), Precision::F32);
     }
