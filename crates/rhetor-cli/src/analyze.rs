@@ -102,6 +102,10 @@ pub struct AnalyzeArgs {
 /// stays bounded on large folders.
 pub(crate) const BATCH: usize = 64;
 
+/// Articles analysed concurrently per worker thread (a few, so one long article does not leave
+/// the other threads idle at the end of each group).
+pub(crate) const IN_FLIGHT: usize = 2;
+
 pub fn run(args: AnalyzeArgs) -> Result<i32> {
     if let Some(n) = args.threads {
         // Ignore the error of a second initialisation (tests); the first pool stands.
@@ -148,7 +152,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             .par_iter()
             .map(|path| read::read_file(path, pipeline.read_options()))
             .collect();
-        let items: Vec<(Item, bool)> = results
+        let mut items = results
             .into_iter()
             .flat_map(|items| {
                 let n = items.len();
@@ -157,35 +161,41 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
                     .enumerate()
                     .map(move |(i, it)| (it, i + 1 == n))
             })
-            .collect();
-        // The batch's articles are analysed concurrently (as many in flight as the global pool
-        // has threads), results kept in input order. Only the encoder's products were split
-        // across threads before: the rest of an article's analysis (heads, span decoding,
-        // quotes, genre, frames) and every encoder call on a short article (fewer windows than
-        // threads: the products are too small to split well) left the other core idle. Each
-        // article's analysis is unchanged, so the output is too.
-        let done: Vec<(Item, bool)> = items
-            .into_par_iter()
-            .map(|(item, last)| (pipeline.finish(item), last))
-            .collect();
-        for (item, last) in done {
-            if last {
-                progress.inc(1);
-            }
-            match item {
-                Ok(article) => {
-                    if !args.quiet {
-                        for w in &article.warnings {
-                            progress
-                                .suspend(|| eprintln!("rhetor: warning: {}: {w}", article.source));
-                        }
-                    }
-                    sink.article(&article)?;
+            .peekable();
+        // Articles are analysed a few at a time concurrently (IN_FLIGHT per thread of the global
+        // pool), results kept in input order. Only the encoder's products were split across
+        // threads before: the rest of an article's analysis (heads, span decoding, quotes,
+        // genre, frames) and every encoder call on a short article (fewer windows than
+        // threads) left the other core idle. A small group, not the whole batch, so memory
+        // holds a few analysed articles, not 64 files' worth (one JSONL file can hold hundreds
+        // of articles). Each article's analysis is unchanged, so the output is too.
+        let group = IN_FLIGHT * rayon::current_num_threads().max(1);
+        while items.peek().is_some() {
+            let chunk: Vec<(Item, bool)> = items.by_ref().take(group).collect();
+            let done: Vec<(Item, bool)> = chunk
+                .into_par_iter()
+                .map(|(item, last)| (pipeline.finish(item), last))
+                .collect();
+            for (item, last) in done {
+                if last {
+                    progress.inc(1);
                 }
-                Err(f) => {
-                    failures += 1;
-                    progress.suspend(|| eprintln!("rhetor: error: {}: {}", f.source, f.error));
-                    sink.failure(&f);
+                match item {
+                    Ok(article) => {
+                        if !args.quiet {
+                            for w in &article.warnings {
+                                progress.suspend(|| {
+                                    eprintln!("rhetor: warning: {}: {w}", article.source)
+                                });
+                            }
+                        }
+                        sink.article(&article)?;
+                    }
+                    Err(f) => {
+                        failures += 1;
+                        progress.suspend(|| eprintln!("rhetor: error: {}: {}", f.source, f.error));
+                        sink.failure(&f);
+                    }
                 }
             }
         }

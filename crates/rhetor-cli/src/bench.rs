@@ -325,11 +325,15 @@ fn analyze_all(
                 .flat_map_iter(|(name, bytes)| read::read_bytes(bytes, name, &opts))
                 .filter_map(|item| item.ok())
                 .collect();
-            n += articles
-                .into_par_iter()
-                .map(|mut a| pipeline.annotate(&mut a).map(|_| ()))
-                .collect::<Result<Vec<()>, _>>()?
-                .len();
+            // Groups of the size `rhetor analyze` keeps in flight.
+            let group = crate::analyze::IN_FLIGHT * rayon::current_num_threads().max(1);
+            for chunk in articles.chunks(group) {
+                n += chunk
+                    .par_iter()
+                    .map(|a| pipeline.annotate(&mut a.clone()).map(|_| ()))
+                    .collect::<Result<Vec<()>, _>>()?
+                    .len();
+            }
         }
         Ok(n)
     })
