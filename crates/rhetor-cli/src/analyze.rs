@@ -104,7 +104,7 @@ pub(crate) const BATCH: usize = 64;
 
 /// Articles analysed concurrently per worker thread (a few, so one long article does not leave
 /// the other threads idle at the end of each group).
-pub(crate) const IN_FLIGHT: usize = 2;
+pub(crate) const IN_FLIGHT: usize = 1;
 
 pub fn run(args: AnalyzeArgs) -> Result<i32> {
     if let Some(n) = args.threads {
