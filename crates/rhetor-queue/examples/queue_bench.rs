@@ -43,7 +43,9 @@ fn article(i: usize) -> Article {
     for p in 0..6 {
         let start = text.chars().count();
         for w in 0..100 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             text.push_str(WORDS[(seed >> 33) as usize % 24]);
             text.push(if w % 12 == 11 { '.' } else { ' ' });
         }
