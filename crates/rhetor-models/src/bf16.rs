@@ -318,16 +318,7 @@ mod kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn data(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
-        let a: Vec<f32> = (0..m * k)
-            .map(|i| ((i as f32) * 0.731).sin() * 2.0)
-            .collect();
-        let w: Vec<f32> = (0..k * n)
-            .map(|i| ((i as f32) * 0.377).cos() * 0.1)
-            .collect();
-        (a, w)
-    }
+    use crate::quant::tests::data;
 
     #[test]
     fn rounding_is_nearest_even_with_flushed_denormals() {

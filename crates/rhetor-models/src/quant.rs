@@ -742,10 +742,11 @@ mod avx2 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn data(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
+    /// Deterministic activations and weights for kernel tests (the bf16 tests use them too).
+    pub(crate) fn data(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
         let a: Vec<f32> = (0..m * k)
             .map(|i| ((i as f32) * 0.731).sin() * 2.0)
             .collect();
