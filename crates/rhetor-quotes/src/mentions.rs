@@ -138,11 +138,19 @@ impl QuoteAnalyzer {
             return subject.then_some((from, from + 1));
         }
         // A name, a description opening with a determiner ("the spokesman"), or a lower-case
-        // role before a name ("councillor Maria Okafor").
-        let role_name = (speakers::is_role(&t.lower) || tokens::is_title_word(&t.lower))
-            && d.toks
-                .get(from + 1)
-                .is_some_and(|n| n.is_word && n.is_cap());
+        // role before a name ("councillor Maria Okafor"), the role itself qualified by up to
+        // two lower-case words ("board director Felipe Arce", "deputy campaign manager Jo Li").
+        let role_name = (0..3).any(|n| {
+            let k = from + n;
+            d.toks.get(k + 1).is_some_and(|w| w.is_word && w.is_cap())
+                && d.toks[from..=k].iter().all(|w| {
+                    w.is_word
+                        && !w.is_cap()
+                        && !STOPS.contains(&w.lower.as_str())
+                        && !AUXILIARIES.contains(&w.lower.as_str())
+                })
+                && (speakers::is_role(&d.toks[k].lower) || tokens::is_title_word(&d.toks[k].lower))
+        });
         if !(t.is_cap() || DETERMINERS.contains(&t.lower.as_str()) || role_name)
             || STOPS.contains(&t.lower.as_str())
         {

@@ -448,3 +448,31 @@ fn a_gerund_opening_the_sentence_is_no_part_of_the_name() {
         a.quotes
     );
 }
+
+#[test]
+fn a_qualified_lower_case_role_after_the_cue_leads_to_the_name() {
+    let a = analyse(
+        "Water limits\n\n\
+         The regional water board said reservoirs stood at 38 percent of capacity. \
+         \"We are asking everyone to do their part,\" said board director Felipe Arce.",
+    );
+    let direct = a
+        .quotes
+        .iter()
+        .find(|q| q.kind == QuoteKind::Direct)
+        .expect("the direct quote");
+    assert_eq!(
+        direct.speaker.as_deref(),
+        Some("Felipe Arce"),
+        "{:?}",
+        a.quotes
+    );
+    // A lower-case phrase that is no role stays out of it.
+    let b = analyse(
+        "Budget\n\n\"We will cut nothing that matters to families,\" said the finance minister on Monday.",
+    );
+    assert!(b
+        .quotes
+        .iter()
+        .all(|q| q.speaker.as_deref() != Some("Monday")));
+}
