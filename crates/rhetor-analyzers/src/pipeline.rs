@@ -191,31 +191,76 @@ impl Analyzer {
         Ok(self.annotate_inner(article, true)?.unwrap_or_default())
     }
 
-    fn annotate_inner(&self, article: &mut Article, keep: bool) -> Result<Option<TokenStates>> {
-        let pars: Vec<(usize, usize, usize)> = article
-            .paragraphs
+    /// [`annotate`](Self::annotate) (or [`annotate_with_states`](Self::annotate_with_states)
+    /// when `keep`) for several articles with ONE encoder call over all their windows
+    /// ([`TechniqueModel::run_many`]); the rest of each article's analysis then runs on the
+    /// caller's rayon pool, an article per task. Each article's result is what
+    /// [`annotate`](Self::annotate) gives it alone. When the shared pass fails (a tokenizer
+    /// error in one article), every article is analysed on its own, so one bad article costs
+    /// only its own result.
+    pub fn annotate_many(
+        &self,
+        articles: &mut [&mut Article],
+        keep: bool,
+    ) -> Vec<Result<Option<TokenStates>>> {
+        use rayon::prelude::*;
+        let pars: Vec<Vec<(usize, usize, usize)>> =
+            articles.iter().map(|a| analysed_paragraphs(a)).collect();
+        let inputs: Vec<crate::techniques::ArticleInput<'_>> = articles
             .iter()
-            .filter(|p| p.kind != ParagraphKind::Debris)
-            .map(|p| (p.index, p.start, p.end))
+            .zip(&pars)
+            .map(|(a, p)| (a.text.as_str(), p.as_slice()))
             .collect();
-        let has_title = article
-            .paragraphs
-            .iter()
-            .find(|p| p.kind != ParagraphKind::Debris)
-            .is_some_and(|p| p.kind == ParagraphKind::Title);
-        let th = &self.config.thresholds;
+        match self.model.run_many(&inputs, keep) {
+            Ok(outputs) => {
+                drop(inputs);
+                articles
+                    .par_iter_mut()
+                    .zip(outputs)
+                    .map(|(a, (o, states))| self.finish(a, &o).map(|()| states))
+                    .collect()
+            }
+            Err(_) => {
+                drop(inputs);
+                articles
+                    .par_iter_mut()
+                    .map(|a| self.annotate_inner(a, keep))
+                    .collect()
+            }
+        }
+    }
+
+    fn annotate_inner(&self, article: &mut Article, keep: bool) -> Result<Option<TokenStates>> {
+        let pars = analysed_paragraphs(article);
         let (outputs, states) = if keep {
             let (o, s) = self.model.run_with_states(&article.text, &pars)?;
             (o, Some(s))
         } else {
             (self.model.run(&article.text, &pars)?, None)
         };
+        self.finish(article, &outputs)?;
+        Ok(states)
+    }
+
+    /// Everything after the encoder: paragraph labels, spans and their display, genre, frames.
+    fn finish(
+        &self,
+        article: &mut Article,
+        outputs: &[crate::techniques::ParagraphOutput],
+    ) -> Result<()> {
+        let pars = analysed_paragraphs(article);
+        let has_title = article
+            .paragraphs
+            .iter()
+            .find(|p| p.kind != ParagraphKind::Debris)
+            .is_some_and(|p| p.kind == ParagraphKind::Title);
+        let th = &self.config.thresholds;
         let ctx = crate::techniques::SpanContext::new(&article.text)
             .with_lexicon(&self.config.thresholds.lexicon, &self.model.labels);
         let labels = &self.model.labels;
         article.techniques.clear();
         article.paragraph_techniques.clear();
-        for o in &outputs {
+        for o in outputs {
             let mut chosen: Vec<LabelScore> = o
                 .probs
                 .iter()
@@ -265,7 +310,7 @@ impl Analyzer {
             &article.text,
             &ranges,
             has_title,
-            &outputs,
+            outputs,
             labels.len(),
             hidden,
             heads.opinion.as_ref(),
@@ -293,8 +338,18 @@ impl Analyzer {
             .map(|(frame, score)| FrameScore { frame, score })
             .collect();
         article.frames.sort_by(|a, b| b.score.total_cmp(&a.score));
-        Ok(states)
+        Ok(())
     }
+}
+
+/// The paragraphs the models read, `(index, start, end)`: all but debris.
+fn analysed_paragraphs(article: &Article) -> Vec<(usize, usize, usize)> {
+    article
+        .paragraphs
+        .iter()
+        .filter(|p| p.kind != ParagraphKind::Debris)
+        .map(|p| (p.index, p.start, p.end))
+        .collect()
 }
 
 /// Label lists in the official order (genre, frames).

@@ -17,7 +17,8 @@ use crate::{AnalyzeError, Result};
 
 /// Tokens per encoder input (specials included) the model is trained and run with.
 pub const MAX_LEN: usize = 128;
-/// Tokens shared by consecutive windows of a long paragraph.
+/// Tokens shared by consecutive windows of a long paragraph (the training recipe's windows, and
+/// inference's default: see [`TechniqueModel::overlap`]).
 pub const STRIDE: usize = 32;
 
 /// Decision thresholds chosen on held-out data by the training recipe.
@@ -297,7 +298,21 @@ pub struct TechniqueModel {
     pub paragraph_head: LinearHead,
     pub span_head: LinearHead,
     pub labels: Vec<String>,
+    /// Tokens shared by consecutive windows of a paragraph longer than one window
+    /// ([`STRIDE`] by default, as in training). Each token's state comes from the window where
+    /// it sits nearer the middle; a paragraph's probabilities are the maximum over its windows.
+    /// Fewer shared tokens encode fewer tokens twice, at the cost of less context at the
+    /// seams: `scripts/window-overlap-eval.sh` measures both (docs/benchmarks.md).
+    pub overlap: usize,
 }
+
+/// One article's input to [`TechniqueModel::run_many`]: its text and the paragraphs to read
+/// (`(index, start, end)` in code points).
+pub type ArticleInput<'a> = (&'a str, &'a [(usize, usize, usize)]);
+
+/// What [`TechniqueModel::run_many`] gives back per article: the paragraphs' outputs and, when
+/// asked for, every word piece's final state.
+pub type ArticleOutput = (Vec<ParagraphOutput>, Option<TokenStates>);
 
 /// Per-token probabilities from the token head: `[labels][3]` softmax for each token.
 fn bio_probs(head: &LinearHead, state: &[f32]) -> Vec<[f32; 3]> {
@@ -363,6 +378,7 @@ impl TechniqueModel {
             paragraph_head,
             span_head,
             labels,
+            overlap: STRIDE,
         })
     }
 
@@ -396,6 +412,7 @@ impl TechniqueModel {
             paragraph_head: LinearHead::from_head(ph)?,
             span_head: LinearHead::from_head(sh)?,
             labels: ph.spec.labels.clone(),
+            overlap: STRIDE,
         })
     }
 
@@ -420,7 +437,7 @@ impl TechniqueModel {
     }
 
     /// The encoder's input for these paragraphs, exactly as [`run`](Self::run) builds it: each
-    /// paragraph's windows (`[CLS] … [SEP]`, at most [`MAX_LEN`] pieces, [`STRIDE`] overlap), in
+    /// paragraph's windows (`[CLS] … [SEP]`, at most [`MAX_LEN`] pieces, [`overlap`](Self::overlap) shared), in
     /// paragraph order. For benchmarks that feed the same windows to other engines.
     pub fn windows(
         &self,
@@ -432,7 +449,7 @@ impl TechniqueModel {
         for &(_, start, end) in paragraphs {
             let slice: String = chars.get(start..end).unwrap_or_default().iter().collect();
             let tokens = self.tokenizer.tokens(&slice)?;
-            for w in self.tokenizer.windows(&tokens, MAX_LEN, STRIDE)? {
+            for w in self.tokenizer.windows(&tokens, MAX_LEN, self.overlap)? {
                 seqs.push(w.ids);
             }
         }
@@ -444,8 +461,22 @@ impl TechniqueModel {
         text: &str,
         paragraphs: &[(usize, usize, usize)],
         keep_states: bool,
-    ) -> Result<(Vec<ParagraphOutput>, Option<TokenStates>)> {
-        let chars: Vec<char> = text.chars().collect();
+    ) -> Result<ArticleOutput> {
+        let mut out = self.run_many(&[(text, paragraphs)], keep_states)?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// [`run`](Self::run) (or [`run_with_states`](Self::run_with_states) when `keep_states`)
+    /// for several articles at once: the windows of every paragraph of every article go to the
+    /// encoder in ONE call, which spreads them over its threads by token count. Short articles
+    /// (fewer windows than threads, or one long window beside short ones) no longer leave a
+    /// core idle, and the matrix products see more rows. The outputs are those of one
+    /// [`run`](Self::run) per article (each window is encoded on its own either way).
+    pub fn run_many(
+        &self,
+        articles: &[ArticleInput<'_>],
+        keep_states: bool,
+    ) -> Result<Vec<ArticleOutput>> {
         struct Prep {
             index: usize,
             start: usize,
@@ -453,80 +484,90 @@ impl TechniqueModel {
             offsets: Vec<(usize, usize)>,
             windows: Vec<Window>,
         }
-        let mut preps = Vec::with_capacity(paragraphs.len());
+        let mut preps: Vec<Vec<Prep>> = Vec::with_capacity(articles.len());
         let mut seqs: Vec<Vec<u32>> = vec![];
-        for &(index, start, end) in paragraphs {
-            let slice: String = chars.get(start..end).unwrap_or_default().iter().collect();
-            let tokens = self.tokenizer.tokens(&slice)?;
-            let windows = self.tokenizer.windows(&tokens, MAX_LEN, STRIDE)?;
-            for w in &windows {
-                seqs.push(w.ids.clone());
+        for &(text, paragraphs) in articles {
+            let chars: Vec<char> = text.chars().collect();
+            let mut article = Vec::with_capacity(paragraphs.len());
+            for &(index, start, end) in paragraphs {
+                let slice: String = chars.get(start..end).unwrap_or_default().iter().collect();
+                let tokens = self.tokenizer.tokens(&slice)?;
+                let windows = self.tokenizer.windows(&tokens, MAX_LEN, self.overlap)?;
+                for w in &windows {
+                    seqs.push(w.ids.clone());
+                }
+                article.push(Prep {
+                    index,
+                    start,
+                    end,
+                    offsets: tokens.offsets,
+                    windows,
+                });
             }
-            preps.push(Prep {
-                index,
-                start,
-                end,
-                offsets: tokens.offsets,
-                windows,
-            });
+            preps.push(article);
         }
         let states = self.encoder.forward(&seqs)?;
+        drop(seqs);
         let hidden = self.encoder.config().hidden_size;
         let n_labels = self.labels.len();
-        let mut out = Vec::with_capacity(preps.len());
-        let mut kept = keep_states.then(|| TokenStates {
-            hidden,
-            ..TokenStates::default()
-        });
         let mut seq_i = 0usize;
-        for p in preps {
-            let mut probs = vec![0f32; n_labels];
-            let mut pooled = vec![0f32; hidden];
-            // Per token: [labels][3] probabilities.
-            let mut tok: Vec<Vec<[f32; 3]>> = vec![vec![]; p.offsets.len()];
-            let n_windows = p.windows.len().max(1);
-            for w in &p.windows {
-                let st = states.sequence(seq_i).unwrap_or_default();
-                seq_i += 1;
-                let rows: Vec<&[f32]> = st.chunks_exact(hidden).collect();
-                let mut mean = vec![0f32; hidden];
-                for r in &rows {
-                    for (a, b) in mean.iter_mut().zip(r.iter()) {
-                        *a += *b;
+        let mut all = Vec::with_capacity(preps.len());
+        for article in preps {
+            let mut out = Vec::with_capacity(article.len());
+            let mut kept = keep_states.then(|| TokenStates {
+                hidden,
+                ..TokenStates::default()
+            });
+            for p in article {
+                let mut probs = vec![0f32; n_labels];
+                let mut pooled = vec![0f32; hidden];
+                // Per token: [labels][3] probabilities.
+                let mut tok: Vec<Vec<[f32; 3]>> = vec![vec![]; p.offsets.len()];
+                let n_windows = p.windows.len().max(1);
+                for w in &p.windows {
+                    let st = states.sequence(seq_i).unwrap_or_default();
+                    seq_i += 1;
+                    let rows: Vec<&[f32]> = st.chunks_exact(hidden).collect();
+                    let mut mean = vec![0f32; hidden];
+                    for r in &rows {
+                        for (a, b) in mean.iter_mut().zip(r.iter()) {
+                            *a += *b;
+                        }
                     }
-                }
-                let inv = 1.0 / rows.len().max(1) as f32;
-                mean.iter_mut().for_each(|a| *a *= inv);
-                for (a, b) in pooled.iter_mut().zip(&mean) {
-                    *a += b / n_windows as f32;
-                }
-                let logits = self.paragraph_head.apply(&mean);
-                for (p_, l) in probs.iter_mut().zip(logits) {
-                    *p_ = p_.max(sigmoid(l));
-                }
-                for t in w.own_start..w.own_end {
-                    let row = t - w.start + 1; // +1: [CLS]
-                    if let (Some(r), Some(slot)) = (rows.get(row), tok.get_mut(t)) {
-                        *slot = bio_probs(&self.span_head, r);
-                        if let (Some(k), Some(&(a, b))) = (kept.as_mut(), p.offsets.get(t)) {
-                            k.offsets.push((p.start + a, p.start + b));
-                            k.states.extend_from_slice(r);
+                    let inv = 1.0 / rows.len().max(1) as f32;
+                    mean.iter_mut().for_each(|a| *a *= inv);
+                    for (a, b) in pooled.iter_mut().zip(&mean) {
+                        *a += b / n_windows as f32;
+                    }
+                    let logits = self.paragraph_head.apply(&mean);
+                    for (p_, l) in probs.iter_mut().zip(logits) {
+                        *p_ = p_.max(sigmoid(l));
+                    }
+                    for t in w.own_start..w.own_end {
+                        let row = t - w.start + 1; // +1: [CLS]
+                        if let (Some(r), Some(slot)) = (rows.get(row), tok.get_mut(t)) {
+                            *slot = bio_probs(&self.span_head, r);
+                            if let (Some(k), Some(&(a, b))) = (kept.as_mut(), p.offsets.get(t)) {
+                                k.offsets.push((p.start + a, p.start + b));
+                                k.states.extend_from_slice(r);
+                            }
                         }
                     }
                 }
+                out.push(ParagraphOutput {
+                    index: p.index,
+                    start: p.start,
+                    end: p.end,
+                    n_tokens: p.offsets.len(),
+                    offsets: p.offsets,
+                    token_probs: tok,
+                    probs,
+                    pooled,
+                });
             }
-            out.push(ParagraphOutput {
-                index: p.index,
-                start: p.start,
-                end: p.end,
-                n_tokens: p.offsets.len(),
-                offsets: p.offsets,
-                token_probs: tok,
-                probs,
-                pooled,
-            });
+            all.push((out, kept));
         }
-        Ok((out, kept))
+        Ok(all)
     }
 }
 

@@ -96,15 +96,91 @@ pub struct AnalyzeArgs {
     /// `RHETOR_CPU=avx2|portable` forces a slower int8/bf16 kernel.
     #[arg(long, value_name = "PRECISION", default_value = "auto")]
     pub precision: rhetor_models::Precision,
+    /// Word pieces shared by consecutive encoder windows of a paragraph longer than one window
+    /// (128 pieces). The default, 32, is what the models were trained with; fewer encode fewer
+    /// pieces twice (docs/benchmarks.md measures speed and accuracy for 0 to 64).
+    #[arg(long, value_name = "PIECES", hide_short_help = true)]
+    pub window_overlap: Option<usize>,
 }
 
 /// Files handled per parallel batch: results are written in input order batch by batch, so memory
 /// stays bounded on large folders.
 pub(crate) const BATCH: usize = 64;
 
-/// Articles analysed concurrently per worker thread (a few, so one long article does not leave
-/// the other threads idle at the end of each group).
+/// Articles analysed concurrently per worker thread by [`Grouping::Concurrent`] (the way
+/// `analyze` ran before articles were batched into one encoder call; kept for
+/// `rhetor bench analyze --compare-grouping`).
 pub(crate) const IN_FLIGHT: usize = 1;
+
+/// Text (bytes) of the articles whose windows go to the encoder in one call: about 1,700 word
+/// pieces. Enough windows to keep both threads busy on short articles; few enough that the
+/// group's kept states (several KB per piece until its articles are written) stay a small part
+/// of the memory: on 300 BASIL articles (2 threads, int8) groups of 8,000 / 16,000 / 24,000 /
+/// 48,000 bytes peaked at 192 / 199 / 230 / 263 MB for the same speed within noise. The
+/// encoder's own working buffers are capped separately (`rhetor_models::fast::GROUP_TOKENS`).
+pub(crate) const GROUP_CHARS: usize = 8_000;
+/// Most articles in one group (many short feed items).
+pub(crate) const GROUP_MAX: usize = 32;
+
+/// How the read articles of a batch reach the models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grouping {
+    /// Groups of about [`GROUP_CHARS`]: one encoder call reads all their windows, then the rest
+    /// of each article's analysis runs side by side (`Pipeline::finish_many`). The default.
+    Batched,
+    /// [`IN_FLIGHT`] articles per thread side by side, each with its own encoder call.
+    Concurrent,
+}
+
+/// Consecutive ranges of `sizes` (each item's text length; 0 for a failure) holding about
+/// [`GROUP_CHARS`] and at most [`GROUP_MAX`] items each ([`Grouping::Batched`]), or
+/// `in_flight` items each ([`Grouping::Concurrent`]).
+pub(crate) fn groups(
+    sizes: &[usize],
+    grouping: Grouping,
+    in_flight: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = vec![];
+    let mut start = 0;
+    let mut chars = 0;
+    for (i, &n) in sizes.iter().enumerate() {
+        chars += n;
+        let len = i + 1 - start;
+        let full = match grouping {
+            Grouping::Batched => chars >= GROUP_CHARS || len >= GROUP_MAX,
+            Grouping::Concurrent => len >= in_flight.max(1),
+        };
+        if full {
+            out.push(start..i + 1);
+            start = i + 1;
+            chars = 0;
+        }
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// Analyses read items as `grouping` says, results in input order.
+pub(crate) fn analyze_items(
+    pipeline: &rhetor::Pipeline,
+    items: Vec<Item>,
+    grouping: Grouping,
+) -> Vec<Item> {
+    match grouping {
+        Grouping::Batched => pipeline.finish_many(items),
+        Grouping::Concurrent => items
+            .into_par_iter()
+            .map(|item| pipeline.finish(item))
+            .collect(),
+    }
+}
+
+/// Text length of a read item (0 for a failure), what [`groups`] sizes by.
+pub(crate) fn item_chars(item: &Item) -> usize {
+    item.as_ref().map(|a| a.text.len()).unwrap_or(0)
+}
 
 pub fn run(args: AnalyzeArgs) -> Result<i32> {
     if let Some(n) = args.threads {
@@ -120,6 +196,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
         max_size: args.max_size,
         min_score: args.min_score,
         precision: args.precision,
+        window_overlap: args.window_overlap,
     })
     .context("use --no-models to only read the articles")?;
     if !args.quiet {
@@ -152,7 +229,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             .par_iter()
             .map(|path| read::read_file(path, pipeline.read_options()))
             .collect();
-        let mut items = results
+        let items: Vec<(Item, bool)> = results
             .into_iter()
             .flat_map(|items| {
                 let n = items.len();
@@ -161,20 +238,20 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
                     .enumerate()
                     .map(move |(i, it)| (it, i + 1 == n))
             })
-            .peekable();
-        // Articles are analysed a few at a time concurrently (IN_FLIGHT per thread of the global
-        // pool), results kept in input order. Only the encoder's products were split across
-        // threads before: the rest of an article's analysis (heads, span decoding, quotes,
-        // genre, frames) and every encoder call on a short article (fewer windows than
-        // threads) left the other core idle. A small group, not the whole batch, so memory
-        // holds a few analysed articles, not 64 files' worth (one JSONL file can hold hundreds
-        // of articles). Each article's analysis is unchanged, so the output is too.
-        let group = IN_FLIGHT * rayon::current_num_threads().max(1);
-        while items.peek().is_some() {
-            let chunk: Vec<(Item, bool)> = items.by_ref().take(group).collect();
-            let done: Vec<(Item, bool)> = chunk
-                .into_par_iter()
-                .map(|(item, last)| (pipeline.finish(item), last))
+            .collect();
+        // The read articles go to the models in groups of a few thousand word pieces: one
+        // encoder call reads all the windows of a group (both cores busy even on short
+        // articles), then each article's heads, spans, genre, frames and quotes run side by
+        // side. A group, not the whole batch, so memory holds a few analysed articles, not 64
+        // files' worth (one JSONL file can hold hundreds of articles). Each article's analysis
+        // is the one it gets alone, so the output does not depend on the grouping.
+        let sizes: Vec<usize> = items.iter().map(|(it, _)| item_chars(it)).collect();
+        let mut items = items.into_iter();
+        for range in groups(&sizes, Grouping::Batched, IN_FLIGHT) {
+            let (chunk, lasts): (Vec<Item>, Vec<bool>) = items.by_ref().take(range.len()).unzip();
+            let done: Vec<(Item, bool)> = analyze_items(&pipeline, chunk, Grouping::Batched)
+                .into_iter()
+                .zip(lasts)
                 .collect();
             for (item, last) in done {
                 if last {
@@ -582,4 +659,28 @@ fn render_analysis(a: &Article, color: bool) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_cover_every_item_once_and_respect_the_limits() {
+        let sizes = [3000, 3000, 3000, 100, 0, 20_000, 50, 50];
+        let g = groups(&sizes, Grouping::Batched, 2);
+        assert_eq!(g, vec![0..3, 3..6, 6..8]);
+        let many = vec![10; GROUP_MAX * 2 + 1];
+        let g = groups(&many, Grouping::Batched, 2);
+        assert_eq!(g.len(), 3);
+        assert!(g.iter().all(|r| r.len() <= GROUP_MAX));
+        let g = groups(&sizes, Grouping::Concurrent, 3);
+        assert_eq!(g, vec![0..3, 3..6, 6..8]);
+        assert!(groups(&[], Grouping::Batched, 2).is_empty());
+        for grouping in [Grouping::Batched, Grouping::Concurrent] {
+            let g = groups(&sizes, grouping, 1);
+            let covered: Vec<usize> = g.into_iter().flatten().collect();
+            assert_eq!(covered, (0..sizes.len()).collect::<Vec<_>>());
+        }
+    }
 }

@@ -8,6 +8,8 @@ use clap::Subcommand;
 use rayon::prelude::*;
 use rhetor_ingest::read;
 
+use crate::analyze::Grouping;
+
 #[derive(clap::Args)]
 #[command(after_long_help = "\
 Examples:
@@ -18,6 +20,8 @@ Examples:
   rhetor bench analyze --threads 1,2
   rhetor bench analyze ARTICLES/ --threads 2 --runs 3 --precision f32,int8,bf16,auto
   rhetor bench analyze ARTICLES/ --threads 1,2 --runs 3 --python
+  rhetor bench analyze ARTICLES/ --threads 2 --precision int8 --window-overlap 0,16,32,64
+  rhetor bench analyze ARTICLES/ --threads 2 --precision f32,int8 --compare-grouping
 
 Figures are medians over --runs repetitions, measured in this process; peak memory is the
 process's peak resident set (VmHWM) at the end of the run. `rhetor bench analyze --help` says how
@@ -93,6 +97,17 @@ pub enum BenchWhat {
         /// articles were analysed concurrently), alternated with the concurrent runs.
         #[arg(long)]
         compare_serial: bool,
+        /// Also time each setting with the articles analysed side by side, each with its own
+        /// encoder call (as before windows were batched across articles), alternated with the
+        /// batched runs, with its peak memory.
+        #[arg(long)]
+        compare_grouping: bool,
+        /// Word pieces shared by consecutive windows of a long paragraph, comma-separated (each
+        /// value is a setting of its own, timed alternately; `analyze --window-overlap`).
+        #[arg(long, value_delimiter = ',', default_value = "32")]
+        window_overlap: Vec<usize>,
+        #[arg(long, hide = true)]
+        concurrent: bool,
         #[arg(long, hide = true)]
         child: bool,
     },
@@ -138,6 +153,9 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             no_rss,
             python,
             compare_serial,
+            compare_grouping,
+            window_overlap,
+            concurrent,
             child,
         } => {
             let opts = AnalyzeBench {
@@ -149,6 +167,13 @@ pub fn run(args: BenchArgs) -> Result<i32> {
                 rss: !no_rss,
                 python,
                 compare_serial,
+                compare_grouping,
+                window_overlap,
+                grouping: if concurrent {
+                    Grouping::Concurrent
+                } else {
+                    Grouping::Batched
+                },
             };
             if child {
                 analyze_child(&opts)
@@ -262,6 +287,10 @@ struct AnalyzeBench {
     rss: bool,
     python: bool,
     compare_serial: bool,
+    compare_grouping: bool,
+    window_overlap: Vec<usize>,
+    /// How the child of [`child_rss`] groups articles.
+    grouping: Grouping,
 }
 
 /// The benchmark's inputs as `(name, bytes)`, read once so the figures are the pipeline's.
@@ -288,12 +317,14 @@ fn load_for_bench(
     dir: &std::path::Path,
     threads: usize,
     precision: rhetor_models::Precision,
+    overlap: Option<usize>,
 ) -> Result<(rhetor::Pipeline, f64)> {
     let t0 = Instant::now();
     let pipeline = rhetor::Pipeline::load(&rhetor::Config {
         models: Some(dir.to_path_buf()),
         threads: threads.max(1),
         precision,
+        window_overlap: overlap,
         ..rhetor::Config::default()
     })?;
     Ok((pipeline, t0.elapsed().as_secs_f64()))
@@ -308,66 +339,73 @@ fn article_pool(threads: usize) -> Result<rayon::ThreadPool> {
         .context("building the article thread pool")
 }
 
-/// Reads and analyses every input as `rhetor analyze` does (batches of its size, read and then
-/// analysed concurrently on `pool`, articles in flight side by side); returns the articles
+/// Reads and analyses every input as `rhetor analyze` does (batches of its size, read
+/// concurrently on `pool`, then analysed in groups as `grouping` says); returns the articles
 /// analysed.
 fn analyze_all(
     pipeline: &rhetor::Pipeline,
     inputs: &[(String, Vec<u8>)],
     pool: &rayon::ThreadPool,
+    grouping: Grouping,
 ) -> Result<usize> {
     let opts = read::Options::default();
     pool.install(|| {
         let mut n = 0;
         for batch in inputs.chunks(crate::analyze::BATCH) {
-            let articles: Vec<rhetor_doc::Article> = batch
+            let items: Vec<read::Item> = batch
                 .par_iter()
                 .flat_map_iter(|(name, bytes)| read::read_bytes(bytes, name, &opts))
-                .filter_map(|item| item.ok())
+                .filter(|item| item.is_ok())
                 .collect();
-            // Groups of the size `rhetor analyze` keeps in flight.
-            let group = crate::analyze::IN_FLIGHT * rayon::current_num_threads().max(1);
-            for chunk in articles.chunks(group) {
-                n += chunk
-                    .par_iter()
-                    .map(|a| pipeline.annotate(&mut a.clone()).map(|_| ()))
-                    .collect::<Result<Vec<()>, _>>()?
-                    .len();
+            let sizes: Vec<usize> = items.iter().map(crate::analyze::item_chars).collect();
+            let in_flight = crate::analyze::IN_FLIGHT * rayon::current_num_threads().max(1);
+            let mut items = items.into_iter();
+            for range in crate::analyze::groups(&sizes, grouping, in_flight) {
+                let chunk: Vec<read::Item> = items.by_ref().take(range.len()).collect();
+                for done in crate::analyze::analyze_items(pipeline, chunk, grouping) {
+                    done.map_err(|f| anyhow::anyhow!("{}: {}", f.source, f.error))?;
+                    n += 1;
+                }
             }
         }
         Ok(n)
     })
 }
 
-/// Word pieces the encoder reads (analysed paragraphs, windows not double-counted).
-fn count_tokens(pipeline: &rhetor::Pipeline, inputs: &[(String, Vec<u8>)]) -> usize {
+/// Word pieces the encoder reads at the pipeline's window overlap (pieces in two windows count
+/// twice, `[CLS]`/`[SEP]` included), and the word pieces of the analysed paragraphs' text.
+fn count_tokens(pipeline: &rhetor::Pipeline, inputs: &[(String, Vec<u8>)]) -> (usize, usize) {
     let Some(an) = pipeline.analyzer() else {
-        return 0;
+        return (0, 0);
     };
     let opts = read::Options::default();
-    let mut n = 0;
+    let (mut encoded, mut text) = (0, 0);
     for (name, bytes) in inputs {
         for a in read::read_bytes(bytes, name, &opts).into_iter().flatten() {
             let chars: Vec<char> = a.text.chars().collect();
-            for p in &a.paragraphs {
-                if p.kind == rhetor_doc::ParagraphKind::Debris {
-                    continue;
-                }
-                let s: String = chars
-                    .get(p.start..p.end)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
-                n += an
+            let pars: Vec<(usize, usize, usize)> = a
+                .paragraphs
+                .iter()
+                .filter(|p| p.kind != rhetor_doc::ParagraphKind::Debris)
+                .map(|p| (p.index, p.start, p.end))
+                .collect();
+            for &(_, s, e) in &pars {
+                let p: String = chars.get(s..e).unwrap_or_default().iter().collect();
+                text += an
                     .model
                     .tokenizer
-                    .tokens(&s)
+                    .tokens(&p)
                     .map(|t| t.ids.len())
                     .unwrap_or(0);
             }
+            encoded += an
+                .model
+                .windows(&a.text, &pars)
+                .map(|w| w.iter().map(Vec::len).sum::<usize>())
+                .unwrap_or(0);
         }
     }
-    n
+    (encoded, text)
 }
 
 fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
@@ -400,61 +438,114 @@ fn bench_analyze(o: &AnalyzeBench) -> Result<i32> {
     if let Ok(l) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average at start: {}", l.trim());
     }
+    anyhow::ensure!(
+        !o.window_overlap.is_empty(),
+        "--window-overlap needs at least one value"
+    );
     let warm: Vec<(String, Vec<u8>)> = inputs.iter().take(1).cloned().collect();
+    // Every (precision, window overlap) pair is a setting of its own; `None` when the overlap is
+    // the default, so the figures name the setting `analyze` uses.
+    let settings: Vec<(Precision, Option<usize>)> = o
+        .precision
+        .iter()
+        .flat_map(|&p| {
+            o.window_overlap
+                .iter()
+                .map(move |&w| (p, (w != rhetor_analyzers::techniques::STRIDE).then_some(w)))
+        })
+        .collect();
+    struct Loaded {
+        precision: Precision,
+        overlap: Option<usize>,
+        pipeline: rhetor::Pipeline,
+        load: f64,
+        times: Vec<f64>,
+        serial: Vec<f64>,
+        concurrent: Vec<f64>,
+    }
     for &t in &o.threads {
         let pool = article_pool(t)?;
         // One article at a time: the encoder still splits its work over `t` threads.
         let serial_pool = article_pool(1)?;
         let mut loaded = Vec::new();
-        for &p in &o.precision {
-            let (pipeline, load) = load_for_bench(&dir, t, p)?;
-            analyze_all(&pipeline, &warm, &pool)?;
-            loaded.push((p, pipeline, load, Vec::new(), Vec::new()));
+        for &(p, overlap) in &settings {
+            let (pipeline, load) = load_for_bench(&dir, t, p, overlap)?;
+            analyze_all(&pipeline, &warm, &pool, Grouping::Batched)?;
+            loaded.push(Loaded {
+                precision: p,
+                overlap,
+                pipeline,
+                load,
+                times: vec![],
+                serial: vec![],
+                concurrent: vec![],
+            });
         }
-        let tokens = count_tokens(&loaded[0].1, &inputs);
         let mut articles = 0;
         for _ in 0..o.runs {
-            for (_, pipeline, _, times, serial_times) in loaded.iter_mut() {
+            for l in loaded.iter_mut() {
                 let start = Instant::now();
-                articles = analyze_all(pipeline, &inputs, &pool)?;
-                times.push(start.elapsed().as_secs_f64());
+                articles = analyze_all(&l.pipeline, &inputs, &pool, Grouping::Batched)?;
+                l.times.push(start.elapsed().as_secs_f64());
+                if o.compare_grouping && t > 1 {
+                    let start = Instant::now();
+                    analyze_all(&l.pipeline, &inputs, &pool, Grouping::Concurrent)?;
+                    l.concurrent.push(start.elapsed().as_secs_f64());
+                }
                 if o.compare_serial && t > 1 {
                     let start = Instant::now();
-                    analyze_all(pipeline, &inputs, &serial_pool)?;
-                    serial_times.push(start.elapsed().as_secs_f64());
+                    analyze_all(&l.pipeline, &inputs, &serial_pool, Grouping::Concurrent)?;
+                    l.serial.push(start.elapsed().as_secs_f64());
                 }
             }
         }
         let mut reference = None;
-        for (p, pipeline, load, times, serial_times) in loaded.iter_mut() {
-            let med = median(times);
+        for l in loaded.iter_mut() {
+            let p = l.precision;
+            let overlap = l.overlap.unwrap_or(rhetor_analyzers::techniques::STRIDE);
+            // Word pieces the encoder reads at this overlap (pieces in two windows count twice).
+            let (tokens, text_tokens) = count_tokens(&l.pipeline, &inputs);
+            let med = median(&mut l.times);
             let rate = articles as f64 / med;
             let base = *reference.get_or_insert(rate);
             // The precision `auto` resolved to and the kernel it runs on.
-            let resolved = pipeline
+            let resolved = l
+                .pipeline
                 .analyzer()
                 .map(|a| a.model.encoder.kernel())
                 .unwrap_or_else(|| Precision::F32.to_string());
-            let rss = if o.rss {
-                child_rss(&o.paths, t, *p, &dir)
-                    .map(|m| format!("{m:.0} MB"))
-                    .unwrap_or_else(|e| format!("n/a ({e})"))
-            } else {
-                "not measured".into()
+            let rss = |grouping| {
+                if o.rss {
+                    child_rss(&o.paths, t, p, l.overlap, grouping, &dir)
+                        .map(|m| format!("{m:.0} MB"))
+                        .unwrap_or_else(|e| format!("n/a ({e})"))
+                } else {
+                    "not measured".into()
+                }
             };
             println!(
-                "threads {t}: precision {p} ({resolved}): {:.2} articles/s, {:.0} tokens/s, {:.1} ms per article, {:.2}x the first; load {:.2} s; peak RSS {rss}",
+                "threads {t}: precision {p} ({resolved}), window overlap {overlap}: {:.2} articles/s, {:.0} text pieces/s ({:.0} encoded: {:.3}x the text), {:.1} ms per article, {:.2}x the first; load {:.2} s; peak RSS {}",
                 rate,
+                text_tokens as f64 / med,
                 tokens as f64 / med,
+                tokens as f64 / text_tokens.max(1) as f64,
                 med * 1e3 / articles.max(1) as f64,
                 rate / base,
-                load
+                l.load,
+                rss(Grouping::Batched)
             );
-            if !serial_times.is_empty() {
-                let serial = articles as f64 / median(serial_times);
+            if !l.concurrent.is_empty() {
+                let conc = articles as f64 / median(&mut l.concurrent);
                 println!(
-                    "threads {t}: precision {p}, articles one at a time: {serial:.2} articles/s, {:.0} tokens/s; concurrent articles are {:.2}x this",
-                    tokens as f64 * serial / articles.max(1) as f64,
+                    "threads {t}: precision {p}, window overlap {overlap}, articles side by side with an encoder call each: {conc:.2} articles/s, peak RSS {}; batched windows are {:.2}x this",
+                    rss(Grouping::Concurrent),
+                    rate / conc
+                );
+            }
+            if !l.serial.is_empty() {
+                let serial = articles as f64 / median(&mut l.serial);
+                println!(
+                    "threads {t}: precision {p}, window overlap {overlap}, articles one at a time: {serial:.2} articles/s; batched windows are {:.2}x this",
                     rate / serial
                 );
             }
@@ -474,13 +565,22 @@ fn child_rss(
     paths: &[PathBuf],
     threads: usize,
     precision: rhetor_models::Precision,
+    overlap: Option<usize>,
+    grouping: Grouping,
     dir: &std::path::Path,
 ) -> Result<f64> {
     let exe = std::env::current_exe().context("cannot find the rhetor binary")?;
-    let out = std::process::Command::new(exe)
-        .args(["bench", "analyze", "--child", "--runs", "1"])
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["bench", "analyze", "--child", "--runs", "1"])
         .args(["--threads", &threads.to_string()])
-        .args(["--precision", precision.name()])
+        .args(["--precision", precision.name()]);
+    if let Some(w) = overlap {
+        cmd.args(["--window-overlap", &w.to_string()]);
+    }
+    if grouping == Grouping::Concurrent {
+        cmd.arg("--concurrent");
+    }
+    let out = cmd
         .arg("--models")
         .arg(dir)
         .args(paths)
@@ -502,8 +602,13 @@ fn analyze_child(o: &AnalyzeBench) -> Result<i32> {
         .unwrap_or_else(rhetor_analyzers::pipeline::default_model_dir);
     let p = o.precision.first().copied().unwrap_or_default();
     let t = o.threads.first().copied().unwrap_or(1);
-    let (pipeline, _) = load_for_bench(&dir, t, p)?;
-    analyze_all(&pipeline, &inputs, &article_pool(t)?)?;
+    let overlap = o
+        .window_overlap
+        .first()
+        .copied()
+        .filter(|&w| w != rhetor_analyzers::techniques::STRIDE);
+    let (pipeline, _) = load_for_bench(&dir, t, p, overlap)?;
+    analyze_all(&pipeline, &inputs, &article_pool(t)?, o.grouping)?;
     println!("peak_rss_mb {:.1}", peak_rss_mb().unwrap_or(f64::NAN));
     Ok(0)
 }

@@ -156,6 +156,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
         max_size: args.max_size,
         min_score: None,
         precision: args.precision,
+        window_overlap: None,
     })?;
     if !args.quiet {
         for n in pipeline.notices() {

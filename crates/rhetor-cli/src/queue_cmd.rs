@@ -241,6 +241,7 @@ pub fn worker(args: WorkerArgs) -> Result<i32> {
         max_size: read::DEFAULT_MAX_SIZE,
         min_score: None,
         precision: args.precision,
+        window_overlap: None,
     })?;
     if !args.quiet {
         for n in pipeline.notices() {

@@ -152,6 +152,7 @@ pub fn report(args: ReportArgs) -> Result<i32> {
             max_size: rhetor_ingest::read::DEFAULT_MAX_SIZE,
             min_score: None,
             precision: rhetor::Precision::Auto,
+            window_overlap: None,
         })?;
         let mut corpus = Corpus::open(
             tmp.path(),

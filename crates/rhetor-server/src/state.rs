@@ -312,6 +312,7 @@ impl AppState {
                     max_size: self.config.analyze_max_bytes as u64,
                     min_score: None,
                     precision: rhetor::Precision::Auto,
+                    window_overlap: None,
                 };
                 rhetor::Pipeline::load(&config)
                     .map(Arc::new)

@@ -60,6 +60,9 @@ pub struct Config {
     /// Numeric precision of the techniques encoder (`Auto`: int8 where the CPU has VNNI, f32
     /// otherwise; `RHETOR_CPU=avx2|portable` forces a slower int8 kernel).
     pub precision: Precision,
+    /// Tokens shared by consecutive encoder windows of a long paragraph (`None`: the training
+    /// recipe's 32; see `rhetor_analyzers::techniques::TechniqueModel::overlap`).
+    pub window_overlap: Option<usize>,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             max_size: DEFAULT_MAX_SIZE,
             min_score: None,
             precision: Precision::Auto,
+            window_overlap: None,
         }
     }
 }
@@ -133,13 +137,26 @@ impl Pipeline {
             Some(d) => d.clone(),
             None => find_model_dir().ok_or(PipelineError::NoModel)?,
         };
-        let analyzer =
+        let mut analyzer =
             rhetor_analyzers::Analyzer::load_with(&dir, config.threads, config.precision).map_err(
                 |source| PipelineError::Analyzer {
                     dir: dir.clone(),
                     source,
                 },
             )?;
+        if let Some(n) = config.window_overlap {
+            let most = rhetor_analyzers::techniques::MAX_LEN - 3;
+            if n > most {
+                return Err(PipelineError::Analyzer {
+                    dir,
+                    source: rhetor_analyzers::AnalyzeError::Model {
+                        path: "--window-overlap".into(),
+                        message: format!("{n} shared tokens: at most {most} fit a window"),
+                    },
+                });
+            }
+            analyzer.model.overlap = n;
+        }
         let mut quotes = rhetor_quotes::QuoteAnalyzer::load()?;
         let mut notices = Vec::new();
         let encoder_sha = tie_quotes_to_encoder(&mut quotes, &dir, &mut notices);
@@ -213,35 +230,77 @@ impl Pipeline {
         }
     }
 
+    /// [`finish`](Self::finish) for several read articles at once, with one encoder call over
+    /// all their windows ([`annotate_many`](Self::annotate_many)); results in input order, each
+    /// the same as [`finish`](Self::finish) gives it alone.
+    pub fn finish_many(&self, items: Vec<Item>) -> Vec<Item> {
+        let mut slots: Vec<Result<Article, Failure>> = items;
+        let mut articles: Vec<&mut Article> =
+            slots.iter_mut().filter_map(|i| i.as_mut().ok()).collect();
+        let results = self.annotate_many(&mut articles);
+        let mut errors = results.into_iter();
+        slots
+            .into_iter()
+            .map(|item| {
+                let article = item?;
+                match errors.next() {
+                    Some(Err(e)) => Err(Failure {
+                        source: article.source.clone(),
+                        error: IngestError::Analysis(e.to_string()),
+                    }),
+                    _ => Ok(article),
+                }
+            })
+            .collect()
+    }
+
     /// Techniques, genre and frames, then quotes (on the same encoder states when the dense quote
     /// models fit the encoder). Does nothing without models.
     pub fn annotate(&self, article: &mut Article) -> Result<(), rhetor_analyzers::AnalyzeError> {
+        self.annotate_many(&mut [article]).pop().unwrap_or(Ok(()))
+    }
+
+    /// [`annotate`](Self::annotate) for several articles: ONE encoder call reads the windows of
+    /// all of them (both cores busy even on short articles, larger matrix products), then the
+    /// heads, spans, genre, frames and quotes of each article run side by side on the caller's
+    /// rayon pool. One result per article, in order; each article's analysis is the one it
+    /// gets alone.
+    pub fn annotate_many(
+        &self,
+        articles: &mut [&mut Article],
+    ) -> Vec<Result<(), rhetor_analyzers::AnalyzeError>> {
+        use rayon::prelude::*;
         let Some(a) = &self.analyzer else {
-            return Ok(());
+            return articles.iter().map(|_| Ok(())).collect();
         };
-        match (&self.quotes, self.encoder_sha.as_deref()) {
-            (Some(q), Some(sha)) => {
-                let st = a.annotate_with_states(article)?;
-                let view = rhetor_quotes::EncoderStates {
-                    encoder_sha256: sha,
-                    hidden: st.hidden,
-                    offsets: &st.offsets,
-                    states: &st.states,
-                };
-                q.annotate_with_states(article, Some(view));
-            }
-            (q, _) => {
-                a.annotate(article)?;
-                if let Some(q) = q {
-                    q.annotate(article);
+        let dense = self.quotes.is_some() && self.encoder_sha.is_some();
+        let states = a.annotate_many(articles, dense);
+        articles
+            .par_iter_mut()
+            .zip(states)
+            .map(|(article, st)| {
+                let st = st?;
+                if let Some(q) = &self.quotes {
+                    match (st, self.encoder_sha.as_deref()) {
+                        (Some(st), Some(sha)) => {
+                            let view = rhetor_quotes::EncoderStates {
+                                encoder_sha256: sha,
+                                hidden: st.hidden,
+                                offsets: &st.offsets,
+                                states: &st.states,
+                            };
+                            q.annotate_with_states(article, Some(view));
+                        }
+                        _ => q.annotate(article),
+                    }
                 }
-            }
-        }
-        if self.min_score.is_some() {
-            a.display
-                .apply(article, Some(&a.config.thresholds.lexicon), self.min_score);
-        }
-        Ok(())
+                if self.min_score.is_some() {
+                    a.display
+                        .apply(article, Some(&a.config.thresholds.lexicon), self.min_score);
+                }
+                Ok(())
+            })
+            .collect()
     }
 }
 
@@ -382,6 +441,88 @@ mod tests {
         assert!(a.text.contains("Engineers replaced the deck"));
         assert!(!a.text.contains("Home | News"));
         assert_eq!(a.metadata.outlet.as_deref(), Some("example-news.org"));
+    }
+
+    /// Articles analysed together (one encoder call over all their windows) get exactly what
+    /// each gets alone, at every precision, with a failure among them costing only itself;
+    /// includes a paragraph long enough for several windows.
+    #[test]
+    fn articles_batched_are_analysed_as_alone() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/text");
+        let mut inputs: Vec<(String, Vec<u8>)> = ["article900000001.txt", "opinion-wind-farms.txt"]
+            .iter()
+            .filter_map(|n| Some((n.to_string(), std::fs::read(dir.join(n)).ok()?)))
+            .collect();
+        assert_eq!(inputs.len(), 2, "samples missing under {}", dir.display());
+        let long_paragraph = "The committee heard from residents, engineers and the mayor, \
+            who each described the state of the old bridge in some detail. "
+            .repeat(30);
+        inputs.push((
+            "long.txt".into(),
+            format!("A long hearing on the bridge\n\n{long_paragraph}\n\nShort end.\n")
+                .into_bytes(),
+        ));
+        inputs.insert(1, ("blob.bin".into(), b"\0\x01binary\0".to_vec()));
+        for precision in [Precision::F32, Precision::Auto] {
+            let p = Pipeline::load(&Config {
+                threads: 2,
+                precision,
+                ..Config::default()
+            })
+            .expect("the shipped model loads");
+            let read = || -> Vec<Item> {
+                inputs
+                    .iter()
+                    .flat_map(|(n, b)| p.read(&Input::new(b, n)))
+                    .collect()
+            };
+            let alone: Vec<Item> = read().into_iter().map(|i| p.finish(i)).collect();
+            let together = p.finish_many(read());
+            assert_eq!(together.len(), alone.len());
+            for (a, b) in alone.iter().zip(&together) {
+                match (a, b) {
+                    (Ok(a), Ok(b)) => assert_eq!(
+                        serde_json::to_string(a).unwrap(),
+                        serde_json::to_string(b).unwrap(),
+                        "{precision}: {} differs when batched",
+                        a.source
+                    ),
+                    (Err(a), Err(b)) => assert_eq!(a.source, b.source),
+                    _ => panic!("{precision}: batched and alone disagree on failure"),
+                }
+            }
+            let long = together
+                .iter()
+                .flatten()
+                .find(|a| a.source.contains("long"))
+                .expect("the long article");
+            assert!(long.genre.is_some() && !long.paragraph_techniques.is_empty());
+        }
+    }
+
+    #[test]
+    fn window_overlap_is_checked_and_changes_only_long_paragraphs() {
+        let too_big = Pipeline::load(&Config {
+            window_overlap: Some(126),
+            ..Config::default()
+        });
+        assert!(too_big.is_err(), "126 shared pieces leave no room");
+        let text =
+            b"A short note\n\nThe council met on Monday and said the road will reopen soon.\n";
+        let mut outs = vec![];
+        for w in [Some(0), None, Some(64)] {
+            let p = Pipeline::load(&Config {
+                threads: 1,
+                window_overlap: w,
+                ..Config::default()
+            })
+            .expect("the shipped model loads");
+            let a = p.process(&Input::new(text, "note.txt")).remove(0).unwrap();
+            outs.push(serde_json::to_string(&a).unwrap());
+        }
+        // Paragraphs of one window do not depend on the overlap.
+        assert_eq!(outs[0], outs[1]);
+        assert_eq!(outs[1], outs[2]);
     }
 
     #[test]
