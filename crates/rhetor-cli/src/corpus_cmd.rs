@@ -203,10 +203,33 @@ pub fn add(args: AddArgs) -> Result<i32> {
             .par_iter()
             .map(|p| read::read_file(p, pipeline.read_options()))
             .collect();
-        for items in read {
-            bar.inc(1);
-            for item in items {
-                let article = match pipeline.finish(item) {
+        // Analysed in groups as `rhetor analyze` does (one encoder call over a group's
+        // windows, the rest side by side), stored one by one in input order.
+        let items: Vec<(read::Item, bool)> = read
+            .into_iter()
+            .flat_map(|items| {
+                let n = items.len();
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, it)| (it, i + 1 == n))
+            })
+            .collect();
+        let sizes: Vec<usize> = items
+            .iter()
+            .map(|(it, _)| crate::analyze::item_chars(it))
+            .collect();
+        let mut items = items.into_iter();
+        let grouping = crate::analyze::Grouping::Batched;
+        for range in crate::analyze::groups(&sizes, grouping, crate::analyze::IN_FLIGHT) {
+            let (chunk, lasts): (Vec<read::Item>, Vec<bool>) =
+                items.by_ref().take(range.len()).unzip();
+            let done = crate::analyze::analyze_items(&pipeline, chunk, grouping);
+            for (item, last) in done.into_iter().zip(lasts) {
+                if last {
+                    bar.inc(1);
+                }
+                let article = match item {
                     Ok(a) => a,
                     Err(f) => {
                         failed += 1;
