@@ -22,46 +22,16 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// `(id, text, has_title)` of every article of one source.
 fn basil(data: &Path) -> Res<Vec<(String, String, bool)>> {
-    let mut files = vec![];
-    for year in std::fs::read_dir(data.join("basil/articles"))? {
-        for f in std::fs::read_dir(year?.path())? {
-            let p = f?.path();
-            if p.extension().is_some_and(|x| x == "json") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
     let mut out = vec![];
-    for p in files {
-        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p)?)?;
-        let title = v["title"].as_str().unwrap_or_default().replace('\n', " ");
-        let pars: Vec<String> = v["body-paragraphs"]
-            .as_array()
-            .map(|ps| {
-                ps.iter()
-                    .map(|s| {
-                        s.as_array()
-                            .map(|ss| {
-                                ss.iter()
-                                    .filter_map(|x| x.as_str())
-                                    .map(str::trim)
-                                    .filter(|x| !x.is_empty())
-                                    .collect::<Vec<_>>()
-                                    .join(" ")
-                            })
-                            .unwrap_or_default()
-                    })
-                    .filter(|p| !p.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let source = v["source"].as_str().unwrap_or("unknown").to_lowercase();
-        let uuid = v["uuid"]
-            .as_str()
-            .map(String::from)
-            .or_else(|| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .unwrap_or_default();
+    for a in rhetor_eval::basil::read_articles(&data.join("basil/articles"))? {
+        let title = a.title.as_deref().unwrap_or_default().replace('\n', " ");
+        let pars: Vec<String> = a
+            .paragraph_texts(true)
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect();
+        let source = a.source.as_deref().unwrap_or("unknown").to_lowercase();
+        let uuid = if a.uuid.is_empty() { a.stem } else { a.uuid };
         // The SemEval layout: title, blank line, one paragraph a line.
         let text = format!("{}\n\n{}\n", title.trim(), pars.join("\n"));
         out.push((format!("basil:{source}:{uuid}"), text, true));

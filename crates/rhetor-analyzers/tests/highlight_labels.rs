@@ -255,37 +255,22 @@ fn rebuild(data: &Path, source: &str) -> Option<String> {
     match kind {
         "basil" => {
             // Files are named by year and a file id; the article's `uuid` field is the source id.
-            static BASIL: std::sync::OnceLock<HashMap<String, serde_json::Value>> =
+            static BASIL: std::sync::OnceLock<HashMap<String, rhetor_eval::basil::BasilArticle>> =
                 std::sync::OnceLock::new();
             let all = BASIL.get_or_init(|| {
-                let dir = data.join("basil/articles");
-                std::fs::read_dir(&dir)
+                rhetor_eval::basil::read_articles(&data.join("basil/articles"))
                     .expect("basil/articles")
-                    .flatten()
-                    .flat_map(|y| std::fs::read_dir(y.path()).into_iter().flatten().flatten())
-                    .filter_map(|f| std::fs::read_to_string(f.path()).ok())
-                    .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                    .filter_map(|v| Some((v["uuid"].as_str()?.to_string(), v)))
+                    .into_iter()
+                    .map(|a| (a.uuid.clone(), a))
                     .collect()
             });
-            let v = all
+            let a = all
                 .get(id)
                 .unwrap_or_else(|| panic!("{source}: no BASIL article with this uuid"));
-            let title = v["title"].as_str().unwrap_or("").trim().replace('\n', " ");
-            let pars: Vec<String> = v["body-paragraphs"]
-                .as_array()
+            let title = a.title.as_deref().unwrap_or("").trim().replace('\n', " ");
+            let pars: Vec<String> = a
+                .paragraph_texts(true)
                 .into_iter()
-                .flatten()
-                .map(|p| {
-                    p.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|s| s.as_str())
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
                 .filter(|p| !p.is_empty())
                 .collect();
             Some(format!("{title}\n\n{}\n", pars.join("\n\n")))

@@ -12,6 +12,7 @@
 //!   Σ_t Σ_s C(s, t, |t|) / |T|. Overlapping spans of the same technique in one article are merged
 //!   first (as the 2020 scorer merged spans), so one stretch of text is never credited twice.
 
+pub mod basil;
 mod files;
 pub mod measure;
 mod metrics;

@@ -44,49 +44,25 @@ fn data_dir() -> PathBuf {
 }
 
 fn read_basil(dir: &Path) -> Result<Vec<Art>> {
-    let mut out = Vec::new();
-    let mut files = Vec::new();
-    for y in std::fs::read_dir(dir.join("articles"))? {
-        for f in std::fs::read_dir(y?.path())? {
-            files.push(f?.path());
-        }
-    }
-    files.sort();
-    for f in files {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f)?)
-            .with_context(|| format!("{}", f.display()))?;
-        let paras: Vec<String> = v["body-paragraphs"]
-            .as_array()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| {
-                        p.as_array()
-                            .map(|ss| {
-                                ss.iter()
-                                    .filter_map(|s| s.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(" ")
-                            })
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let date = v["date"]
-            .as_str()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .map(|d| Utc.from_utc_datetime(&d));
-        out.push(Art {
-            key: v["uuid"].as_str().unwrap_or_default().to_string(),
-            title: v["title"].as_str().unwrap_or_default().to_string(),
-            text: paras.join("\n"),
-            outlet: v["source"].as_str().map(str::to_string),
-            date,
-            gold: v["triplet-uuid"].as_str().unwrap_or_default().to_string(),
-        });
-    }
-    Ok(out)
+    Ok(rhetor_eval::basil::read_articles(&dir.join("articles"))?
+        .into_iter()
+        .map(|a| {
+            let date = a
+                .date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .map(|d| Utc.from_utc_datetime(&d));
+            Art {
+                text: a.paragraph_texts(false).join("\n"),
+                key: a.uuid,
+                title: a.title.unwrap_or_default(),
+                outlet: a.source,
+                date,
+                gold: a.triplet_uuid,
+            }
+        })
+        .collect())
 }
 
 fn read_fnc(dir: &Path) -> Result<Vec<Art>> {

@@ -26,43 +26,17 @@ fn basil_dir() -> Option<PathBuf> {
 #[test]
 fn basil_events_are_grouped_across_outlets() {
     let Some(dir) = basil_dir() else { return };
-    let mut files = Vec::new();
-    for y in std::fs::read_dir(&dir).expect("read BASIL") {
-        for f in std::fs::read_dir(y.expect("entry").path()).expect("read year") {
-            files.push(f.expect("entry").path());
-        }
-    }
-    files.sort();
     let mut arts = Vec::new();
-    for f in &files {
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(f).expect("read")).expect("json");
-        let text: Vec<String> = v["body-paragraphs"]
-            .as_array()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| {
-                        p.as_array()
-                            .map(|ss| {
-                                ss.iter()
-                                    .filter_map(|s| s.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(" ")
-                            })
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let date = NaiveDate::parse_from_str(v["date"].as_str().unwrap_or(""), "%Y-%m-%d")
+    for a in rhetor_eval::basil::read_articles(&dir).expect("read BASIL") {
+        let date = NaiveDate::parse_from_str(a.date.as_deref().unwrap_or(""), "%Y-%m-%d")
             .expect("BASIL dates are ISO");
         arts.push((
-            v["uuid"].as_str().unwrap_or_default().to_string(),
-            v["title"].as_str().unwrap_or_default().to_string(),
-            text.join("\n"),
-            v["source"].as_str().unwrap_or_default().to_string(),
+            a.uuid.clone(),
+            a.title.clone().unwrap_or_default(),
+            a.paragraph_texts(false).join("\n"),
+            a.source.clone().unwrap_or_default(),
             Utc.from_utc_datetime(&date.and_hms_opt(12, 0, 0).expect("noon")),
-            v["triplet-uuid"].as_str().unwrap_or_default().to_string(),
+            a.triplet_uuid.clone(),
         ));
     }
     assert_eq!(arts.len(), 300, "BASIL has 300 articles");

@@ -96,40 +96,22 @@ pub fn load(data: &Path) -> Result<Vec<HandArticle>> {
     // BASIL
     let mut basil = Vec::new();
     let dir = data.join("basil/articles");
-    for year in std::fs::read_dir(&dir).with_context(|| format!("{}", dir.display()))? {
-        let year = year?.path();
-        for f in std::fs::read_dir(&year)? {
-            let f = f?.path();
-            if f.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f)?)?;
-            let id = f
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("")
-                .to_string();
-            let title = v["title"].as_str().map(str::to_string);
-            let paras: Vec<String> = v["body-paragraphs"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .map(|p| {
-                            p.as_array()
-                                .map(|ss| {
-                                    ss.iter()
-                                        .filter_map(|s| s.as_str())
-                                        .map(str::trim)
-                                        .collect::<Vec<_>>()
-                                        .join(" ")
-                                })
-                                .unwrap_or_default()
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            basil.push((sha256_hex(&format!("basil:{id}")), id, title, paras));
-        }
+    for a in
+        rhetor_eval::basil::read_articles(&dir).with_context(|| format!("{}", dir.display()))?
+    {
+        // Sentences trimmed and joined by a space, empty ones kept: the text the hand labels'
+        // hashes were taken on.
+        let paras: Vec<String> = a
+            .paragraphs
+            .iter()
+            .map(|ss| ss.iter().map(|s| s.trim()).collect::<Vec<_>>().join(" "))
+            .collect();
+        basil.push((
+            sha256_hex(&format!("basil:{}", a.stem)),
+            a.stem,
+            a.title,
+            paras,
+        ));
     }
     basil.sort();
     for (rank, (_, id, title, paras)) in basil.into_iter().enumerate() {
