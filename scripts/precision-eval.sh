@@ -44,13 +44,8 @@ for p in $PRECISIONS; do
     "$RHETOR" analyze "$IN/polnear/text" --format jsonl --precision "$p" \
       --threads "$THREADS" -q > "$d/polnear.jsonl"
   fi
-  python3 scripts/precision-eval.py split "$d/semeval.jsonl" "$d"
   echo "== $p (${RHETOR_CPU:-best CPU path})"
-  "$RHETOR" eval --task st3 --gold "$IN/semeval/st3.txt" --pred "$d/st3.txt" | sed -n 1p
-  "$RHETOR" eval --task spans --gold "$IN/semeval/spans" --pred "$d/spans.txt" | sed -n 1p
-  "$RHETOR" eval --task st1 --gold "$IN/semeval/st1.txt" --pred "$d/st1.txt" | sed -n 1p
-  "$RHETOR" eval --task st2 --gold "$IN/semeval/st2.txt" --pred "$d/st2.txt" | sed -n 1p
-  "$RHETOR" eval --task quotes --gold "$IN/polnear" --pred "$d/polnear.jsonl" | sed -n 1,12p
+  sh scripts/score-run.sh "$RHETOR" "$IN" "$d"
 done
 set -- $PRECISIONS
 first=$1

@@ -35,13 +35,8 @@ for w in $OVERLAPS; do
         --window-overlap "$w" --threads "$THREADS" -q > "$d/$name.jsonl"
     fi
   done
-  python3 scripts/precision-eval.py split "$d/semeval.jsonl" "$d"
   echo "== window overlap $w ($PRECISION)"
-  "$RHETOR" eval --task st3 --gold "$IN/semeval/st3.txt" --pred "$d/st3.txt" | sed -n 1p
-  "$RHETOR" eval --task spans --gold "$IN/semeval/spans" --pred "$d/spans.txt" | sed -n 1p
-  "$RHETOR" eval --task st1 --gold "$IN/semeval/st1.txt" --pred "$d/st1.txt" | sed -n 1p
-  "$RHETOR" eval --task st2 --gold "$IN/semeval/st2.txt" --pred "$d/st2.txt" | sed -n 1p
-  "$RHETOR" eval --task quotes --gold "$IN/polnear" --pred "$d/polnear.jsonl" | sed -n 1,12p
+  sh scripts/score-run.sh "$RHETOR" "$IN" "$d"
 done
 for w in $OVERLAPS; do
   if [ "$w" != 32 ]; then

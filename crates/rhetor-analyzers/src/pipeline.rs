@@ -343,7 +343,7 @@ impl Analyzer {
 }
 
 /// The paragraphs the models read, `(index, start, end)`: all but debris.
-fn analysed_paragraphs(article: &Article) -> Vec<(usize, usize, usize)> {
+pub fn analysed_paragraphs(article: &Article) -> Vec<(usize, usize, usize)> {
     article
         .paragraphs
         .iter()

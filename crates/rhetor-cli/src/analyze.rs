@@ -177,6 +177,21 @@ pub(crate) fn analyze_items(
     }
 }
 
+/// The items read from each file, flattened, each with whether it is its file's last (where the
+/// files progress bar moves).
+pub(crate) fn with_last_flags(per_file: Vec<Vec<Item>>) -> Vec<(Item, bool)> {
+    per_file
+        .into_iter()
+        .flat_map(|items| {
+            let n = items.len();
+            items
+                .into_iter()
+                .enumerate()
+                .map(move |(i, it)| (it, i + 1 == n))
+        })
+        .collect()
+}
+
 /// Text length of a read item (0 for a failure), what [`groups`] sizes by.
 pub(crate) fn item_chars(item: &Item) -> usize {
     item.as_ref().map(|a| a.text.len()).unwrap_or(0)
@@ -229,16 +244,7 @@ pub fn run(args: AnalyzeArgs) -> Result<i32> {
             .par_iter()
             .map(|path| read::read_file(path, pipeline.read_options()))
             .collect();
-        let items: Vec<(Item, bool)> = results
-            .into_iter()
-            .flat_map(|items| {
-                let n = items.len();
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(i, it)| (it, i + 1 == n))
-            })
-            .collect();
+        let items = with_last_flags(results);
         // The read articles go to the models in groups of a few thousand word pieces: one
         // encoder call reads all the windows of a group (both cores busy even on short
         // articles), then each article's heads, spans, genre, frames and quotes run side by

@@ -383,12 +383,7 @@ fn count_tokens(pipeline: &rhetor::Pipeline, inputs: &[(String, Vec<u8>)]) -> (u
     for (name, bytes) in inputs {
         for a in read::read_bytes(bytes, name, &opts).into_iter().flatten() {
             let chars: Vec<char> = a.text.chars().collect();
-            let pars: Vec<(usize, usize, usize)> = a
-                .paragraphs
-                .iter()
-                .filter(|p| p.kind != rhetor_doc::ParagraphKind::Debris)
-                .map(|p| (p.index, p.start, p.end))
-                .collect();
+            let pars = rhetor_analyzers::pipeline::analysed_paragraphs(&a);
             for &(_, s, e) in &pars {
                 let p: String = chars.get(s..e).unwrap_or_default().iter().collect();
                 text += an

@@ -137,12 +137,7 @@ fn article_windows(
     let mut out = vec![];
     for (name, bytes) in inputs {
         for a in read::read_bytes(bytes, name, &opts).into_iter().flatten() {
-            let pars: Vec<(usize, usize, usize)> = a
-                .paragraphs
-                .iter()
-                .filter(|p| p.kind != rhetor_doc::ParagraphKind::Debris)
-                .map(|p| (p.index, p.start, p.end))
-                .collect();
+            let pars = rhetor_analyzers::pipeline::analysed_paragraphs(&a);
             out.push(model.windows(&a.text, &pars)?);
         }
     }

@@ -205,16 +205,7 @@ pub fn add(args: AddArgs) -> Result<i32> {
             .collect();
         // Analysed in groups as `rhetor analyze` does (one encoder call over a group's
         // windows, the rest side by side), stored one by one in input order.
-        let items: Vec<(read::Item, bool)> = read
-            .into_iter()
-            .flat_map(|items| {
-                let n = items.len();
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(i, it)| (it, i + 1 == n))
-            })
-            .collect();
+        let items = crate::analyze::with_last_flags(read);
         let sizes: Vec<usize> = items
             .iter()
             .map(|(it, _)| crate::analyze::item_chars(it))
