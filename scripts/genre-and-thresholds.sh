@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 WORK=${WORK:-/work/genre-work}
 DATA=${DATA:-../shared/data}
 WRITE=${WRITE:-1}
-T=${CARGO_TARGET_DIR:-target}/release
+# The target dir cargo uses (CARGO_TARGET_DIR, or .cargo/config.toml's target-dir, or target).
+T="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release"
 mkdir -p "$WORK"
 cargo build --release -p rhetor-cli
 cargo build --release -p rhetor-analyzers --example news_samples --example genre_head

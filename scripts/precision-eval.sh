@@ -22,7 +22,8 @@ set -eu
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 WORK=${WORK:-/work/cache-h19quant/precision-eval}
-RHETOR=${RHETOR:-${CARGO_TARGET_DIR:-target}/release/rhetor}
+# The release binary in the target dir cargo uses (CARGO_TARGET_DIR, .cargo/config.toml, or target).
+RHETOR=${RHETOR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/rhetor}
 PRECISIONS=${PRECISIONS:-f32 int8}
 THREADS=${THREADS:-1}
 SEMEVAL_N=${SEMEVAL_N:-446}

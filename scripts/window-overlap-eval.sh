@@ -16,7 +16,8 @@ set -eu
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 WORK=${WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/rhetor-window-overlap-eval}
-RHETOR=${RHETOR:-${CARGO_TARGET_DIR:-target}/release/rhetor}
+# The release binary in the target dir cargo uses (CARGO_TARGET_DIR, .cargo/config.toml, or target).
+RHETOR=${RHETOR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/rhetor}
 OVERLAPS=${OVERLAPS:-0 16 32 64}
 PRECISION=${PRECISION:-auto}
 THREADS=${THREADS:-2}
