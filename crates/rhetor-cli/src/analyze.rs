@@ -99,8 +99,22 @@ pub struct AnalyzeArgs {
     /// Word pieces shared by consecutive encoder windows of a paragraph longer than one window
     /// (128 pieces). The default, 32, is what the models were trained with; fewer encode fewer
     /// pieces twice (docs/benchmarks.md measures speed and accuracy for 0 to 64).
-    #[arg(long, value_name = "PIECES", hide_short_help = true)]
+    #[arg(long, value_name = "PIECES", hide_short_help = true, value_parser = parse_overlap)]
     pub window_overlap: Option<usize>,
+}
+
+/// `--window-overlap`: a number of word pieces that leaves room in a window.
+pub(crate) fn parse_overlap(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of word pieces"))?;
+    if n > rhetor::MAX_WINDOW_OVERLAP {
+        return Err(format!(
+            "{n} leaves no room in a window: at most {}",
+            rhetor::MAX_WINDOW_OVERLAP
+        ));
+    }
+    Ok(n)
 }
 
 /// Files handled per parallel batch: results are written in input order batch by batch, so memory

@@ -104,7 +104,7 @@ pub enum BenchWhat {
         compare_grouping: bool,
         /// Word pieces shared by consecutive windows of a long paragraph, comma-separated (each
         /// value is a setting of its own, timed alternately; `analyze --window-overlap`).
-        #[arg(long, value_delimiter = ',', default_value = "32")]
+        #[arg(long, value_delimiter = ',', default_value = "32", value_parser = crate::analyze::parse_overlap)]
         window_overlap: Vec<usize>,
         #[arg(long, hide = true)]
         concurrent: bool,

@@ -184,6 +184,9 @@ fn bad_inputs_fail_alone_with_named_reasons() {
 #[test]
 fn usage_errors_exit_2_and_missing_files_exit_1() {
     assert_eq!(rhetor(&["analyze"]).status.code(), Some(2));
+    let out = rhetor(&["analyze", "--window-overlap", "200", "samples/text"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("leaves no room in a window"));
     assert_eq!(
         rhetor(&["analyze", "--format", "yaml", "x"]).status.code(),
         Some(2)

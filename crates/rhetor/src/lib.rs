@@ -37,10 +37,17 @@ pub enum PipelineError {
         dir: PathBuf,
         source: rhetor_analyzers::AnalyzeError,
     },
+    /// `Config::window_overlap` leaves no room in a window.
+    #[error("a window overlap of {0} word pieces leaves no room: at most {MAX_WINDOW_OVERLAP}")]
+    WindowOverlap(usize),
     /// The bundled quote models are malformed.
     #[error("cannot load the quote model: {0}")]
     Quotes(#[from] rhetor_quotes::QuoteError),
 }
+
+/// The most word pieces consecutive encoder windows may share (`Config::window_overlap`): a
+/// window holds `MAX_LEN - 2` pieces and must move on by at least one.
+pub const MAX_WINDOW_OVERLAP: usize = rhetor_analyzers::techniques::MAX_LEN - 3;
 
 /// How a [`Pipeline`] is built.
 #[derive(Debug, Clone)]
@@ -145,15 +152,8 @@ impl Pipeline {
                 },
             )?;
         if let Some(n) = config.window_overlap {
-            let most = rhetor_analyzers::techniques::MAX_LEN - 3;
-            if n > most {
-                return Err(PipelineError::Analyzer {
-                    dir,
-                    source: rhetor_analyzers::AnalyzeError::Model {
-                        path: "--window-overlap".into(),
-                        message: format!("{n} shared tokens: at most {most} fit a window"),
-                    },
-                });
+            if n > MAX_WINDOW_OVERLAP {
+                return Err(PipelineError::WindowOverlap(n));
             }
             analyzer.model.overlap = n;
         }
