@@ -45,6 +45,30 @@ impl QuoteAnalyzer {
                 i += 1;
             }
         }
+        // "Consumer advocate Dana Whitfield said …": a run of only a source noun ("advocate",
+        // "spokesman") followed by a name and then a verb of speech is the speaker's description,
+        // not a cue: the verb's run is the cue. The noun's high score comes from "advocated".
+        let class = |r: (usize, usize)| {
+            let words: Vec<&str> = d.toks[r.0..r.1].iter().map(|t| t.lower.as_str()).collect();
+            confidence::cue_class(&words)
+        };
+        let keep: Vec<bool> = (0..out.len())
+            .map(|k| {
+                let (rs, re) = out[k];
+                let Some(&(ns, ne)) = out.get(k + 1) else {
+                    return true;
+                };
+                let name = &d.toks[re..ns];
+                !(class((rs, re)) == confidence::CueClass::Other
+                    && confidence::source_head(&d.toks[re - 1].lower)
+                    && class((ns, ne)) != confidence::CueClass::Other
+                    && !name.is_empty()
+                    && name.len() <= 4
+                    && name.iter().all(|t| t.is_word && t.is_cap()))
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        out.retain(|_| keep.next().unwrap_or(true));
         out
     }
 

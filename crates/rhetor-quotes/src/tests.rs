@@ -476,3 +476,22 @@ fn a_qualified_lower_case_role_after_the_cue_leads_to_the_name() {
         .iter()
         .all(|q| q.speaker.as_deref() != Some("Monday")));
 }
+
+#[test]
+fn a_source_noun_before_a_name_is_no_cue() {
+    // "advocate" scores high as a cue (from "advocated"); here it is the speaker's description.
+    let a = analyse(
+        "Breach\n\n\
+         Tenant advocate Mira Kowalski said the landlord had \"treated families like numbers\".",
+    );
+    let q = a
+        .quotes
+        .iter()
+        .find(|q| q.speaker.as_deref() == Some("Mira Kowalski"))
+        .unwrap_or_else(|| panic!("no quote by Mira Kowalski: {:?}", a.quotes));
+    assert_eq!(q.cue.as_deref(), Some("said"), "{q:?}");
+    assert!(a
+        .quotes
+        .iter()
+        .all(|q| q.cue.as_deref() != Some("advocate")));
+}
