@@ -248,7 +248,6 @@ impl Analyzer {
         article: &mut Article,
         outputs: &[crate::techniques::ParagraphOutput],
     ) -> Result<()> {
-        let pars = analysed_paragraphs(article);
         let has_title = article
             .paragraphs
             .iter()
@@ -303,7 +302,8 @@ impl Analyzer {
         self.display
             .apply(article, Some(&self.config.thresholds.lexicon), None);
 
-        let ranges: Vec<(usize, usize)> = pars.iter().map(|&(_, s, e)| (s, e)).collect();
+        // The analysed paragraphs: one output each, in order.
+        let ranges: Vec<(usize, usize)> = outputs.iter().map(|o| (o.start, o.end)).collect();
         let heads = &self.config.article_heads;
         let hidden = self.model.encoder.config().hidden_size;
         let dense = dense_features(

@@ -232,13 +232,8 @@ impl<E: Embed> Corpus<E> {
                 self.store.begin()?;
                 self.in_batch = true;
             }
-            let stories: Vec<StoredStory> = self
-                .dirty
-                .iter()
-                .filter_map(|id| self.index.summary(*id))
-                .map(stored_story)
-                .collect();
-            self.store.save_stories(&stories)?;
+            self.store
+                .save_stories(&stored_stories(&self.index, &self.dirty))?;
         }
         if self.in_batch {
             self.store.commit()?;
@@ -285,6 +280,15 @@ pub fn story_input(
         added_at,
         embedding: v,
     }
+}
+
+/// The stored rows of the stories `ids` of `index` (those it still has), for a commit: one
+/// code for every backend.
+pub fn stored_stories(index: &StoryIndex, ids: &BTreeSet<u64>) -> Vec<StoredStory> {
+    ids.iter()
+        .filter_map(|id| index.summary(*id))
+        .map(stored_story)
+        .collect()
 }
 
 pub fn stored_story(s: rhetor_stories::StorySummary) -> StoredStory {

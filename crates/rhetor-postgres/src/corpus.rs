@@ -29,9 +29,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{SubsecRound, Utc};
-use rhetor_corpus::corpus::{rfc3339, stored_story, story_input, Embed};
+use rhetor_corpus::corpus::{rfc3339, stored_stories, story_input, Embed};
 use rhetor_corpus::sqlite::body_text;
-use rhetor_corpus::store::{NewArticle, Store, StoredStory};
+use rhetor_corpus::store::{NewArticle, Store};
 use rhetor_corpus::vectors::quantize;
 use rhetor_corpus::{AddOutcome, ArticleKey, CorpusError, Result, Sink};
 use rhetor_doc::Article;
@@ -258,12 +258,7 @@ impl<E: Embed> PgCorpus<E> {
             self.in_batch = false;
             return self.store.rollback();
         }
-        let stories: Vec<StoredStory> = self
-            .dirty
-            .iter()
-            .filter_map(|id| self.index.summary(*id))
-            .map(stored_story)
-            .collect();
+        let stories = stored_stories(&self.index, &self.dirty);
         let done = self
             .store
             .save_stories(&stories)
