@@ -1,7 +1,6 @@
 //! A throwaway `nats-server` with JetStream for tests: its own port on loopback and its own
 //! store folder, killed and removed on drop.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,49 +24,72 @@ pub fn find_server() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// The port the server at `pid` wrote to its ports file, once it has written it.
+fn ports_file_port(dir: &std::path::Path, pid: u32) -> Option<u16> {
+    let text = std::fs::read_to_string(dir.join(format!("nats-server_{pid}.ports"))).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = v.get("nats")?.as_array()?.first()?.as_str()?;
+    url.rsplit(':').next()?.parse().ok()
+}
+
+/// Whether a NATS server answers on `port`: it greets every client with an `INFO` line, so a
+/// stray listener (or a socket that connected to itself) is not taken for it.
+fn answers_as_nats(port: u16) -> bool {
+    use std::io::Read;
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut head = [0u8; 4];
+    s.read_exact(&mut head).is_ok() && &head == b"INFO"
 }
 
 impl TempNats {
     /// Starts a server. `Ok(None)` when `nats-server` is not installed; the caller skips (or,
     /// with `CI=true`, fails: see [`start_or_skip`]).
+    ///
+    /// The server picks its own free port (`-p -1`) and writes it to a ports file, so two tests
+    /// starting servers at once can never be handed the same port (a port picked free by the
+    /// test and passed on could be taken by the other test's server first: CI saw a test talk
+    /// to a server that was not its own).
     pub fn start() -> std::io::Result<Option<TempNats>> {
         let Some(bin) = find_server() else {
             return Ok(None);
         };
         let dir = tempfile::tempdir()?;
-        // A port picked free can be taken by someone else before the server binds it: retry.
-        let mut last = None;
-        for _ in 0..5 {
-            let port = free_port()?;
-            let mut child = Command::new(&bin)
-                .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-                .arg(dir.path())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()?;
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        let ports = dir.path().join("ports");
+        std::fs::create_dir_all(&ports)?;
+        let log = dir.path().join("server.log");
+        let mut child = Command::new(&bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", "-1", "-sd"])
+            .arg(dir.path().join("store"))
+            .arg("--ports_file_dir")
+            .arg(&ports)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut failure = "nats-server did not start listening in 20 s".to_string();
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                let tail = std::fs::read_to_string(&log).unwrap_or_default();
+                failure = format!("nats-server exited with {status}: {}", tail.trim());
+                break;
+            }
+            if let Some(port) = ports_file_port(&ports, child.id()) {
+                if answers_as_nats(port) {
                     return Ok(Some(TempNats {
                         child,
                         port,
                         _dir: dir,
                     }));
                 }
-                if let Ok(Some(status)) = child.try_wait() {
-                    last = Some(format!("nats-server exited with {status}"));
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = child.kill();
-            let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(50));
         }
-        Err(std::io::Error::other(last.unwrap_or_else(|| {
-            "nats-server did not start listening".into()
-        })))
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(std::io::Error::other(failure))
     }
 
     /// `nats://127.0.0.1:PORT`.
