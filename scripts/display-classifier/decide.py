@@ -9,10 +9,11 @@ def prob(text,tech,s,e,score):
     lw={text[a:b].lower() for a,b in words_in(text,s,e)}
     z+=sum(C['words'].get(w,0) for w in lw if w not in FW and not w.isdigit())
     return st,1/(1+math.exp(-z))
-def decide(text,tech,s,e,score):
+def decide(text,tech,s,e,score,p_reporting=0.0):
+    # p_reporting: the genre head's score for `reporting` (0 when the article has no genre).
     st,p=prob(text,tech,s,e,score)
     d=D['techniques'].get(tech)
-    th=d['threshold'] if d else 1.0
+    th=min(1.0,d['threshold']+D.get('reporting_raise',0.0)*p_reporting) if d else 1.0
     if st: return st,p
     if d is None: return 'technique',p
     return (None if p>=th else 'low_confidence'),p

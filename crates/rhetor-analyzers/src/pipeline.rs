@@ -242,7 +242,7 @@ impl Analyzer {
         Ok(states)
     }
 
-    /// Everything after the encoder: paragraph labels, spans and their display, genre, frames.
+    /// Everything after the encoder: paragraph labels, spans, genre, frames, and the spans' display.
     fn finish(
         &self,
         article: &mut Article,
@@ -299,8 +299,6 @@ impl Analyzer {
             });
         }
         article.techniques.sort_by_key(|t| (t.start, t.end));
-        self.display
-            .apply(article, Some(&self.config.thresholds.lexicon), None);
 
         // The analysed paragraphs: one output each, in order.
         let ranges: Vec<(usize, usize)> = outputs.iter().map(|o| (o.start, o.end)).collect();
@@ -338,6 +336,9 @@ impl Analyzer {
             .map(|(frame, score)| FrameScore { frame, score })
             .collect();
         article.frames.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // The display reads the genre (a report's highlights need more confidence).
+        self.display
+            .apply(article, Some(&self.config.thresholds.lexicon), None);
         Ok(())
     }
 }

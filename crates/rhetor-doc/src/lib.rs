@@ -21,7 +21,7 @@ pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
 /// anything that changes or removes a field.
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "1.4";
 
 /// One news article with its stand-off annotations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -310,7 +310,7 @@ mod tests {
             quotes: 1,
         });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.3\""));
+        assert!(json.contains("\"schema_version\":\"1.4\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
