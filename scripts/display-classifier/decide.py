@@ -16,4 +16,5 @@ def decide(text,tech,s,e,score,p_reporting=0.0):
     th=min(1.0,d['threshold']+D.get('reporting_raise',0.0)*p_reporting) if d else 1.0
     if st: return st,p
     if d is None: return 'technique',p
-    return (None if p>=th else 'low_confidence'),p
+    # The model's span score a shown span needs as well (display.json min_score).
+    return (None if p>=th and score>=D.get('min_score',0.0) else 'low_confidence'),p

@@ -262,6 +262,11 @@ pub struct DisplayConfig {
     /// most readers analyse.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub reporting_raise: f32,
+    /// With a classifier: the model's span score a shown span needs as well (0: none). The
+    /// classifier's word weights can lift a span the model barely marked over its threshold; on
+    /// hand-labelled news those spans were mostly wrong (mostly name calling).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_score: f32,
     /// How the settings were chosen and what they measured (free form).
     #[serde(default)]
     pub provenance: serde_json::Value,
@@ -293,6 +298,7 @@ impl Default for DisplayConfig {
             one_per_place: false,
             classifier: None,
             reporting_raise: 0.0,
+            min_score: 0.0,
             provenance: serde_json::Value::Null,
         }
     }
@@ -411,12 +417,17 @@ impl DisplayConfig {
                 (t.score, self.threshold(&t.technique, words.len(), prior))
             };
             t.confidence = confidence(value, th.map(|x| x.0).unwrap_or(1.0));
+            // Under the score floor: never at or above 0.5 (the default display line).
+            let floored = self.classifier.is_some() && t.score < self.min_score;
+            if floored {
+                t.confidence = t.confidence.min(0.5 * t.score / self.min_score);
+            }
             t.hidden = structural(&chars, t.start, t.end, &words, &lw, &lower_words)
                 .or(match (min_confidence, th) {
                     (Some(m), _) if t.confidence >= m => None,
                     (Some(_), _) => Some("low_confidence"),
                     (None, None) => Some("technique"),
-                    (None, Some((x, _))) if value >= x => None,
+                    (None, Some((x, _))) if value >= x && !floored => None,
                     (None, Some((_, why))) => Some(why),
                 })
                 .map(str::to_string);
@@ -833,6 +844,7 @@ mod tests {
             one_per_place: false,
             classifier: None,
             reporting_raise: 0.0,
+            min_score: 0.0,
             provenance: serde_json::Value::Null,
         }
     }
@@ -1076,15 +1088,22 @@ mod tests {
         assert_eq!(x[feature("score_g5")], 0.7_f32 as f64);
     }
 
-    #[test]
-    fn classifier_decides_per_technique_threshold() {
-        let mut c = config();
+    /// A classifier whose probability is sigmoid(4 · score − 2) for loaded language and name
+    /// calling (plus any word weight added).
+    fn score_classifier() -> SpanClassifier {
         let mut k = classifier();
-        // Probability = sigmoid(4 · score − 2 + word weight).
         k.intercept = -2.0;
         for g in ["score_g0", "score_g1"] {
             k.weights[feature(g)] = 4.0;
         }
+        k
+    }
+
+    #[test]
+    fn classifier_decides_per_technique_threshold() {
+        let mut c = config();
+        // Probability = sigmoid(4 · score − 2 + word weight).
+        let mut k = score_classifier();
         k.words.insert("disgrace".into(), 3.0);
         c.classifier = Some(k);
         c.techniques.insert("Loaded_Language".into(), show(0.6));
@@ -1118,13 +1137,8 @@ mod tests {
     #[test]
     fn a_report_needs_more_confidence_in_proportion_to_its_genre_probability() {
         let mut c = config();
-        let mut k = classifier();
         // Probability = sigmoid(4 · score − 2): 0.75 at score 0.775.
-        k.intercept = -2.0;
-        for g in ["score_g0", "score_g1"] {
-            k.weights[feature(g)] = 4.0;
-        }
-        c.classifier = Some(k);
+        c.classifier = Some(score_classifier());
         c.techniques.insert("Loaded_Language".into(), show(0.7));
         c.reporting_raise = 0.1;
         let text = "It was a disgraceful plan.";
@@ -1164,6 +1178,37 @@ mod tests {
         let mut sure = with_genre(0.9);
         c.apply(&mut sure, None, None);
         assert_eq!(hidden(&sure), vec![None]);
+    }
+
+    #[test]
+    fn a_span_the_model_barely_marked_is_not_shown_whatever_its_words() {
+        let mut c = config();
+        // Probability = sigmoid(4 · score − 2 + 3) for "disgrace": 0.88 at score 0.3.
+        let mut k = score_classifier();
+        k.words.insert("disgrace".into(), 3.0);
+        c.classifier = Some(k);
+        c.techniques.insert("Loaded_Language".into(), show(0.6));
+        c.min_score = 0.35;
+        let text = "It was a disgrace, a disgrace.";
+        let mut a = Article::new("1", "-", text);
+        let mut low = span(text, "Loaded_Language", "disgrace", 0.3);
+        let mut high = low.clone();
+        high.start += 12;
+        high.end += 12;
+        high.score = 0.4;
+        low.score = 0.3;
+        a.techniques = vec![low, high];
+        c.apply(&mut a, None, None);
+        assert_eq!(hidden(&a), vec![Some("low_confidence"), None]);
+        assert!((a.techniques[0].confidence - 0.5 * 0.3 / 0.35).abs() < 1e-6);
+        assert!(a.techniques[1].confidence > 0.5);
+        // A user threshold on confidence still reaches it.
+        c.apply(&mut a, None, Some(0.4));
+        assert_eq!(hidden(&a), vec![None, None]);
+        // Without the floor its words show it.
+        c.min_score = 0.0;
+        c.apply(&mut a, None, None);
+        assert_eq!(hidden(&a), vec![None, None]);
     }
 
     #[test]

@@ -113,7 +113,9 @@ fn report(name: &str, labels: &[&Label]) -> String {
 fn highlight_precision_from_hand_labels() {
     let labels = read_labels(include_str!("data/highlight_labels.tsv"));
     let mut out = String::new();
-    for batch in ["choice", "fresh1", "fresh2", "choice2", "fresh3"] {
+    for batch in [
+        "choice", "fresh1", "fresh2", "choice2", "fresh3", "fresh4", "fresh5",
+    ] {
         let all: Vec<&Label> = labels.iter().filter(|l| l.batch == batch).collect();
         let shown: Vec<&Label> = all.iter().copied().filter(|l| l.shown).collect();
         out.push_str(&report(&format!("{batch}: every labelled span"), &all));
@@ -127,10 +129,9 @@ fn highlight_precision_from_hand_labels() {
     // classifier was frozen: at least 300 spans, and the figures the model card reports (a change
     // to the labels or settings shows up here). Issue 14's bar: at least 0.65 genuine overall and
     // 0.50 for each technique shown at least ten times.
-    let fresh: Vec<&Label> = labels
-        .iter()
-        .filter(|l| l.batch == "fresh3" && l.shown)
-        .collect();
+    // Every fresh3 label was shown by the classifier as frozen then (later settings hide some of
+    // them: see "shown by the shipped settings" above).
+    let fresh: Vec<&Label> = labels.iter().filter(|l| l.batch == "fresh3").collect();
     assert!(fresh.len() >= 300, "{} fresh shown spans", fresh.len());
     let (g, _, n) = counts(fresh.iter().copied());
     assert_eq!((g, n), (218, 330), "fresh3 precision changed:\n{out}");
@@ -145,6 +146,34 @@ fn highlight_precision_from_hand_labels() {
         assert!(
             n < 10 || g as f64 >= 0.5 * n as f64,
             "fresh3 {t}: {g}/{n} below 0.50:\n{out}"
+        );
+    }
+
+    // fresh4: what the settings with `reporting_raise` 0.20 show on straight news (FNC-1 bodies and
+    // PolNeAR train articles never labelled before), labelled after they were frozen. The model
+    // card's figures; name calling on straight news stays under 0.50 (21/44), reported, not hidden.
+    let fresh4: Vec<&Label> = labels.iter().filter(|l| l.batch == "fresh4").collect();
+    let (g, _, n) = counts(fresh4.iter().copied());
+    assert_eq!((g, n), (78, 117), "fresh4 precision changed:\n{out}");
+    assert!(g as f64 >= 0.65 * n as f64, "fresh4 below the bar:\n{out}");
+    // fresh5: what the shipped settings (`reporting_raise` 0.20 and `min_score` 0.35, chosen with
+    // fresh3 and fresh4 read) show on further straight news, labelled after they were frozen:
+    // issue 14's bars, 0.65 overall and 0.50 for each technique shown ten times or more.
+    let fresh5: Vec<&Label> = labels.iter().filter(|l| l.batch == "fresh5").collect();
+    assert!(fresh5.iter().all(|l| l.shown));
+    let (g, _, n) = counts(fresh5.iter().copied());
+    assert_eq!((g, n), (50, 74), "fresh5 precision changed:\n{out}");
+    assert!(g as f64 >= 0.65 * n as f64, "fresh5 below the bar:\n{out}");
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for l in &fresh5 {
+        let e = per.entry(l.technique.as_str()).or_default();
+        e.0 += l.genuine as usize;
+        e.1 += 1;
+    }
+    for (t, (g, n)) in per {
+        assert!(
+            n < 10 || g as f64 >= 0.5 * n as f64,
+            "fresh5 {t}: {g}/{n} below 0.50:\n{out}"
         );
     }
 
