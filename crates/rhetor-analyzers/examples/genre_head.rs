@@ -61,6 +61,8 @@ struct Setting {
     /// reports come from SemEval's own kind of sources, and 41 of them are easily outweighed
     /// by hundreds of mainstream news reports.
     sem_report_weight: f32,
+    /// Train on the short copies too ([`Augment`]).
+    augment: bool,
 }
 
 /// The SemEval articles with their loss weights under `setting`.
@@ -79,9 +81,27 @@ fn semeval_weighted(semeval: &[Sample], setting: Setting, genres: &[String]) -> 
         .collect()
 }
 
-/// The family of a news sample (`basil`, `polnear`, `fnc1`) and its outlet group.
+/// The family of a news sample (`basil`, `polnear`, `fnc1`) and its outlet group; a short copy
+/// (`short:` id) belongs to its article's family.
 fn family(id: &str) -> &str {
-    id.split(':').next().unwrap_or("")
+    base_id(id).split(':').next().unwrap_or("")
+}
+
+/// The id of the article a short copy (`short:ID`, from `news_samples` with `FIRST_PARAGRAPHS`)
+/// was cut from; any other id as it is.
+fn base_id(id: &str) -> &str {
+    id.strip_prefix("short:").unwrap_or(id)
+}
+
+/// Short copies of the articles (their title and first paragraphs): trained on with their
+/// article's weight when `Setting::augment` is set, and always scored, each where its article is
+/// held out, apart from the main figures.
+#[derive(Default)]
+struct Augment {
+    /// Copies of SemEval articles, in their article's fold.
+    semeval: Vec<Sample>,
+    /// Copies of the news and hyperpartisan articles.
+    news: Vec<Sample>,
 }
 
 /// Satire only at this probability or more in the chosen head.
@@ -104,6 +124,9 @@ struct Validation {
     semeval: Vec<(usize, Vec<f32>)>,
     /// Id, gold genre (`None`: unlabelled) and probabilities.
     news: Vec<(String, Option<usize>, Vec<f32>)>,
+    /// The short copies of the held-out articles, scored by the same heads.
+    short_semeval: Vec<(usize, Vec<f32>)>,
+    short_news: Vec<(String, Option<usize>, Vec<f32>)>,
 }
 
 fn fit_predict(
@@ -139,6 +162,7 @@ fn weighted(news: &[Sample], setting: Setting) -> Vec<Sample> {
 fn validate(
     semeval: &[Sample],
     news: &[Sample],
+    aug: &Augment,
     folds: usize,
     setting: Setting,
     genres: &[String],
@@ -146,7 +170,16 @@ fn validate(
     let news_w = weighted(news, setting);
     let use_news = !news_w.is_empty();
     let semeval = &semeval_weighted(semeval, setting, genres)[..];
+    // The short copies, weighted as their articles; trained on only with `setting.augment`.
+    let aug_sem: Vec<Sample> = semeval_weighted(&aug.semeval, setting, genres);
+    let aug_news: Vec<Sample> = if use_news {
+        weighted(&aug.news, setting)
+    } else {
+        vec![]
+    };
+    let train_aug = setting.augment;
     let mut out_sem = vec![];
+    let mut short_sem = vec![];
     for f in 0..folds {
         let mut train: Vec<&Sample> = semeval
             .iter()
@@ -155,14 +188,32 @@ fn validate(
         if use_news {
             train.extend(news_w.iter());
         }
-        let test: Vec<&Sample> = semeval
+        if train_aug {
+            train.extend(
+                aug_sem
+                    .iter()
+                    .filter(|s| s.fold != Some(f) && s.genre.is_some()),
+            );
+            train.extend(aug_news.iter());
+        }
+        let mut test: Vec<&Sample> = semeval
             .iter()
             .filter(|s| s.fold == Some(f) && s.genre.is_some())
             .collect();
+        let n_full = test.len();
+        test.extend(
+            aug_sem
+                .iter()
+                .filter(|s| s.fold == Some(f) && s.genre.is_some()),
+        );
         let p = fit_predict(&train, &test, setting, genres);
-        for (s, p) in test.iter().zip(p) {
+        for (i, (s, p)) in test.iter().zip(p).enumerate() {
             if let Some(g) = s.genre {
-                out_sem.push((g, p));
+                if i < n_full {
+                    out_sem.push((g, p));
+                } else {
+                    short_sem.push((g, p));
+                }
             }
         }
     }
@@ -173,7 +224,11 @@ fn validate(
         v
     };
     let mut out_news = vec![];
-    let base: Vec<&Sample> = semeval.iter().filter(|s| s.genre.is_some()).collect();
+    let mut short_news = vec![];
+    let mut base: Vec<&Sample> = semeval.iter().filter(|s| s.genre.is_some()).collect();
+    if train_aug {
+        base.extend(aug_sem.iter().filter(|s| s.genre.is_some()));
+    }
     if use_news {
         for fam in &families {
             let members: Vec<&Sample> = news.iter().filter(|s| family(&s.id) == fam).collect();
@@ -195,11 +250,29 @@ fn validate(
                 let test_ids: std::collections::HashSet<&str> =
                     test.iter().map(|s| s.id.as_str()).collect();
                 let mut train = base.clone();
-                train.extend(news_w.iter().filter(|s| {
-                    family(&s.id) != fam || (folds_in > 1 && !test_ids.contains(s.id.as_str()))
-                }));
+                let outside = |s: &&Sample| {
+                    family(&s.id) != fam || (folds_in > 1 && !test_ids.contains(base_id(&s.id)))
+                };
+                train.extend(news_w.iter().filter(outside));
+                if train_aug {
+                    train.extend(aug_news.iter().filter(outside));
+                }
+                let mut test = test.clone();
+                let n_full = test.len();
+                test.extend(
+                    aug.news
+                        .iter()
+                        .filter(|s| test_ids.contains(base_id(&s.id))),
+                );
                 let p = fit_predict(&train, &test, setting, genres);
-                out_news.extend(test.iter().zip(p).map(|(s, p)| (s.id.clone(), s.genre, p)));
+                for (i, (s, p)) in test.iter().zip(p).enumerate() {
+                    let row = (s.id.clone(), s.genre, p);
+                    if i < n_full {
+                        out_news.push(row);
+                    } else {
+                        short_news.push(row);
+                    }
+                }
             }
         }
     } else {
@@ -210,6 +283,8 @@ fn validate(
     Validation {
         semeval: out_sem,
         news: out_news,
+        short_semeval: short_sem,
+        short_news,
     }
 }
 
@@ -235,6 +310,11 @@ struct Figures {
     rows: Vec<Vec<f64>>,
     /// Rows of the SemEval cross-validation alone.
     sem_rows: Vec<Vec<f64>>,
+    /// Short copies of the held-out articles (title and first paragraphs): SemEval opinion
+    /// called opinion, SemEval reports called reporting, news reports called reporting (mean
+    /// over families), hand-labelled web opinion called opinion, web reports called reporting
+    /// (NaN: no copies).
+    short: [f64; 5],
 }
 
 /// Macro-F1 of an expected confusion matrix `rows[gold][pred]` with `mix[gold]` articles.
@@ -366,7 +446,54 @@ fn figures(
             rows_probe[g][satire] = probe;
         }
     }
+    // The short copies.
+    let share_called = |rows: &mut dyn Iterator<Item = (usize, usize)>, gold: usize| {
+        let (mut hit, mut n) = (0f64, 0f64);
+        for (g, d) in rows {
+            if g == gold {
+                hit += (d == gold) as u8 as f64;
+                n += 1.0;
+            }
+        }
+        if n > 0.0 {
+            hit / n
+        } else {
+            f64::NAN
+        }
+    };
+    let sem_short: Vec<(usize, usize)> = v
+        .short_semeval
+        .iter()
+        .map(|(g, p)| (*g, decide(p)))
+        .collect();
+    let mut fam_short: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (id, g, p) in &v.short_news {
+        if let Some(g) = g {
+            fam_short
+                .entry(family(id).to_string())
+                .or_default()
+                .push((*g, decide(p)));
+        }
+    }
+    let news_fams: Vec<f64> = fam_short
+        .iter()
+        .filter(|(f, _)| f.as_str() != PROBE)
+        .map(|(_, r)| share_called(&mut r.iter().copied(), reporting))
+        .collect();
+    let web = fam_short.get(PROBE).cloned().unwrap_or_default();
+    let short = [
+        share_called(&mut sem_short.iter().copied(), opinion),
+        share_called(&mut sem_short.iter().copied(), reporting),
+        if news_fams.is_empty() {
+            f64::NAN
+        } else {
+            news_fams.iter().sum::<f64>() / news_fams.len() as f64
+        },
+        share_called(&mut web.iter().copied(), opinion),
+        share_called(&mut web.iter().copied(), reporting),
+    ];
     Figures {
+        short,
         naive,
         shifted,
         news_mix: matrix_macro_f1(&rows, target),
@@ -438,8 +565,38 @@ fn main() -> Res<()> {
         let v: Vec<Sample> = serde_json::from_slice(&std::fs::read(p)?)?;
         news.extend(v);
     }
+    // GENRE_AUGMENT=FILE,...: short copies of the articles (`news_samples` with
+    // FIRST_PARAGRAPHS), scored apart and, in settings with augment 1, trained on.
+    let mut aug = Augment::default();
+    if let Ok(list) = std::env::var("GENRE_AUGMENT") {
+        let fold_of: BTreeMap<&str, Option<usize>> =
+            semeval.iter().map(|s| (s.id.as_str(), s.fold)).collect();
+        for p in list.split(',').filter(|p| !p.is_empty()) {
+            let v: Vec<Sample> = serde_json::from_slice(&std::fs::read(p)?)?;
+            for mut s in v {
+                if let Some(fold) = fold_of.get(base_id(&s.id)) {
+                    // A copy of a SemEval article is held out with it.
+                    s.fold = *fold;
+                    aug.semeval.push(s);
+                } else {
+                    aug.news.push(s);
+                }
+            }
+        }
+        eprintln!(
+            "short copies: {} SemEval, {} news and web",
+            aug.semeval.len(),
+            aug.news.len()
+        );
+    }
     if let Some(path) = &labels_path {
         let labels = read_labels(path, &genres)?;
+        for s in aug.news.iter_mut().filter(|s| family(&s.id) == PROBE) {
+            let key = s.id.rsplit(':').next().unwrap_or_default();
+            if let Some(g) = labels.get(key) {
+                s.genre = *g;
+            }
+        }
         let mut found = 0;
         for s in news.iter_mut().filter(|s| family(&s.id) == PROBE) {
             // Hand labels are keyed by the article id alone (`hyper:{true|false}:{id}` → id).
@@ -498,6 +655,11 @@ fn main() -> Res<()> {
     let news_weights = grid("GENRE_NEWS_WEIGHTS", &[0.1, 0.25]);
     let ext_weights = grid("GENRE_EXT_WEIGHTS", &[0.0, 1.0, 2.0, 3.0]);
     let sem_report_weights = grid("GENRE_SEM_REPORT_WEIGHTS", &[1.0, 3.0]);
+    // GENRE_AUGMENT_TRAIN="0,1": settings without and with the short copies in training.
+    let augments: Vec<bool> = grid("GENRE_AUGMENT_TRAIN", &[0.0])
+        .into_iter()
+        .map(|x| x > 0.0)
+        .collect();
     // GENRE_ONLY="dense,0.001,0.25,1,3": validate (and write) that one setting only (input,
     // l2, news weight, hyperpartisan weight, SemEval report weight).
     let only: Option<Vec<String>> = std::env::var("GENRE_ONLY")
@@ -509,29 +671,33 @@ fn main() -> Res<()> {
             for &news_weight in &news_weights {
                 for &ext_weight in &ext_weights {
                     for &sem_report_weight in &sem_report_weights {
-                        let key = [
-                            name.to_string(),
-                            l2.to_string(),
-                            news_weight.to_string(),
-                            ext_weight.to_string(),
-                            sem_report_weight.to_string(),
-                        ];
-                        if only
-                            .as_ref()
-                            .is_some_and(|o| o[..] != key[..o.len().min(5)])
-                        {
-                            continue;
+                        for &augment in &augments {
+                            let key = [
+                                name.to_string(),
+                                l2.to_string(),
+                                news_weight.to_string(),
+                                ext_weight.to_string(),
+                                sem_report_weight.to_string(),
+                                (augment as u8).to_string(),
+                            ];
+                            if only
+                                .as_ref()
+                                .is_some_and(|o| o[..] != key[..o.len().min(6)])
+                            {
+                                continue;
+                            }
+                            settings.push((
+                                name,
+                                Setting {
+                                    input: GenreInput { dense, words, skip },
+                                    l2,
+                                    news_weight,
+                                    ext_weight,
+                                    sem_report_weight,
+                                    augment,
+                                },
+                            ));
                         }
-                        settings.push((
-                            name,
-                            Setting {
-                                input: GenreInput { dense, words, skip },
-                                l2,
-                                news_weight,
-                                ext_weight,
-                                sem_report_weight,
-                            },
-                        ));
                     }
                 }
             }
@@ -541,7 +707,7 @@ fn main() -> Res<()> {
     let mut results: Vec<(Setting, &str, Shift, f32, Figures)> = vec![];
     for &(name, setting) in &settings {
         let t0 = std::time::Instant::now();
-        let v = validate(&semeval, &news, folds, setting, &genres);
+        let v = validate(&semeval, &news, &aug, folds, setting, &genres);
         let Setting {
             l2,
             news_weight,
@@ -559,7 +725,7 @@ fn main() -> Res<()> {
                 let f = figures(&v, &genres, shift, sat, &target);
                 // One line per setting for tables (stderr).
                 eprintln!(
-                    "ROW\t{name}\t{l2}\t{news_weight}\t{ext_weight}\t{sem_report_weight}\t{alpha}{}\t{sat}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}",
+                    "ROW\t{name}\t{l2}\t{news_weight}\t{ext_weight}\t{sem_report_weight}\t{alpha}{}\t{sat}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\tshort={}",
                     if shift_satire { "" } else { "s" },
                     f.naive,
                     f.shifted,
@@ -577,7 +743,8 @@ fn main() -> Res<()> {
                         .iter()
                         .map(|r| r.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" "))
                         .collect::<Vec<_>>()
-                        .join("|")
+                        .join("|"),
+                    f.short.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(",")
                 );
                 results.push((setting, name, shift, sat, f));
             }
@@ -590,8 +757,8 @@ fn main() -> Res<()> {
     let print = |label: &str, r: &(Setting, &str, Shift, f32, Figures)| {
         let f = &r.4;
         println!(
-            "{label}: {} l2 {} news weight {} hyperpartisan weight {} SemEval report weight {} alpha {} (satire shifted: {}) satire bar {}: SemEval CV macro-F1 naive {:.4}, target-weighted {:.4}; news mix {:.4}, with probe satire {:.4}; held-out reports called reporting {:.3}; held-out hyperpartisan opinion called opinion {:.3}; hyperpartisan called satire {:.3}",
-            r.1, r.0.l2, r.0.news_weight, r.0.ext_weight, r.0.sem_report_weight, r.2.0, r.2.1, r.3, f.naive, f.shifted, f.news_mix, f.news_mix_probe, f.news_reporting, f.ext_opinion, f.probe_satire
+            "{label}: {} l2 {} news weight {} hyperpartisan weight {} SemEval report weight {} short copies trained on {} alpha {} (satire shifted: {}) satire bar {}: SemEval CV macro-F1 naive {:.4}, target-weighted {:.4}; news mix {:.4}, with probe satire {:.4}; held-out reports called reporting {:.3}; held-out hyperpartisan opinion called opinion {:.3}; hyperpartisan called satire {:.3}",
+            r.1, r.0.l2, r.0.news_weight, r.0.ext_weight, r.0.sem_report_weight, r.0.augment, r.2.0, r.2.1, r.3, f.naive, f.shifted, f.news_mix, f.news_mix_probe, f.news_reporting, f.ext_opinion, f.probe_satire
         );
         for (fam, s) in &f.per_family {
             println!("    {fam:<10} reports called reporting {s:.3}");
@@ -615,6 +782,10 @@ fn main() -> Res<()> {
             table(&f.sem_rows)
         );
         println!(
+            "    short copies (title + first paragraphs), held out: SemEval opinion called opinion {:.3}, SemEval reports called reporting {:.3}, news reports called reporting {:.3}, web opinion called opinion {:.3}, web reports called reporting {:.3}",
+            f.short[0], f.short[1], f.short[2], f.short[3], f.short[4]
+        );
+        println!(
             "    expected rows (gold opinion/reporting/satire → predicted): {}",
             table(&f.rows)
         );
@@ -633,8 +804,8 @@ fn main() -> Res<()> {
     };
     // Every candidate setting at its best prior shift and satire bar, side by side.
     println!("candidates (each at its best eligible prior shift and satire bar; '-' none eligible; alpha 's': satire not shifted):");
-    println!("input\tl2\tnews_w\thyper_w\tsem_rep_w\talpha\tsatire\tnaive\tweighted\tbasil\tpolnear\tfnc1\thyper_rep\thyper_op\thyper_sat\tmix\tmix_probe");
-    let mut seen: Vec<(String, f32, f32, f32, f32)> = vec![];
+    println!("input\tl2\tnews_w\thyper_w\tsem_rep_w\taugment\talpha\tsatire\tnaive\tweighted\tbasil\tpolnear\tfnc1\thyper_rep\thyper_op\thyper_sat\tmix\tmix_probe\tshort(sem_op sem_rep news_rep web_op web_rep)");
+    let mut seen: Vec<(String, f32, f32, f32, f32, bool)> = vec![];
     for r in &results {
         let key = (
             r.1.to_string(),
@@ -642,6 +813,7 @@ fn main() -> Res<()> {
             r.0.news_weight,
             r.0.ext_weight,
             r.0.sem_report_weight,
+            r.0.augment,
         );
         if seen.contains(&key) {
             continue;
@@ -656,20 +828,25 @@ fn main() -> Res<()> {
                     x.0.news_weight,
                     x.0.ext_weight,
                     x.0.sem_report_weight,
+                    x.0.augment,
                 ) == key
             })
             .filter(|x| eligible(x))
             .max_by(|a, b| a.4.news_mix_probe.total_cmp(&b.4.news_mix_probe));
         let Some(b) = best else {
-            println!("{}\t{}\t{}\t{}\t{}\t-", key.0, key.1, key.2, key.3, key.4);
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t-",
+                key.0, key.1, key.2, key.3, key.4, key.5 as u8
+            );
             continue;
         };
         let f = &b.4;
         let fam = |n: &str| f.per_family.get(n).copied().unwrap_or(f64::NAN);
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}",
-            key.0, key.1, key.2, key.3, key.4, b.2.0, if b.2.1 { "" } else { "s" }, b.3, f.naive, f.shifted, fam("basil"), fam("polnear"),
-            fam("fnc1"), fam(PROBE), f.ext_opinion, f.probe_satire, f.news_mix, f.news_mix_probe
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{}",
+            key.0, key.1, key.2, key.3, key.4, key.5 as u8, b.2.0, if b.2.1 { "" } else { "s" }, b.3, f.naive, f.shifted, fam("basil"), fam("polnear"),
+            fam("fnc1"), fam(PROBE), f.ext_opinion, f.probe_satire, f.news_mix, f.news_mix_probe,
+            f.short.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ")
         );
     }
     // The recipe shipped before this head (issue 14, stop 13), under the same validation.
@@ -731,6 +908,14 @@ fn main() -> Res<()> {
         .filter(|s| s.genre.is_some())
         .collect();
     train.extend(weighted(&news, *setting));
+    if setting.augment {
+        train.extend(
+            semeval_weighted(&aug.semeval, *setting, &genres)
+                .into_iter()
+                .filter(|s| s.genre.is_some()),
+        );
+        train.extend(weighted(&aug.news, *setting));
+    }
     let refs: Vec<&Sample> = train.iter().collect();
     let f = featurizer_of(&refs);
     let heads = &mut cfg.article_heads;

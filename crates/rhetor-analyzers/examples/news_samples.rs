@@ -10,8 +10,13 @@
 //! ```sh
 //! cargo run --release -p rhetor-analyzers --example news_samples -- \
 //!     models/techniques ../shared/data basil /work/cache/news-basil.json
-//! # SOURCE: basil | polnear[:PER_OUTLET] | fnc1[:N] | hyper[:N][+OFFSET]
+//! # SOURCE: basil | polnear[:PER_OUTLET] | fnc1[:N] | hyper[:N][+OFFSET] | semeval
 //! ```
+//!
+//! `semeval`: SemEval-2023's English training articles with their genre (ids as in `rhetor
+//! train`'s samples), for short copies. `FIRST_PARAGRAPHS=K`: keep each article's title and its
+//! first K paragraphs only, ids prefixed `short:` (short copies that teach the genre head what a
+//! short opinion piece looks like: issue 14, short columns called reporting).
 
 use std::path::{Path, PathBuf};
 
@@ -76,6 +81,39 @@ fn polnear(data: &Path, per_outlet: usize) -> Res<Vec<(String, String, bool)>> {
         }
     }
     Ok(out)
+}
+
+/// SemEval-2023 English training articles with their genre label (subtask 1).
+fn semeval(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
+    let dir = data.join("semeval2023/en");
+    let labels = std::fs::read_to_string(dir.join("train-labels-subtask-1.txt"))?;
+    let mut out = vec![];
+    for line in labels.lines() {
+        let mut f = line.split('\t');
+        let (Some(id), Some(genre)) = (f.next(), f.next()) else {
+            continue;
+        };
+        let path = dir
+            .join("train-articles-subtask-1")
+            .join(format!("article{id}.txt"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        out.push((id.to_string(), text, true, genre.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// `text` cut after its title (when it has one) and the next `k` paragraphs.
+fn first_paragraphs(text: &str, has_title: bool, k: usize) -> String {
+    let pars = rhetor_text::paragraphs(text);
+    let keep = k + has_title as usize;
+    let Some(last) = pars.get(keep.min(pars.len()).saturating_sub(1)) else {
+        return text.to_string();
+    };
+    let mut out: String = text.chars().take(last.end).collect();
+    out.push('\n');
+    out
 }
 
 fn fnc1(data: &Path, n: usize) -> Res<Vec<(String, String, bool)>> {
@@ -184,24 +222,44 @@ fn main() -> Res<()> {
         Some((a, b)) => (a, Some(b.parse::<usize>()?)),
         None => (source, None),
     };
-    let articles = match name {
-        "basil" => basil(data)?,
-        "polnear" => polnear(data, n.unwrap_or(40))?,
-        "fnc1" => fnc1(data, n.unwrap_or(150))?,
-        "hyper" => hyperpartisan(data, n.unwrap_or(160), offset)?,
+    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
+    let reporting = genres.iter().position(|g| g == "reporting");
+    // News reports are `reporting`; the hyperpartisan articles' genre comes from hand labels.
+    let news = |v: Vec<(String, String, bool)>, genre: Option<usize>| {
+        v.into_iter()
+            .map(|(id, t, h)| (id, t, h, genre))
+            .collect::<Vec<_>>()
+    };
+    // (id, text, has title, genre)
+    let mut articles: Vec<(String, String, bool, Option<usize>)> = match name {
+        "basil" => news(basil(data)?, reporting),
+        "polnear" => news(polnear(data, n.unwrap_or(40))?, reporting),
+        "fnc1" => news(fnc1(data, n.unwrap_or(150))?, reporting),
+        "hyper" => news(hyperpartisan(data, n.unwrap_or(160), offset)?, None),
+        "semeval" => semeval(data)?
+            .into_iter()
+            .map(|(id, t, h, g)| (id, t, h, genres.iter().position(|x| *x == g)))
+            .collect(),
         other => return Err(format!("unknown source {other}").into()),
     };
+    if let Some(k) = std::env::var("FIRST_PARAGRAPHS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for a in &mut articles {
+            a.0 = format!("short:{}", a.0);
+            a.1 = first_paragraphs(&a.1, a.2, k);
+        }
+    }
     let threads: usize = std::env::var("THREADS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let model = TechniqueModel::load(Path::new(model_dir), threads)?;
-    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
-    let reporting = genres.iter().position(|g| g == "reporting");
     let hidden = model.encoder.config().hidden_size;
     let t0 = std::time::Instant::now();
     let mut samples = vec![];
-    for (i, (id, text, has_title)) in articles.iter().enumerate() {
+    for (i, (id, text, has_title, genre)) in articles.iter().enumerate() {
         let pars: Vec<(usize, usize, usize)> = rhetor_text::paragraphs(text)
             .into_iter()
             .map(|p| (p.index, p.start, p.end))
@@ -221,7 +279,7 @@ fn main() -> Res<()> {
             id: id.clone(),
             dense,
             words: paragraph_word_counts(text, &ranges),
-            genre: if name == "hyper" { None } else { reporting },
+            genre: *genre,
             frames: None,
             fold: None,
             weight: 1.0,
