@@ -447,9 +447,10 @@ fn figures(
         }
     }
     // The short copies.
-    let share_called = |rows: &mut dyn Iterator<Item = (usize, usize)>, gold: usize| {
+    // Share of the (gold, decided) pairs of genre `gold` decided `gold` (NaN: none).
+    let share_called = |rows: &[(usize, usize)], gold: usize| {
         let (mut hit, mut n) = (0f64, 0f64);
-        for (g, d) in rows {
+        for &(g, d) in rows {
             if g == gold {
                 hit += (d == gold) as u8 as f64;
                 n += 1.0;
@@ -478,19 +479,19 @@ fn figures(
     let news_fams: Vec<f64> = fam_short
         .iter()
         .filter(|(f, _)| f.as_str() != PROBE)
-        .map(|(_, r)| share_called(&mut r.iter().copied(), reporting))
+        .map(|(_, r)| share_called(r, reporting))
         .collect();
-    let web = fam_short.get(PROBE).cloned().unwrap_or_default();
+    let web: &[(usize, usize)] = fam_short.get(PROBE).map_or(&[], |v| v);
     let short = [
-        share_called(&mut sem_short.iter().copied(), opinion),
-        share_called(&mut sem_short.iter().copied(), reporting),
+        share_called(&sem_short, opinion),
+        share_called(&sem_short, reporting),
         if news_fams.is_empty() {
             f64::NAN
         } else {
             news_fams.iter().sum::<f64>() / news_fams.len() as f64
         },
-        share_called(&mut web.iter().copied(), opinion),
-        share_called(&mut web.iter().copied(), reporting),
+        share_called(web, opinion),
+        share_called(web, reporting),
     ];
     Figures {
         short,
