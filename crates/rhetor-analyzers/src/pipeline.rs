@@ -49,6 +49,17 @@ pub struct TechniqueScores {
     pub st3_weighted_f1: f64,
     #[serde(default)]
     pub st3_weighted_crossfit_f1: f64,
+    /// Subtask-3 micro-F1 genre-weighted and with the gold moved to the label mix of the 2023
+    /// annotation (`rhetor_eval::shift`; `rhetor-train`'s `examples/technique_shift.rs`): the
+    /// estimate of the held-out figure (0 when not measured).
+    #[serde(default)]
+    pub st3_shifted_f1: f64,
+    /// Span F1 with articles weighted to the target genre mix.
+    #[serde(default)]
+    pub spans_weighted_f1: f64,
+    /// Span F1 genre-weighted and label-shifted, as `st3_shifted_f1`.
+    #[serde(default)]
+    pub spans_shifted_f1: f64,
 }
 
 /// File next to the encoder weights with everything else the analyzer needs.

@@ -18,6 +18,7 @@ pub mod measure;
 mod metrics;
 pub mod quotes;
 pub mod semeval;
+pub mod shift;
 
 pub use files::{
     read_multilabel, read_paragraph_labels, read_single_label, read_spans, EvalError, GoldSpan,

@@ -188,7 +188,7 @@ pub struct SpanScores {
 }
 
 /// Merge overlapping or touching spans of the same (article, technique).
-fn merged(spans: &[GoldSpan]) -> BTreeMap<(String, String), Vec<(usize, usize)>> {
+pub(crate) fn merged(spans: &[GoldSpan]) -> BTreeMap<(String, String), Vec<(usize, usize)>> {
     let mut groups: BTreeMap<(String, String), Vec<(usize, usize)>> = BTreeMap::new();
     for s in spans.iter().filter(|s| s.end > s.start) {
         groups
@@ -215,7 +215,7 @@ fn overlap(a: (usize, usize), b: (usize, usize)) -> usize {
 }
 
 /// Sum over `xs` of the fraction of each span covered by `ys`, and the number of spans in `xs`.
-fn credit(xs: &[(usize, usize)], ys: &[(usize, usize)]) -> f64 {
+pub(crate) fn credit(xs: &[(usize, usize)], ys: &[(usize, usize)]) -> f64 {
     xs.iter()
         .map(|&x| {
             let covered: usize = ys.iter().map(|&y| overlap(x, y)).sum();

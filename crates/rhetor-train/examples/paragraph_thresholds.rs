@@ -207,6 +207,28 @@ fn main() -> Res<()> {
             });
         }
     }
+    // `DUMP=FILE`: one line per paragraph (article, genre, gold, probabilities, span-implied
+    // labels) for analyses outside this example.
+    if let Ok(dump) = std::env::var("DUMP") {
+        let mut out = String::new();
+        for p in &pars {
+            let id = &ids[p.article];
+            let g = genre_of.get(id.as_str()).copied().unwrap_or("none");
+            let bits = |v: &[bool]| {
+                v.iter()
+                    .map(|&b| if b { '1' } else { '0' })
+                    .collect::<String>()
+            };
+            let probs: Vec<String> = p.probs.iter().map(|x| format!("{x:.5}")).collect();
+            out.push_str(&format!(
+                "{id}\t{g}\t{}\t{}\t{}\n",
+                bits(&p.gold),
+                bits(&p.implied),
+                probs.join(",")
+            ));
+        }
+        std::fs::write(&dump, out)?;
+    }
     // Article weights: plain, and genre weighted to the target mix (articles without a genre
     // count as opinion, the fold's majority).
     let (genres, _) = rhetor_analyzers::pipeline::official_labels();

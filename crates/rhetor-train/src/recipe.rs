@@ -313,7 +313,7 @@ pub struct HeldOut {
 }
 
 /// The candidate span rules tried for each technique.
-fn candidate_rules() -> Vec<SpanRule> {
+pub fn candidate_rules() -> Vec<SpanRule> {
     let mut v: Vec<SpanRule> = [0, 3]
         .into_iter()
         .flat_map(|gap| {
@@ -345,7 +345,7 @@ fn candidate_rules() -> Vec<SpanRule> {
 }
 
 /// `cands[label][rule]`: the held-out spans of that technique under that rule.
-fn rule_candidates(
+pub fn rule_candidates(
     held: &HeldOut,
     labels: &[String],
     rules: &[SpanRule],
@@ -387,13 +387,22 @@ fn rule_candidates(
         .collect()
 }
 
-/// Greedy coordinate ascent over per-technique rules, maximising span F1 on the articles in
-/// `ids`. Starts from `start` (rule index per label); returns rule indices and the F1.
-fn select_rules(
+/// A span objective: `(gold, predicted)` of the same articles → the figure to maximise.
+pub type SpanObjective<'a> = &'a dyn Fn(&[GoldSpan], &[GoldSpan]) -> f64;
+
+/// The plain span F1 (the official scorer's), the objective of `rhetor train`.
+pub fn span_f1(gold: &[GoldSpan], pred: &[GoldSpan]) -> f64 {
+    score_spans(gold, pred).f1
+}
+
+/// Greedy coordinate ascent over per-technique rules, maximising `objective` on the articles
+/// in `ids`. Starts from `start` (rule index per label); returns rule indices and the figure.
+pub fn select_rules(
     cands: &[Vec<Vec<GoldSpan>>],
     gold: &[GoldSpan],
     ids: &std::collections::BTreeSet<String>,
     start: usize,
+    objective: SpanObjective,
 ) -> (Vec<usize>, f64) {
     let gold: Vec<GoldSpan> = gold
         .iter()
@@ -408,13 +417,13 @@ fn select_rules(
             .collect()
     };
     let mut choice = vec![start; cands.len()];
-    let mut best = score_spans(&gold, &pick(&choice)).f1;
+    let mut best = objective(&gold, &pick(&choice));
     for _pass in 0..2 {
         for li in 0..cands.len() {
             for r in 0..cands[li].len() {
                 let mut c = choice.clone();
                 c[li] = r;
-                let f = score_spans(&gold, &pick(&c)).f1;
+                let f = objective(&gold, &pick(&c));
                 if f > best + 1e-9 {
                     best = f;
                     choice = c;
@@ -518,7 +527,7 @@ pub fn predict_holdout(
     })
 }
 
-fn paragraph_predictions(
+pub fn paragraph_predictions(
     held: &HeldOut,
     labels: &[String],
     th: &Thresholds,
@@ -604,8 +613,8 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
             .collect()
     };
     let (half_a, half_b) = (half(0), half(1));
-    let (ca, _) = select_rules(&cands, &held.gold_spans, &half_a, start);
-    let (cb, _) = select_rules(&cands, &held.gold_spans, &half_b, start);
+    let (ca, _) = select_rules(&cands, &held.gold_spans, &half_a, start, &span_f1);
+    let (cb, _) = select_rules(&cands, &held.gold_spans, &half_b, start, &span_f1);
     let mut crossfit_pred = vec![];
     for (choice, ids) in [(&ca, &half_b), (&cb, &half_a)] {
         for (li, &r) in choice.iter().enumerate() {
@@ -613,7 +622,7 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
         }
     }
     let crossfit = score_spans(&held.gold_spans, &crossfit_pred);
-    let (choice, f_all) = select_rules(&cands, &held.gold_spans, &all_ids, start);
+    let (choice, f_all) = select_rules(&cands, &held.gold_spans, &all_ids, start, &span_f1);
     eprintln!(
         "  per-technique span rules: F1 {:.4} chosen and scored on the whole fold, {:.4} cross-fitted (global threshold: {:.4})",
         f_all, crossfit.f1, best_span.1
