@@ -42,8 +42,9 @@
 use std::collections::BTreeMap;
 
 use rhetor_analyzers::article::{
-    apply_prior, choose_genre_at, featurizer_of, fit_genre, genre_target_prior, genre_x,
-    prior_multipliers, shifted_macro_f1, GenreInput, Sample, GENRE_LENGTH_FEATURES,
+    apply_prior, choose_genre_at, featurizer_of, fit_genre, fit_genre_binary, genre_target_prior,
+    genre_x, prior_multipliers, shifted_macro_f1, split_genre_probs, GenreInput, Sample,
+    GENRE_LENGTH_FEATURES,
 };
 use rhetor_analyzers::linear::LinearModel;
 
@@ -63,6 +64,9 @@ struct Setting {
     sem_report_weight: f32,
     /// Train on the short copies too ([`Augment`]).
     augment: bool,
+    /// A split head: satire from the three-class head, opinion against reporting from a binary
+    /// head that counts satire as opinion (`fit_genre_binary`).
+    split: bool,
 }
 
 /// The SemEval articles with their loss weights under `setting`.
@@ -137,8 +141,18 @@ fn fit_predict(
 ) -> Vec<Vec<f32>> {
     let f = featurizer_of(train);
     let m: LinearModel = fit_genre(train, &f, genres, setting.l2, setting.input);
+    let b = setting
+        .split
+        .then(|| fit_genre_binary(train, &f, genres, setting.l2, setting.input));
     test.iter()
-        .map(|s| m.probs(&genre_x(&f, setting.input, &s.dense, &s.words)))
+        .map(|s| {
+            let x = genre_x(&f, setting.input, &s.dense, &s.words);
+            let p = m.probs(&x);
+            match &b {
+                Some(b) => split_genre_probs(genres, &p, &b.labels, &b.probs(&x)),
+                None => p,
+            }
+        })
         .collect()
 }
 
@@ -625,19 +639,29 @@ fn main() -> Res<()> {
     // Length with the sentence length too (`mean_sentence_words`, style feature 1).
     let length3 = length | GenreInput::skip_mask(&[1]);
     let all_inputs = [
-        ("style", Some(style), false, 0),
-        ("style+techniques", Some(style + 2 * n_tech), false, 0),
-        ("dense", None, false, 0),
-        ("dense+words", None, true, 0),
+        ("style", Some(style), false, 0, false),
+        (
+            "style+techniques",
+            Some(style + 2 * n_tech),
+            false,
+            0,
+            false,
+        ),
+        ("dense", None, false, 0, false),
+        ("dense+words", None, true, 0, false),
         // All dense features but the article's and paragraphs' length (issue 14: short columns
         // called reporting).
-        ("dense-length", None, false, length),
-        ("dense-length3", None, false, length3),
+        ("dense-length", None, false, length, false),
+        ("dense-length3", None, false, length3, false),
+        // Split heads: satire apart from opinion against reporting (`fit_genre_binary`).
+        ("dense-split", None, false, 0, true),
+        ("dense-length-split", None, false, length, true),
     ];
     // GENRE_INPUTS="dense,style+techniques": the feature sets to try (default: all dense
-    // features; style and techniques alone, and the word block, never came close: see the model
-    // card).
-    let wanted = std::env::var("GENRE_INPUTS").unwrap_or_else(|_| "dense".into());
+    // features, as one head and split, with and without the length features; style and
+    // techniques alone, and the word block, never came close: see the model card).
+    let wanted = std::env::var("GENRE_INPUTS")
+        .unwrap_or_else(|_| "dense,dense-split,dense-length-split".into());
     let inputs: Vec<_> = all_inputs
         .iter()
         .filter(|(n, ..)| wanted.split(',').any(|w| w == *n))
@@ -667,7 +691,7 @@ fn main() -> Res<()> {
         .ok()
         .map(|v| v.split(',').map(String::from).collect());
     let mut settings: Vec<(&str, Setting)> = vec![];
-    for &(name, dense, words, skip) in &inputs {
+    for &(name, dense, words, skip, split) in &inputs {
         for &l2 in &l2s {
             for &news_weight in &news_weights {
                 for &ext_weight in &ext_weights {
@@ -696,6 +720,7 @@ fn main() -> Res<()> {
                                     ext_weight,
                                     sem_report_weight,
                                     augment,
+                                    split,
                                 },
                             ));
                         }
@@ -921,6 +946,9 @@ fn main() -> Res<()> {
     let f = featurizer_of(&refs);
     let heads = &mut cfg.article_heads;
     heads.genre = fit_genre(&refs, &f, &genres, setting.l2, setting.input);
+    heads.genre_binary = setting
+        .split
+        .then(|| fit_genre_binary(&refs, &f, &genres, setting.l2, setting.input));
     heads.genre_featurizer = Some(f);
     heads.genre_words = setting.input.words;
     heads.genre_dense = setting.input.dense;

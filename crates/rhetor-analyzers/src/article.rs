@@ -209,6 +209,11 @@ pub struct ArticleHeads {
     /// [`GenreInput::skip`] says; empty: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub genre_skip: Vec<usize>,
+    /// The opinion-or-reporting head of a split genre head ([`fit_genre_binary`]; `None`: the
+    /// three-class head decides all three). When present, `genre` gives satire's probability
+    /// and this head shares the rest between opinion and reporting ([`split_genre_probs`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genre_binary: Option<LinearModel>,
 }
 
 /// The genre mix the genre head is tuned for. English training is 88 % opinion, but real news
@@ -282,7 +287,11 @@ impl ArticleHeads {
     /// Genre probabilities and frame probabilities of one article.
     pub fn predict(&self, dense: &[f32], words: &[(u32, f32)]) -> (Vec<f32>, Vec<f32>) {
         let x = self.featurizer.transform(dense, words);
-        let mut g = self.genre.probs(&self.genre_input(dense, words));
+        let gx = self.genre_input(dense, words);
+        let mut g = self.genre.probs(&gx);
+        if let Some(b) = &self.genre_binary {
+            g = split_genre_probs(&self.genre.labels, &g, &b.labels, &b.probs(&gx));
+        }
         apply_prior(&mut g, &self.genre_prior);
         (g, self.frames.probs(&x))
     }
@@ -434,7 +443,9 @@ pub struct GenreInput {
 /// "report". Measured for issue 14 (input `dense-length` of `examples/genre_head.rs`): leaving
 /// them out keeps the validation (news mix with probe satire 0.511 → 0.514 at the shipped
 /// setting) but moves the bundled short opinion columns only 0.03–0.04 toward opinion (the
-/// mean encoder state pushes them to reporting more), so the shipped head still uses them.
+/// mean encoder state pushes them to reporting more), so the stop-18 head still used them. The
+/// split head shipped since (input `dense-length-split`) leaves them out: among split heads the
+/// validation chose it (news mix with probe satire 0.564 against 0.559 with them).
 pub const GENRE_LENGTH_FEATURES: [usize; 2] = [0, 12];
 
 impl GenreInput {
@@ -521,6 +532,72 @@ pub fn fit_genre(
             class_weights: class_weights_genre(&g, genres.len()),
         },
     )
+}
+
+/// Fits the opinion-or-reporting head of a split genre head on the samples with a genre:
+/// satire counts as opinion (argued in the writer's voice, not reported), class-balanced over
+/// the two. Its labels are `genres` without satire.
+///
+/// Why split (issue 14): in one three-class head the few satire articles (10 in SemEval's
+/// English training, each weighed up by class balancing) teach the opinion class that vivid,
+/// mocking prose is *not* opinion, so short, pointed columns lose opinion to reporting once
+/// satire's bar rules satire out.
+pub fn fit_genre_binary(
+    train: &[&Sample],
+    featurizer: &Featurizer,
+    genres: &[String],
+    l2: f32,
+    input: GenreInput,
+) -> LinearModel {
+    let two: Vec<String> = genres.iter().filter(|g| *g != "satire").cloned().collect();
+    let to_two = |g: usize| -> Option<usize> {
+        let name = genres.get(g)?;
+        let name = if name == "satire" { "opinion" } else { name };
+        two.iter().position(|x| x == name)
+    };
+    let remapped: Vec<Sample> = train
+        .iter()
+        .filter_map(|s| {
+            Some(Sample {
+                genre: Some(to_two(s.genre?)?),
+                ..(*s).clone()
+            })
+        })
+        .collect();
+    let refs: Vec<&Sample> = remapped.iter().collect();
+    fit_genre(&refs, featurizer, &two, l2, input)
+}
+
+/// Genre probabilities (in the order of `genres`) of a split head: satire's from the
+/// three-class probabilities `three`, the rest shared out by the binary head's probabilities
+/// `two` (labels `two_labels`).
+pub fn split_genre_probs(
+    genres: &[String],
+    three: &[f32],
+    two_labels: &[String],
+    two: &[f32],
+) -> Vec<f32> {
+    let satire = genres
+        .iter()
+        .position(|g| g == "satire")
+        .and_then(|i| three.get(i).copied())
+        .unwrap_or(0.0);
+    genres
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            if g == "satire" {
+                satire
+            } else {
+                let p = two_labels
+                    .iter()
+                    .position(|x| x == g)
+                    .and_then(|j| two.get(j).copied())
+                    .unwrap_or_else(|| three.get(i).copied().unwrap_or(0.0));
+                (1.0 - satire) * p
+            }
+        })
+        .collect()
 }
 
 fn fit_frames(
@@ -855,6 +932,7 @@ pub fn train_heads(
         genre_featurizer: None,
         genre_skip: best_g.3.skipped(),
         satire_min: None,
+        genre_binary: None,
     };
     (heads, scores)
 }
@@ -862,6 +940,59 @@ pub fn train_heads(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_head_keeps_satire_and_shares_the_rest() {
+        let genres: Vec<String> = ["opinion", "reporting", "satire"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let two: Vec<String> = vec!["opinion".into(), "reporting".into()];
+        let p = split_genre_probs(&genres, &[0.2, 0.3, 0.5], &two, &[0.8, 0.2]);
+        assert!((p[2] - 0.5).abs() < 1e-6);
+        assert!((p[0] - 0.4).abs() < 1e-6 && (p[1] - 0.1).abs() < 1e-6);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_binary_head_learns_satire_as_opinion() {
+        let genres: Vec<String> = ["opinion", "reporting", "satire"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // One dense feature: high for satire and opinion, low for reports.
+        let sample = |i: usize, x: f32, g: usize| Sample {
+            id: format!("s{i}"),
+            dense: vec![x],
+            words: vec![],
+            genre: Some(g),
+            frames: None,
+            fold: None,
+            weight: 1.0,
+        };
+        let mut train = vec![];
+        for i in 0..20 {
+            let x = i as f32 / 20.0;
+            train.push(sample(i, 1.0 + x, if i % 2 == 0 { 2 } else { 0 }));
+            train.push(sample(100 + i, -1.0 - x, 1));
+        }
+        let refs: Vec<&Sample> = train.iter().collect();
+        let f = featurizer_of(&refs);
+        let input = GenreInput {
+            dense: None,
+            words: false,
+            skip: 0,
+        };
+        let b = fit_genre_binary(&refs, &f, &genres, 1e-3, input);
+        assert_eq!(
+            b.labels,
+            vec!["opinion".to_string(), "reporting".to_string()]
+        );
+        let satire_like = b.probs(&genre_x(&f, input, &[1.5], &[]));
+        assert!(satire_like[0] > 0.8, "{satire_like:?}");
+        let report_like = b.probs(&genre_x(&f, input, &[-1.5], &[]));
+        assert!(report_like[1] > 0.8, "{report_like:?}");
+    }
 
     #[test]
     fn word_hashing_is_stable_and_bounded() {

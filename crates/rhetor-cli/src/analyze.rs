@@ -592,14 +592,18 @@ fn render_analysis(a: &Article, color: bool) -> String {
             .filter(|x| x.label != g.label)
             .map(|x| format!("{} {:.2}", x.label, x.score))
             .collect();
-        let p = g
-            .scores
-            .iter()
-            .find(|x| x.label == g.label)
-            .map(|x| x.score)
-            .unwrap_or(0.0);
+        let p = g.score();
+        let note = g
+            .outscored_by()
+            .map(|x| {
+                format!(
+                    "; {} scores higher but is called only when the model is sure of it",
+                    x.label
+                )
+            })
+            .unwrap_or_default();
         s.push_str(&format!(
-            "{bold}Genre{reset}   {} {p:.2}  {dim}({}){reset}\n",
+            "{bold}Genre{reset}   {} {p:.2}  {dim}({}{note}){reset}\n",
             g.label,
             others.join(", ")
         ));

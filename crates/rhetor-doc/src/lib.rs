@@ -230,6 +230,28 @@ pub struct GenrePrediction {
     pub scores: Vec<LabelScore>,
 }
 
+impl GenrePrediction {
+    /// The score of the chosen genre.
+    pub fn score(&self) -> f32 {
+        self.scores
+            .iter()
+            .find(|s| s.label == self.label)
+            .map(|s| s.score)
+            .unwrap_or(0.0)
+    }
+
+    /// The best-scoring genre when it is not the chosen one: satire is called only at a high
+    /// probability (the model's `satire_min`), so a satire score below that bar can top the
+    /// chosen genre's. Readers are told so instead of seeing a lower score win.
+    pub fn outscored_by(&self) -> Option<&LabelScore> {
+        let chosen = self.score();
+        self.scores
+            .iter()
+            .filter(|s| s.label != self.label && s.score > chosen)
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+    }
+}
+
 /// A frame with its score (SemEval subtask 2).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FrameScore {
@@ -291,6 +313,29 @@ pub struct Speaker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_satire_score_under_its_bar_is_named_when_it_tops_the_chosen_genre() {
+        let g = |label: &str, sc: [f32; 3]| GenrePrediction {
+            label: label.into(),
+            scores: ["opinion", "reporting", "satire"]
+                .iter()
+                .zip(sc)
+                .map(|(l, score)| LabelScore {
+                    label: l.to_string(),
+                    score,
+                })
+                .collect(),
+        };
+        let below_bar = g("reporting", [0.08, 0.36, 0.56]);
+        assert!((below_bar.score() - 0.36).abs() < 1e-6);
+        assert_eq!(
+            below_bar.outscored_by().map(|x| x.label.as_str()),
+            Some("satire")
+        );
+        assert!(g("reporting", [0.1, 0.6, 0.3]).outscored_by().is_none());
+        assert!(g("satire", [0.05, 0.1, 0.85]).outscored_by().is_none());
+    }
 
     #[test]
     fn json_roundtrip_keeps_every_field() {
