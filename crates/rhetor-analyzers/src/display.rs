@@ -378,9 +378,11 @@ impl DisplayConfig {
     /// What a classifier threshold rises by in `article`: [`Self::reporting_raise`] times the
     /// probability of `reporting` in its genre (0 without a genre).
     pub fn raise(&self, article: &Article) -> f32 {
+        // An article its outlet labels opinion (`basis`) is not a report, whatever the head says.
         let p = article
             .genre
             .as_ref()
+            .filter(|g| g.basis.is_none())
             .and_then(|g| g.scores.iter().find(|s| s.label == "reporting"))
             .map_or(0.0, |s| s.score.clamp(0.0, 1.0));
         self.reporting_raise * p
@@ -1147,6 +1149,7 @@ mod tests {
             a.techniques = vec![span(text, "Loaded_Language", "disgraceful", 0.775)];
             a.genre = Some(rhetor_doc::GenrePrediction {
                 label: "reporting".into(),
+                basis: None,
                 scores: vec![
                     LabelScore {
                         label: "opinion".into(),

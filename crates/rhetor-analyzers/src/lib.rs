@@ -13,6 +13,7 @@ pub mod article;
 pub mod display;
 pub mod linear;
 pub mod opinion;
+pub mod outlet;
 pub mod pipeline;
 pub mod style;
 pub mod techniques;

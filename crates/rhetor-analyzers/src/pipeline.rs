@@ -326,9 +326,19 @@ impl Analyzer {
         );
         let (gp, fp) = heads.predict(&dense, &paragraph_word_counts(&article.text, &ranges));
         let best = heads.choose_genre(&gp);
+        // The outlet's own label ("Opinion | …", an /opinion/ section) overrides the head's
+        // choice; the head's scores stay (see `crate::outlet`).
+        let basis =
+            crate::outlet::opinion_label(article.metadata.url.as_deref(), article.title.as_deref());
         article.genre = best.and_then(|b| {
+            let model_label = heads.genre.labels.get(b)?.clone();
+            let (label, basis) = match basis {
+                Some(why) if model_label != "opinion" => ("opinion".to_string(), Some(why)),
+                _ => (model_label, None),
+            };
             Some(GenrePrediction {
-                label: heads.genre.labels.get(b)?.clone(),
+                label,
+                basis,
                 scores: heads
                     .genre
                     .labels

@@ -117,3 +117,22 @@ fn heads_react_to_the_text() {
         p(&op)
     );
 }
+
+#[test]
+fn the_outlets_opinion_label_decides_and_the_model_scores_stay() {
+    let a = analyzer();
+    let mut plain = article("report", REPORT);
+    a.annotate(&mut plain).unwrap();
+    let mut filed = article("filed", REPORT);
+    filed.metadata.url = Some("https://news.example/opinion/2025/library-budget".into());
+    a.annotate(&mut filed).unwrap();
+    let (p, f) = (plain.genre.unwrap(), filed.genre.unwrap());
+    assert_eq!(p.label, "reporting");
+    assert_eq!(p.basis, None);
+    assert_eq!(f.label, "opinion");
+    assert_eq!(
+        f.basis.as_deref(),
+        Some("the outlet files it under /opinion/")
+    );
+    assert_eq!(f.scores, p.scores, "the model's scores are kept");
+}

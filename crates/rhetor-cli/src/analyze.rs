@@ -586,27 +586,45 @@ fn render_analysis(a: &Article, color: bool) -> String {
     };
     let mut s = String::new();
     if let Some(g) = &a.genre {
-        let others: Vec<String> = g
-            .scores
-            .iter()
-            .filter(|x| x.label != g.label)
-            .map(|x| format!("{} {:.2}", x.label, x.score))
-            .collect();
-        let p = g.score();
-        let note = g
-            .outscored_by()
-            .map(|x| {
+        let line = match &g.basis {
+            // The outlet's own label decided: say so, with every score of the model.
+            Some(why) => {
+                let all: Vec<String> = g
+                    .scores
+                    .iter()
+                    .map(|x| format!("{} {:.2}", x.label, x.score))
+                    .collect();
                 format!(
-                    "; {} scores higher but is called only when the model is sure of it",
-                    x.label
+                    "{}  {dim}({why}; the model: {}){reset}",
+                    g.label,
+                    all.join(", ")
                 )
-            })
-            .unwrap_or_default();
-        s.push_str(&format!(
-            "{bold}Genre{reset}   {} {p:.2}  {dim}({}{note}){reset}\n",
-            g.label,
-            others.join(", ")
-        ));
+            }
+            None => {
+                let others: Vec<String> = g
+                    .scores
+                    .iter()
+                    .filter(|x| x.label != g.label)
+                    .map(|x| format!("{} {:.2}", x.label, x.score))
+                    .collect();
+                let note = g
+                    .outscored_by()
+                    .map(|x| {
+                        format!(
+                            "; {} scores higher but is called only when the model is sure of it",
+                            x.label
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "{} {:.2}  {dim}({}{note}){reset}",
+                    g.label,
+                    g.score(),
+                    others.join(", ")
+                )
+            }
+        };
+        s.push_str(&format!("{bold}Genre{reset}   {line}\n"));
     }
     if !a.frames.is_empty() {
         let f: Vec<String> = a

@@ -21,7 +21,7 @@ pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
 /// anything that changes or removes a field.
-pub const SCHEMA_VERSION: &str = "1.4";
+pub const SCHEMA_VERSION: &str = "1.5";
 
 /// One news article with its stand-off annotations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -226,8 +226,12 @@ pub struct LabelScore {
 pub struct GenrePrediction {
     /// `opinion`, `reporting` or `satire`.
     pub label: String,
-    /// Score of each genre.
+    /// Score of each genre (the model's, also when `basis` overrides its choice).
     pub scores: Vec<LabelScore>,
+    /// (1.5) Why the label is not the model's choice: the outlet's own label, e.g. "the outlet
+    /// files it under /opinion/". Absent when the model chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
 }
 
 impl GenrePrediction {
@@ -244,6 +248,9 @@ impl GenrePrediction {
     /// probability (the model's `satire_min`), so a satire score below that bar can top the
     /// chosen genre's. Readers are told so instead of seeing a lower score win.
     pub fn outscored_by(&self) -> Option<&LabelScore> {
+        if self.basis.is_some() {
+            return None;
+        }
         let chosen = self.score();
         self.scores
             .iter()
@@ -318,6 +325,7 @@ mod tests {
     fn a_satire_score_under_its_bar_is_named_when_it_tops_the_chosen_genre() {
         let g = |label: &str, sc: [f32; 3]| GenrePrediction {
             label: label.into(),
+            basis: None,
             scores: ["opinion", "reporting", "satire"]
                 .iter()
                 .zip(sc)

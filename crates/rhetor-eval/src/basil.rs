@@ -22,6 +22,8 @@ pub struct BasilArticle {
     pub source: Option<String>,
     /// `YYYY-MM-DD`.
     pub date: Option<String>,
+    /// The article's address at its outlet.
+    pub url: Option<String>,
     /// Body paragraphs, each a list of sentences, untrimmed.
     pub paragraphs: Vec<Vec<String>>,
 }
@@ -105,6 +107,7 @@ fn read_article(path: &Path) -> Result<BasilArticle, EvalError> {
         title: s("title"),
         source: s("source"),
         date: s("date"),
+        url: s("url"),
         paragraphs,
     })
 }

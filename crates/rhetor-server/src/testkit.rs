@@ -47,6 +47,7 @@ pub fn article(id: &str, outlet: &str, date: &str, title: &str, body: &[&str]) -
     a.metadata.language = Some("en".into());
     a.genre = Some(GenrePrediction {
         label: "reporting".into(),
+        basis: None,
         scores: vec![
             LabelScore {
                 label: "reporting".into(),

@@ -353,6 +353,9 @@ pub fn article_view(links: Links, row: Option<&ArticleRow>, a: &Article, prefix:
                     @if let Some(g) = &a.genre {
                         p { strong { (g.label) } }
                         ul.small { @for s in &g.scores { li { (s.label) " " (format!("{:.2}", s.score)) } } }
+                        @if let Some(why) = &g.basis {
+                            p.small { (why) ", so opinion (the scores are the model's)" }
+                        }
                         @if let Some(x) = g.outscored_by() {
                             p.small { (x.label) " scores higher but is called only when the model is sure of it" }
                         }
