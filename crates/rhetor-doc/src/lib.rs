@@ -363,7 +363,7 @@ mod tests {
             quotes: 1,
         });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.4\""));
+        assert!(json.contains("\"schema_version\":\"1.5\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);
