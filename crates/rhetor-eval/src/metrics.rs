@@ -188,7 +188,7 @@ pub struct SpanScores {
 }
 
 /// Merge overlapping or touching spans of the same (article, technique).
-pub(crate) fn merged(spans: &[GoldSpan]) -> BTreeMap<(String, String), Vec<(usize, usize)>> {
+pub(crate) fn merged(spans: &[GoldSpan]) -> Merged {
     let mut groups: BTreeMap<(String, String), Vec<(usize, usize)>> = BTreeMap::new();
     for s in spans.iter().filter(|s| s.end > s.start) {
         groups
@@ -224,26 +224,41 @@ pub(crate) fn credit(xs: &[(usize, usize)], ys: &[(usize, usize)]) -> f64 {
         .sum()
 }
 
+/// Spans merged per (article, technique): see [`merged`].
+pub(crate) type Merged = BTreeMap<(String, String), Vec<(usize, usize)>>;
+
+/// Per technique: precision credit, predicted spans, recall credit and gold spans, each span
+/// counted `weight(article id)` times (SemEval-2020 partial-overlap credit).
+pub(crate) fn span_credits<'a>(
+    g: &'a Merged,
+    p: &'a Merged,
+    weight: &dyn Fn(&str) -> f64,
+) -> BTreeMap<&'a str, [f64; 4]> {
+    let none = Vec::new();
+    let mut per: BTreeMap<&str, [f64; 4]> = BTreeMap::new();
+    for ((id, t), ps) in p {
+        let w = weight(id);
+        let gs = g.get(&(id.clone(), t.clone())).unwrap_or(&none);
+        let e = per.entry(t.as_str()).or_default();
+        e[0] += w * credit(ps, gs);
+        e[1] += w * ps.len() as f64;
+    }
+    for ((id, t), gs) in g {
+        let w = weight(id);
+        let ps = p.get(&(id.clone(), t.clone())).unwrap_or(&none);
+        let e = per.entry(t.as_str()).or_default();
+        e[2] += w * credit(gs, ps);
+        e[3] += w * gs.len() as f64;
+    }
+    per
+}
+
 /// SemEval-2020 Task 11 style span scoring, techniques must match.
 pub fn score_spans(gold: &[GoldSpan], pred: &[GoldSpan]) -> SpanScores {
     let g = merged(gold);
     let p = merged(pred);
-    let none = Vec::new();
-    let mut techs: BTreeSet<&str> = g.keys().map(|(_, t)| t.as_str()).collect();
-    techs.extend(p.keys().map(|(_, t)| t.as_str()));
-    let mut per: BTreeMap<&str, [f64; 4]> = BTreeMap::new(); // p_credit, n_pred, r_credit, n_gold
-    for ((id, t), ps) in &p {
-        let gs = g.get(&(id.clone(), t.clone())).unwrap_or(&none);
-        let e = per.entry(t.as_str()).or_default();
-        e[0] += credit(ps, gs);
-        e[1] += ps.len() as f64;
-    }
-    for ((id, t), gs) in &g {
-        let ps = p.get(&(id.clone(), t.clone())).unwrap_or(&none);
-        let e = per.entry(t.as_str()).or_default();
-        e[2] += credit(gs, ps);
-        e[3] += gs.len() as f64;
-    }
+    let per = span_credits(&g, &p, &|_| 1.0);
+    let techs: BTreeSet<&str> = per.keys().copied().collect();
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     let f = |p: f64, r: f64| {
         if p + r > 0.0 {

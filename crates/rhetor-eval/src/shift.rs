@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::files::{read_paragraph_labels, read_spans, EvalError, GoldSpan};
-use crate::metrics::{credit, merged};
+use crate::metrics::{merged, span_credits};
 
 /// Precision, recall and F1 of one estimate.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -148,25 +148,9 @@ pub fn shifted_spans(
     weight: &dyn Fn(&str) -> f64,
     mix: &LabelMix,
 ) -> Prf {
-    let g = merged(gold);
-    let p = merged(pred);
-    let none = Vec::new();
+    let (g, p) = (merged(gold), merged(pred));
     // per technique: precision credit, predicted spans, recall credit, gold spans
-    let mut per: BTreeMap<&str, [f64; 4]> = BTreeMap::new();
-    for ((id, t), ps) in &p {
-        let w = weight(id);
-        let gs = g.get(&(id.clone(), t.clone())).unwrap_or(&none);
-        let e = per.entry(t.as_str()).or_default();
-        e[0] += w * credit(ps, gs);
-        e[1] += w * ps.len() as f64;
-    }
-    for ((id, t), gs) in &g {
-        let w = weight(id);
-        let ps = p.get(&(id.clone(), t.clone())).unwrap_or(&none);
-        let e = per.entry(t.as_str()).or_default();
-        e[2] += w * credit(gs, ps);
-        e[3] += w * gs.len() as f64;
-    }
+    let per = span_credits(&g, &p, weight);
     let g_total: f64 = per.values().map(|c| c[3]).sum();
     let (mut right, mut wrong, mut recall_credit) = (0.0, 0.0, 0.0);
     for (t, c) in &per {

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhetor_analyzers::article::genre_target_prior;
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, Thresholds};
-use rhetor_train::recipe::{load_articles, predict_holdout, TrainOptions};
+use rhetor_train::recipe::{load_articles, options_from_env, predict_holdout, token_head_labels};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -151,27 +151,11 @@ fn main() -> Res<()> {
         std::process::exit(2);
     };
     let model_dir = std::path::Path::new(model_dir);
-    let mcfg: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(model_dir.join("rhetor-model.json"))?)?;
-    let labels: Vec<String> = mcfg["heads"]
-        .as_array()
-        .and_then(|h| h.iter().find(|h| h["kind"] == "token_bio"))
-        .and_then(|h| h["labels"].as_array())
-        .map(|l| {
-            l.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .ok_or("no token_bio head in the model config")?;
+    let labels = token_head_labels(&model_dir.join("rhetor-model.json"))?;
     let acfg: AnalyzerConfig =
         serde_json::from_slice(&std::fs::read(model_dir.join("analyzer.json"))?)?;
     let shipped: Thresholds = acfg.thresholds.clone();
-    let opts = TrainOptions {
-        data_dir: std::env::var("SEMEVAL_EN")
-            .map(Into::into)
-            .unwrap_or_else(|_| TrainOptions::default().data_dir),
-        ..TrainOptions::default()
-    };
+    let opts = options_from_env();
     let articles = load_articles(&opts)?;
     let genre_of: BTreeMap<&str, &str> = articles
         .iter()

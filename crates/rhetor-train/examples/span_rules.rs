@@ -7,7 +7,9 @@
 //!     target/rhetor-train/holdout-outputs-0123456789abcdef.json models/techniques/rhetor-model.json
 //! ```
 
-use rhetor_train::recipe::{choose_thresholds, load_articles, predict_holdout, TrainOptions};
+use rhetor_train::recipe::{
+    choose_thresholds, load_articles, predict_holdout, token_head_labels, TrainOptions,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,17 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     // The label order of the model that made the outputs: its token head's labels.
-    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(config)?)?;
-    let labels: Vec<String> = config["heads"]
-        .as_array()
-        .and_then(|h| h.iter().find(|h| h["kind"] == "token_bio"))
-        .and_then(|h| h["labels"].as_array())
-        .map(|l| {
-            l.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .ok_or("no token_bio head in the model config")?;
+    let labels = token_head_labels(std::path::Path::new(config))?;
     let opts = TrainOptions::default();
     let articles = load_articles(&opts)?;
     let held = predict_holdout(None, &opts, &articles, Some(std::path::Path::new(cache)))?;

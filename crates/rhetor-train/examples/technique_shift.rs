@@ -33,8 +33,8 @@ use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, SpanRule, Thres
 use rhetor_eval::shift::{label_mix, shifted_multilabel, shifted_spans, LabelMix, Prf, Unit};
 use rhetor_eval::GoldSpan;
 use rhetor_train::recipe::{
-    candidate_rules, load_articles, paragraph_predictions, predict_holdout, rule_candidates,
-    select_rules, span_f1, HeldOut, TrainOptions,
+    candidate_rules, load_articles, options_from_env, paragraph_predictions, predict_holdout,
+    rule_candidates, select_rules, span_f1, token_head_labels, HeldOut,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -201,27 +201,11 @@ fn main() -> Res<()> {
         std::process::exit(2);
     };
     let model_dir = Path::new(model_dir);
-    let mcfg: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(model_dir.join("rhetor-model.json"))?)?;
-    let labels: Vec<String> = mcfg["heads"]
-        .as_array()
-        .and_then(|h| h.iter().find(|h| h["kind"] == "token_bio"))
-        .and_then(|h| h["labels"].as_array())
-        .map(|l| {
-            l.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .ok_or("no token_bio head in the model config")?;
+    let labels = token_head_labels(&model_dir.join("rhetor-model.json"))?;
     let acfg: AnalyzerConfig =
         serde_json::from_slice(&std::fs::read(model_dir.join("analyzer.json"))?)?;
     let shipped: Thresholds = acfg.thresholds.clone();
-    let opts = TrainOptions {
-        data_dir: std::env::var("SEMEVAL_EN")
-            .map(Into::into)
-            .unwrap_or_else(|_| TrainOptions::default().data_dir),
-        ..TrainOptions::default()
-    };
+    let opts = options_from_env();
     let articles = load_articles(&opts)?;
     let held = predict_holdout(None, &opts, &articles, Some(Path::new(cache)))?;
     let ids: BTreeSet<String> = held.outputs.iter().map(|(id, _)| id.clone()).collect();

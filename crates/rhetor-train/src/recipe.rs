@@ -710,6 +710,35 @@ pub fn choose_thresholds(held: &HeldOut, labels: &[String]) -> (Thresholds, Tech
     (th, scores)
 }
 
+/// The technique labels of a trained model in its token head's order: what its held-out
+/// outputs (`holdout-outputs-*.json`) index. `config`: the model's `rhetor-model.json`.
+pub fn token_head_labels(config: &Path) -> Result<Vec<String>> {
+    let err = |why: String| TrainError::Data(format!("{}: {why}", config.display()));
+    let bytes = std::fs::read(config).map_err(|e| err(e.to_string()))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(e.to_string()))?;
+    v["heads"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["kind"] == "token_bio"))
+        .and_then(|h| h["labels"].as_array())
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .ok_or_else(|| err("no token_bio head in the model config".into()))
+}
+
+/// The default options with the SemEval English folder from `SEMEVAL_EN` when it is set (the
+/// convention of this crate's examples).
+pub fn options_from_env() -> TrainOptions {
+    TrainOptions {
+        data_dir: std::env::var("SEMEVAL_EN")
+            .map(Into::into)
+            .unwrap_or_else(|_| TrainOptions::default().data_dir),
+        ..TrainOptions::default()
+    }
+}
+
 /// Loads the training articles of `opts.data_dir`.
 pub fn load_articles(opts: &TrainOptions) -> Result<Vec<SemevalArticle>> {
     if !opts.data_dir.is_dir() {
