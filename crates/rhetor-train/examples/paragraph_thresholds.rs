@@ -23,7 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhetor_analyzers::article::genre_target_prior;
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, Thresholds};
-use rhetor_train::recipe::{load_articles, options_from_env, predict_holdout, token_head_labels};
+use rhetor_train::recipe::{
+    load_articles, options_from_env, predict_holdout, seeded_shuffle, token_head_labels,
+};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -122,19 +124,6 @@ fn choose(s: Strategy, pars: &[Par], n: usize, weight: &[f64], on: &BTreeSet<usi
             }
             th
         }
-    }
-}
-
-/// A tiny seeded generator for the random halves (reproducible without extra crates).
-fn shuffle(v: &mut [usize], seed: u64) {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    for i in (1..v.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.swap(i, (x % (i as u64 + 1)) as usize);
     }
 }
 
@@ -279,7 +268,7 @@ fn main() -> Res<()> {
             let mut cf_w = Prf::default();
             for seed in 0..splits {
                 let mut order: Vec<usize> = (0..ids.len()).collect();
-                shuffle(&mut order, seed + 1);
+                seeded_shuffle(&mut order, seed + 1);
                 let a: BTreeSet<usize> = order[..order.len() / 2].iter().copied().collect();
                 let b: BTreeSet<usize> = order[order.len() / 2..].iter().copied().collect();
                 for (on, test) in [(&a, &b), (&b, &a)] {

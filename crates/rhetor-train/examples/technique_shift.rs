@@ -34,7 +34,7 @@ use rhetor_eval::shift::{label_mix, shifted_multilabel, shifted_spans, LabelMix,
 use rhetor_eval::GoldSpan;
 use rhetor_train::recipe::{
     candidate_rules, load_articles, options_from_env, paragraph_predictions, predict_holdout,
-    rule_candidates, select_rules, span_f1, token_head_labels, HeldOut,
+    rule_candidates, seeded_shuffle, select_rules, span_f1, token_head_labels, HeldOut,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -174,19 +174,6 @@ impl Ctx<'_> {
     }
 }
 
-/// A tiny seeded shuffle (reproducible without extra crates).
-fn shuffle(v: &mut [usize], seed: u64) {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    for i in (1..v.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-}
-
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let write = args
@@ -321,7 +308,7 @@ fn main() -> Res<()> {
     let mut sums: BTreeMap<&str, (Three, Three)> = BTreeMap::new();
     for seed in 0..splits {
         let mut order: Vec<usize> = (0..all.len()).collect();
-        shuffle(&mut order, seed + 1);
+        seeded_shuffle(&mut order, seed + 1);
         let a: BTreeSet<String> = order[..all.len() / 2]
             .iter()
             .map(|&i| all[i].clone())

@@ -728,6 +728,20 @@ pub fn token_head_labels(config: &Path) -> Result<Vec<String>> {
         .ok_or_else(|| err("no token_bio head in the model config".into()))
 }
 
+/// Shuffles `v` in place from `seed`, reproducibly and without extra crates (xorshift): the
+/// random halves of the held-out fold that the examples choose on and score on.
+pub fn seeded_shuffle(v: &mut [usize], seed: u64) {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+}
+
 /// The default options with the SemEval English folder from `SEMEVAL_EN` when it is set (the
 /// convention of this crate's examples).
 pub fn options_from_env() -> TrainOptions {
