@@ -20,11 +20,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rhetor_analyzers::article::genre_target_prior;
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, Thresholds};
 use rhetor_train::recipe::{
-    load_articles, options_from_env, predict_holdout, seeded_shuffle, token_head_labels,
+    genre_target_weights, load_articles, options_from_env, predict_holdout, seeded_shuffle,
+    token_head_labels,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -202,33 +202,10 @@ fn main() -> Res<()> {
         }
         std::fs::write(&dump, out)?;
     }
-    // Article weights: plain, and genre weighted to the target mix (articles without a genre
-    // count as opinion, the fold's majority).
-    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
-    let target = genre_target_prior(&genres);
-    let g_idx: Vec<usize> = ids
-        .iter()
-        .map(|id| {
-            let g = genre_of.get(id.as_str()).copied().unwrap_or("opinion");
-            genres.iter().position(|x| x == g).unwrap_or(0)
-        })
-        .collect();
-    let mut count = vec![0f64; genres.len()];
-    for &g in &g_idx {
-        count[g] += 1.0;
-    }
-    let total = ids.len() as f64;
+    // Article weights: plain, and genre weighted to the target mix.
     let plain = vec![1f64; ids.len()];
-    let shifted: Vec<f64> = g_idx
-        .iter()
-        .map(|&g| target[g] as f64 / (count[g] / total))
-        .collect();
-    eprintln!(
-        "{} articles ({} paragraphs); genres {:?}",
-        ids.len(),
-        pars.len(),
-        genres.iter().zip(&count).collect::<Vec<_>>()
-    );
+    let shifted = genre_target_weights(&articles, &ids);
+    eprintln!("{} articles ({} paragraphs)", ids.len(), pars.len());
     let all: BTreeSet<usize> = (0..ids.len()).collect();
     // The curve of one global threshold (each point is a fixed rule: honest on its own, the
     // choice among them is what overstates).

@@ -27,14 +27,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use rhetor_analyzers::article::genre_target_prior;
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, SpanRule, Thresholds};
 use rhetor_eval::shift::{label_mix, shifted_multilabel, shifted_spans, LabelMix, Prf, Unit};
 use rhetor_eval::GoldSpan;
 use rhetor_train::recipe::{
-    candidate_rules, load_articles, options_from_env, paragraph_predictions, predict_holdout,
-    rule_candidates, seeded_shuffle, select_rules, span_f1, token_head_labels, HeldOut,
+    candidate_rules, genre_target_weights, load_articles, options_from_env, paragraph_predictions,
+    predict_holdout, rule_candidates, seeded_shuffle, select_rules, span_f1, token_head_labels,
+    HeldOut,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -197,28 +197,12 @@ fn main() -> Res<()> {
     let held = predict_holdout(None, &opts, &articles, Some(Path::new(cache)))?;
     let ids: BTreeSet<String> = held.outputs.iter().map(|(id, _)| id.clone()).collect();
 
-    // Article weights: genre to the target mix (articles without a genre count as opinion).
-    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
-    let target = genre_target_prior(&genres);
-    let genre_of: BTreeMap<&str, usize> = articles
+    // Article weights: genre to the target mix.
+    let id_list: Vec<String> = ids.iter().cloned().collect();
+    let weight: BTreeMap<String, f64> = id_list
         .iter()
-        .filter_map(|a| {
-            let g = a.genre.as_deref()?;
-            Some((a.id.as_str(), genres.iter().position(|x| x == g)?))
-        })
-        .collect();
-    let g_of = |id: &str| genre_of.get(id).copied().unwrap_or(0);
-    let mut count = vec![0f64; genres.len()];
-    for id in &ids {
-        count[g_of(id)] += 1.0;
-    }
-    let n_art = ids.len() as f64;
-    let weight: BTreeMap<String, f64> = ids
-        .iter()
-        .map(|id| {
-            let g = g_of(id);
-            (id.clone(), target[g] as f64 / (count[g] / n_art))
-        })
+        .cloned()
+        .zip(genre_target_weights(&articles, &id_list))
         .collect();
 
     // The 2023 annotation's label mix.
@@ -304,7 +288,7 @@ fn main() -> Res<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
-    let all: Vec<String> = ids.iter().cloned().collect();
+    let all = &id_list;
     let mut sums: BTreeMap<&str, (Three, Three)> = BTreeMap::new();
     for seed in 0..splits {
         let mut order: Vec<usize> = (0..all.len()).collect();

@@ -728,6 +728,35 @@ pub fn token_head_labels(config: &Path) -> Result<Vec<String>> {
         .ok_or_else(|| err("no token_bio head in the model config".into()))
 }
 
+/// Each article's weight so that the genres of `ids` come in the target mix
+/// (`GENRE_TARGET_PRIOR`: the held-out split is mostly reporting, the training folds mostly
+/// opinion): the target share of its genre over that genre's share among `ids`. Articles
+/// without a genre count as opinion, the folds' majority. In the order of `ids`.
+pub fn genre_target_weights(articles: &[SemevalArticle], ids: &[String]) -> Vec<f64> {
+    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
+    let target = rhetor_analyzers::article::genre_target_prior(&genres);
+    let genre_of: BTreeMap<&str, &str> = articles
+        .iter()
+        .filter_map(|a| Some((a.id.as_str(), a.genre.as_deref()?)))
+        .collect();
+    let g_idx: Vec<usize> = ids
+        .iter()
+        .map(|id| {
+            let g = genre_of.get(id.as_str()).copied().unwrap_or("opinion");
+            genres.iter().position(|x| x == g).unwrap_or(0)
+        })
+        .collect();
+    let mut count = vec![0f64; genres.len()];
+    for &g in &g_idx {
+        count[g] += 1.0;
+    }
+    let total = ids.len() as f64;
+    g_idx
+        .iter()
+        .map(|&g| target[g] as f64 / (count[g] / total))
+        .collect()
+}
+
 /// Shuffles `v` in place from `seed`, reproducibly and without extra crates (xorshift): the
 /// random halves of the held-out fold that the examples choose on and score on.
 pub fn seeded_shuffle(v: &mut [usize], seed: u64) {
