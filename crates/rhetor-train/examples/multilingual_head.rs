@@ -18,8 +18,9 @@
 //! `_recall` in `analyzer.json`, from `examples/technique_shift.rs`): the technique's gold is
 //! its share of the 2023 mix, so it adds `recall × share` true positives and
 //! `recall × share × (1 − precision) / precision` false positives. A technique is taken, at the
-//! threshold that maximises the estimate, only when it raises it. The nested figure chooses
-//! each held-out language's thresholds on the other four.
+//! threshold whose worst estimate over the precision as measured, 0.8 and 0.6 times it is best
+//! (English is none of the five languages), only when that raises the estimate. The nested
+//! figure chooses each held-out language's thresholds on the other four.
 //!
 //! ```sh
 //! cargo run --release -p rhetor-train --example multilingual_head -- \
@@ -57,6 +58,9 @@ impl Lang {
     }
 }
 
+/// One article's paragraph vectors and gold rows.
+type ArticleRows = (Vec<[f32; DIM]>, Vec<Vec<bool>>);
+
 fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
     let dir =
         shared_language_dir(name).ok_or(format!("../shared/data/semeval2023/{name} is missing"))?;
@@ -68,7 +72,7 @@ fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
     let ids: Vec<String> = labelled.iter().map(|a| a.id.clone()).collect();
     let aw = genre_target_weights(&articles, &ids);
     let k = TECHNIQUES.len();
-    let per_article: Vec<(Vec<[f32; DIM]>, Vec<Vec<bool>>)> = labelled
+    let per_article: Vec<ArticleRows> = labelled
         .par_iter()
         .map(|a| {
             let lines: Vec<&str> = a.text.split('\n').collect();
@@ -311,11 +315,12 @@ fn main() -> Res<()> {
         (tp, fp, g)
     };
     let rates = |(tp, fp, g): (f64, f64, f64)| (tp / (tp + fp).max(1e-12), tp / g.max(1e-12));
-    // The label-shifted estimate of the English model plus techniques at (precision, recall).
-    let estimate = |added: &[(usize, f64, f64)]| {
+    // The label-shifted estimate of the English model plus techniques at (precision × d, recall).
+    let estimate_at = |added: &[(usize, f64, f64)], d: f64| {
         let (p0, r0) = base;
         let (mut tp, mut fp) = (r0, r0 * (1.0 - p0) / p0);
         for &(c, p, r) in added {
+            let p = p * d;
             if p > 0.0 {
                 tp += r * share(c);
                 fp += r * share(c) * (1.0 - p) / p;
@@ -324,8 +329,20 @@ fn main() -> Res<()> {
         let (pr, re) = (tp / (tp + fp), tp);
         (2.0 * pr * re / (pr + re), pr, re)
     };
+    let estimate = |added: &[(usize, f64, f64)]| estimate_at(added, 1.0);
+    // English is none of the five languages, and its news may carry fewer of these techniques
+    // than they do: on BASIL's news, 7 of 25 paragraphs labelled Questioning_the_Reputation at
+    // 0.35 or more were, read by hand, against 0.34 on the held-out languages. So each threshold
+    // is judged by its worst estimate with the precision as measured, 0.8 and 0.6 times it
+    // (recall as measured): the choice that holds up if English precision is lower.
+    let robust = |added: &[(usize, f64, f64)]| {
+        [1.0, 0.8, 0.6]
+            .iter()
+            .map(|&d| estimate_at(added, d).0)
+            .fold(f64::INFINITY, f64::min)
+    };
     // Greedy, technique by technique (largest share first): the threshold that raises the
-    // estimate most, or none.
+    // robust estimate most, or none.
     let pick = |langs: &[usize]| -> Vec<(usize, f32, f64, f64)> {
         let mut order = missing.clone();
         order.sort_by(|a, b| share(*b).total_cmp(&share(*a)));
@@ -333,12 +350,12 @@ fn main() -> Res<()> {
         for c in order {
             let now: Vec<(usize, f64, f64)> =
                 chosen.iter().map(|&(c, _, p, r)| (c, p, r)).collect();
-            let mut best = (estimate(&now).0, None);
+            let mut best = (robust(&now), None);
             for th in grid() {
                 let (p, r) = rates(counts(langs, c, th));
                 let mut with = now.clone();
                 with.push((c, p, r));
-                let f = estimate(&with).0;
+                let f = robust(&with);
                 if f > best.0 + 1e-9 {
                     best = (f, Some((th, p, r)));
                 }
@@ -361,6 +378,8 @@ fn main() -> Res<()> {
         );
     }
     println!("label-shifted subtask 3: English model {f0:.3} (P {p0:.3} R {r0:.3}) -> with these {f1:.3} (P {p1:.3} R {r1:.3})");
+    let (f08, f06) = (estimate_at(&added, 0.8).0, estimate_at(&added, 0.6).0);
+    println!("  with their precision 0.8x: {f08:.3}; 0.6x: {f06:.3}");
     // Nested: each language's thresholds chosen on the other four, its counts pooled.
     let mut nested: std::collections::BTreeMap<usize, (f64, f64, f64)> = Default::default();
     for t in 0..langs.len() {
@@ -408,6 +427,14 @@ fn main() -> Res<()> {
         scores.insert("st3_shifted_precision_with_head".to_string(), p1 as f32);
         scores.insert("st3_shifted_recall_with_head".to_string(), r1 as f32);
         scores.insert("st3_shifted_f1_with_head_nested".to_string(), fn1 as f32);
+        scores.insert(
+            "st3_shifted_f1_with_head_precision_0_8".to_string(),
+            f08 as f32,
+        );
+        scores.insert(
+            "st3_shifted_f1_with_head_precision_0_6".to_string(),
+            f06 as f32,
+        );
         for &(c, _, p, r) in &chosen {
             scores.insert(format!("lolo_precision_{}", known[c]), p as f32);
             scores.insert(format!("lolo_recall_{}", known[c]), r as f32);
