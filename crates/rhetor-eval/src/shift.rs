@@ -38,7 +38,8 @@ pub struct Prf {
 }
 
 impl Prf {
-    fn new(precision: f64, recall: f64) -> Self {
+    /// The estimate with these precision and recall (F1 derived).
+    pub fn new(precision: f64, recall: f64) -> Self {
         let f1 = if precision + recall > 0.0 {
             2.0 * precision * recall / (precision + recall)
         } else {
@@ -50,6 +51,26 @@ impl Prf {
             f1,
         }
     }
+}
+
+/// A label-shifted estimate (`base`, gold's total as recall's base) with techniques it never
+/// predicted added, each as `(share, precision, recall)`: its gold is its `share` of the target
+/// mix (already in `base`'s gold, as misses), so it adds `recall × share` true positives and
+/// `recall × share × (1 − precision) / precision` false positives. A technique with precision 0
+/// adds nothing.
+pub fn with_added_techniques(base: Prf, added: &[(f64, f64, f64)]) -> Prf {
+    if base.precision <= 0.0 {
+        return base;
+    }
+    let mut tp = base.recall;
+    let mut fp = tp * (1.0 - base.precision) / base.precision;
+    for &(share, precision, recall) in added {
+        if precision > 0.0 {
+            tp += recall * share;
+            fp += recall * share * (1.0 - precision) / precision;
+        }
+    }
+    Prf::new(tp / (tp + fp).max(1e-12), tp)
 }
 
 /// Each technique's share among the gold labels of the target annotation (shares sum to 1).
@@ -188,6 +209,21 @@ mod tests {
             start: s,
             end: e,
         }
+    }
+
+    #[test]
+    fn added_techniques_turn_their_misses_into_hits_at_their_precision() {
+        let base = Prf::new(0.5, 0.4);
+        assert_eq!(with_added_techniques(base, &[]), base);
+        // Nothing predicted (precision 0) adds nothing.
+        assert_eq!(with_added_techniques(base, &[(0.1, 0.0, 0.0)]), base);
+        // Perfect on a technique of share 0.1: recall +0.1, no false positives
+        // (tp 0.4 -> 0.5, fp 0.4 stays).
+        let e = with_added_techniques(base, &[(0.1, 1.0, 1.0)]);
+        assert!((e.recall - 0.5).abs() < 1e-12 && (e.precision - 0.5 / 0.9).abs() < 1e-12);
+        // At precision 0.25 and recall 0.5: tp +0.05, fp +0.15.
+        let e = with_added_techniques(base, &[(0.1, 0.25, 0.5)]);
+        assert!((e.recall - 0.45).abs() < 1e-12 && (e.precision - 0.45 / 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -229,23 +229,23 @@ impl UseEncoder {
 
     /// The vector of one tokenised text (as [`Self::tokenize`] gives).
     pub fn embed_ids(&self, ids: &[u32]) -> [f32; DIM] {
-        self.embed_many(std::slice::from_ref(&ids.to_vec()))
-            .pop()
-            .unwrap_or([0.0; DIM])
+        self.embed_many(&[ids]).pop().unwrap_or([0.0; DIM])
     }
 
     /// Vectors of several tokenised texts. Their pieces go through the per-piece layers as one
     /// flat batch of up to `BATCH_PIECES` rows (large matrix products run near the CPU's peak;
     /// a paragraph's 50 rows do not), with each n-gram window kept inside its own text.
-    pub fn embed_many(&self, texts: &[Vec<u32>]) -> Vec<[f32; DIM]> {
+    pub fn embed_many<T: AsRef<[u32]> + Sync>(&self, texts: &[T]) -> Vec<[f32; DIM]> {
         use rayon::prelude::*;
         let mut ranges = vec![];
         let mut start = 0;
         while start < texts.len() {
             let mut end = start;
             let mut pieces = 0;
-            while end < texts.len() && (end == start || pieces + texts[end].len() <= BATCH_PIECES) {
-                pieces += texts[end].len();
+            while end < texts.len()
+                && (end == start || pieces + texts[end].as_ref().len() <= BATCH_PIECES)
+            {
+                pieces += texts[end].as_ref().len();
                 end += 1;
             }
             ranges.push(start..end);
@@ -268,16 +268,17 @@ impl UseEncoder {
         }
     }
 
-    fn embed_batch(&self, texts: &[Vec<u32>]) -> Vec<[f32; DIM]> {
-        let n: usize = texts.iter().map(Vec::len).sum();
+    fn embed_batch<T: AsRef<[u32]>>(&self, texts: &[T]) -> Vec<[f32; DIM]> {
+        let lens: Vec<usize> = texts.iter().map(|t| t.as_ref().len()).collect();
+        let n: usize = lens.iter().sum();
         // The text of each row.
         let mut bounds = Vec::with_capacity(n);
-        for (ti, t) in texts.iter().enumerate() {
-            bounds.extend(std::iter::repeat_n(ti, t.len()));
+        for (ti, &len) in lens.iter().enumerate() {
+            bounds.extend(std::iter::repeat_n(ti, len));
         }
         let mut feats = vec![0f32; n * FEAT];
         let mut emb = vec![0f32; n * EMB];
-        for (row, &id) in texts.iter().flatten().enumerate() {
+        for (row, &id) in texts.iter().flat_map(|t| t.as_ref()).enumerate() {
             let id = id as usize;
             let c = id % CHUNKS;
             let (s, l) = (
@@ -326,15 +327,15 @@ impl UseEncoder {
         // sqrt-n pooling of the projected piece features, then the residual DNN and L2 norm,
         // every text of the batch in one product per layer.
         let mut mean = vec![0f32; t_count * DIM];
-        for (t, ids) in texts.iter().enumerate() {
-            let nf = ids.len().max(1) as f32;
+        for (t, &len) in lens.iter().enumerate() {
+            let nf = len.max(1) as f32;
             for (m, b) in mean[t * DIM..(t + 1) * DIM].iter_mut().zip(&self.cnn_b) {
                 *m = b * nf;
             }
         }
         matmul_acc(&mut mean, &sums, &self.cnn_w, t_count, FEAT, DIM, 1);
-        for (t, ids) in texts.iter().enumerate() {
-            let inv = 1.0 / (ids.len().max(1) as f32).sqrt();
+        for (t, &len) in lens.iter().enumerate() {
+            let inv = 1.0 / (len.max(1) as f32).sqrt();
             mean[t * DIM..(t + 1) * DIM]
                 .iter_mut()
                 .for_each(|v| *v *= inv);

