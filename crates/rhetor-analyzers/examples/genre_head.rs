@@ -67,6 +67,67 @@ struct Setting {
     /// A split head: satire from the three-class head, opinion against reporting from a binary
     /// head that counts satire as opinion (`fit_genre_binary`).
     split: bool,
+    /// Weight of the multilingual genre head in the blend (0: not used): probabilities
+    /// `p_head^(1-w) · p_use^w`, renormalised (see [`UseData`]).
+    use_w: f32,
+    /// Loss weight of each article of the five other languages in the multilingual head.
+    ml_w: f32,
+}
+
+/// The multilingual genre head's data (`GENRE_USE=FILE,...`, files from `news_samples` with
+/// `USE_VECTORS=1`): each article's mean USE paragraph vector by sample id, and the
+/// genre-labelled articles of the five other 2023 languages (ids `{lang}:{id}`), which are
+/// always in its training data (the English articles and news it validates on are not among
+/// them). The head is a three-class logistic regression over the vector, trained on the same
+/// articles as the main head in every split (its own loss weights), plus those.
+struct UseData {
+    vecs: std::collections::HashMap<String, Vec<f32>>,
+    ml: Vec<Sample>,
+    l2: f32,
+}
+
+static USE_DATA: std::sync::OnceLock<UseData> = std::sync::OnceLock::new();
+
+/// The multilingual head trained on `train` (those with a vector) and the other languages.
+fn fit_use(train: &[&Sample], setting: Setting, genres: &[String]) -> Option<(LinearModel, rhetor_analyzers::article::Featurizer)> {
+    let data = USE_DATA.get()?;
+    let mut samples: Vec<Sample> = train
+        .iter()
+        .filter_map(|s| {
+            let v = data.vecs.get(s.id.as_str())?;
+            Some(Sample {
+                dense: v.clone(),
+                words: vec![],
+                ..(*s).clone()
+            })
+        })
+        .collect();
+    samples.extend(data.ml.iter().map(|s| Sample {
+        weight: setting.ml_w,
+        ..s.clone()
+    }));
+    let refs: Vec<&Sample> = samples.iter().filter(|s| s.weight > 0.0).collect();
+    let f = featurizer_of(&refs);
+    let input = GenreInput {
+        dense: None,
+        words: false,
+        skip: 0,
+    };
+    Some((fit_genre(&refs, &f, genres, data.l2, input), f))
+}
+
+/// `p_head^(1-w) · p_use^w`, renormalised.
+fn blend(head: &[f32], use_p: &[f32], w: f32) -> Vec<f32> {
+    let mut p: Vec<f32> = head
+        .iter()
+        .zip(use_p)
+        .map(|(a, b)| a.max(1e-6).powf(1.0 - w) * b.max(1e-6).powf(w))
+        .collect();
+    let z: f32 = p.iter().sum();
+    for x in &mut p {
+        *x /= z.max(1e-12);
+    }
+    p
 }
 
 /// The SemEval articles with their loss weights under `setting`.
@@ -144,13 +205,29 @@ fn fit_predict(
     let b = setting
         .split
         .then(|| fit_genre_binary(train, &f, genres, setting.l2, setting.input));
+    let u = (setting.use_w > 0.0)
+        .then(|| fit_use(train, setting, genres))
+        .flatten();
+    let plain = GenreInput {
+        dense: None,
+        words: false,
+        skip: 0,
+    };
     test.iter()
         .map(|s| {
             let x = genre_x(&f, setting.input, &s.dense, &s.words);
             let p = m.probs(&x);
-            match &b {
+            let p = match &b {
                 Some(b) => split_genre_probs(genres, &p, &b.labels, &b.probs(&x)),
                 None => p,
+            };
+            let v = USE_DATA.get().and_then(|d| d.vecs.get(s.id.as_str()));
+            match (&u, v) {
+                (Some((um, uf)), Some(v)) => {
+                    let pu = um.probs(&genre_x(uf, plain, v, &[]));
+                    blend(&p, &pu, setting.use_w)
+                }
+                _ => p,
             }
         })
         .collect()
@@ -681,6 +758,42 @@ fn main() -> Res<()> {
     let ext_weights = grid("GENRE_EXT_WEIGHTS", &[0.0, 1.0, 2.0, 3.0]);
     let sem_report_weights = grid("GENRE_SEM_REPORT_WEIGHTS", &[1.0, 3.0]);
     // GENRE_AUGMENT_TRAIN="0,1": settings without and with the short copies in training.
+    // GENRE_USE=FILE,...: the multilingual genre head's vectors (see `UseData`);
+    // GENRE_USE_WEIGHTS, GENRE_ML_WEIGHTS: its blend weights and the other languages' loss
+    // weights to try; GENRE_USE_L2 its L2.
+    let use_ws = if let Ok(list) = std::env::var("GENRE_USE") {
+        let mut vecs = std::collections::HashMap::new();
+        let mut ml = vec![];
+        for p in list.split(',').filter(|p| !p.is_empty()) {
+            let v: Vec<Sample> = serde_json::from_slice(&std::fs::read(p)?)?;
+            for s in v {
+                let lang = s.id.split(':').next().unwrap_or("");
+                if ["fr", "ge", "it", "po", "ru"].contains(&lang) {
+                    if s.genre.is_some() {
+                        ml.push(s);
+                    }
+                } else {
+                    vecs.insert(s.id.clone(), s.dense);
+                }
+            }
+        }
+        let l2 = grid("GENRE_USE_L2", &[1e-3])[0];
+        let missing = semeval
+            .iter()
+            .chain(&news)
+            .filter(|s| !vecs.contains_key(s.id.as_str()))
+            .count();
+        eprintln!(
+            "multilingual genre head: {} vectors ({missing} samples without one), {} articles of other languages, L2 {l2}",
+            vecs.len(),
+            ml.len()
+        );
+        let _ = USE_DATA.set(UseData { vecs, ml, l2 });
+        grid("GENRE_USE_WEIGHTS", &[0.0, 0.3, 0.5])
+    } else {
+        vec![0.0]
+    };
+    let ml_ws = grid("GENRE_ML_WEIGHTS", &[1.0]);
     let augments: Vec<bool> = grid("GENRE_AUGMENT_TRAIN", &[0.0])
         .into_iter()
         .map(|x| x > 0.0)
@@ -690,13 +803,24 @@ fn main() -> Res<()> {
     let only: Option<Vec<String>> = std::env::var("GENRE_ONLY")
         .ok()
         .map(|v| v.split(',').map(String::from).collect());
+    let triples: Vec<(bool, f32, f32)> = augments
+        .iter()
+        .flat_map(|&a| {
+            use_ws
+                .iter()
+                .flat_map(|&u| ml_ws.iter().map(move |&m| (a, u, m)))
+                .collect::<Vec<_>>()
+        })
+        // The other languages' weight matters only when the multilingual head is blended in.
+        .filter(|&(_, u, m)| u > 0.0 || m == ml_ws[0])
+        .collect();
     let mut settings: Vec<(&str, Setting)> = vec![];
     for &(name, dense, words, skip, split) in &inputs {
         for &l2 in &l2s {
             for &news_weight in &news_weights {
                 for &ext_weight in &ext_weights {
                     for &sem_report_weight in &sem_report_weights {
-                        for &augment in &augments {
+                        for &(augment, use_w, ml_w) in &triples {
                             let key = [
                                 name.to_string(),
                                 l2.to_string(),
@@ -721,6 +845,8 @@ fn main() -> Res<()> {
                                     sem_report_weight,
                                     augment,
                                     split,
+                                    use_w,
+                                    ml_w,
                                 },
                             ));
                         }
@@ -751,7 +877,9 @@ fn main() -> Res<()> {
                 let f = figures(&v, &genres, shift, sat, &target);
                 // One line per setting for tables (stderr).
                 eprintln!(
-                    "ROW\t{name}\t{l2}\t{news_weight}\t{ext_weight}\t{sem_report_weight}\t{alpha}{}\t{sat}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\tshort={}",
+                    "ROW\t{name}\t{l2}\t{news_weight}\t{ext_weight}\t{sem_report_weight}\tuse={}/{}\t{alpha}{}\t{sat}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\tshort={}",
+                    setting.use_w,
+                    setting.ml_w,
                     if shift_satire { "" } else { "s" },
                     f.naive,
                     f.shifted,
@@ -783,8 +911,8 @@ fn main() -> Res<()> {
     let print = |label: &str, r: &(Setting, &str, Shift, f32, Figures)| {
         let f = &r.4;
         println!(
-            "{label}: {} l2 {} news weight {} hyperpartisan weight {} SemEval report weight {} short copies trained on {} alpha {} (satire shifted: {}) satire bar {}: SemEval CV macro-F1 naive {:.4}, target-weighted {:.4}; news mix {:.4}, with probe satire {:.4}; held-out reports called reporting {:.3}; held-out hyperpartisan opinion called opinion {:.3}; hyperpartisan called satire {:.3}",
-            r.1, r.0.l2, r.0.news_weight, r.0.ext_weight, r.0.sem_report_weight, r.0.augment, r.2.0, r.2.1, r.3, f.naive, f.shifted, f.news_mix, f.news_mix_probe, f.news_reporting, f.ext_opinion, f.probe_satire
+            "{label}: {} l2 {} news weight {} hyperpartisan weight {} SemEval report weight {} multilingual head weight {} (other languages' loss weight {}) short copies trained on {} alpha {} (satire shifted: {}) satire bar {}: SemEval CV macro-F1 naive {:.4}, target-weighted {:.4}; news mix {:.4}, with probe satire {:.4}; held-out reports called reporting {:.3}; held-out hyperpartisan opinion called opinion {:.3}; hyperpartisan called satire {:.3}",
+            r.1, r.0.l2, r.0.news_weight, r.0.ext_weight, r.0.sem_report_weight, r.0.use_w, r.0.ml_w, r.0.augment, r.2.0, r.2.1, r.3, f.naive, f.shifted, f.news_mix, f.news_mix_probe, f.news_reporting, f.ext_opinion, f.probe_satire
         );
         for (fam, s) in &f.per_family {
             println!("    {fam:<10} reports called reporting {s:.3}");
@@ -830,8 +958,8 @@ fn main() -> Res<()> {
     };
     // Every candidate setting at its best prior shift and satire bar, side by side.
     println!("candidates (each at its best eligible prior shift and satire bar; '-' none eligible; alpha 's': satire not shifted):");
-    println!("input\tl2\tnews_w\thyper_w\tsem_rep_w\taugment\talpha\tsatire\tnaive\tweighted\tbasil\tpolnear\tfnc1\thyper_rep\thyper_op\thyper_sat\tmix\tmix_probe\tshort(sem_op sem_rep news_rep web_op web_rep)");
-    let mut seen: Vec<(String, f32, f32, f32, f32, bool)> = vec![];
+    println!("input\tl2\tnews_w\thyper_w\tsem_rep_w\taugment\tuse_w/ml_w\talpha\tsatire\tnaive\tweighted\tbasil\tpolnear\tfnc1\thyper_rep\thyper_op\thyper_sat\tmix\tmix_probe\tshort(sem_op sem_rep news_rep web_op web_rep)");
+    let mut seen: Vec<(String, f32, f32, f32, f32, bool, f32, f32)> = vec![];
     for r in &results {
         let key = (
             r.1.to_string(),
@@ -840,6 +968,8 @@ fn main() -> Res<()> {
             r.0.ext_weight,
             r.0.sem_report_weight,
             r.0.augment,
+            r.0.use_w,
+            r.0.ml_w,
         );
         if seen.contains(&key) {
             continue;
@@ -855,22 +985,24 @@ fn main() -> Res<()> {
                     x.0.ext_weight,
                     x.0.sem_report_weight,
                     x.0.augment,
+                    x.0.use_w,
+                    x.0.ml_w,
                 ) == key
             })
             .filter(|x| eligible(x))
             .max_by(|a, b| a.4.news_mix_probe.total_cmp(&b.4.news_mix_probe));
         let Some(b) = best else {
             println!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t-",
-                key.0, key.1, key.2, key.3, key.4, key.5 as u8
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}/{}\t-",
+                key.0, key.1, key.2, key.3, key.4, key.5 as u8, key.6, key.7
             );
             continue;
         };
         let f = &b.4;
         let fam = |n: &str| f.per_family.get(n).copied().unwrap_or(f64::NAN);
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{}",
-            key.0, key.1, key.2, key.3, key.4, key.5 as u8, b.2.0, if b.2.1 { "" } else { "s" }, b.3, f.naive, f.shifted, fam("basil"), fam("polnear"),
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}/{}\t{}{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{}",
+            key.0, key.1, key.2, key.3, key.4, key.5 as u8, key.6, key.7, b.2.0, if b.2.1 { "" } else { "s" }, b.3, f.naive, f.shifted, fam("basil"), fam("polnear"),
             fam("fnc1"), fam(PROBE), f.ext_opinion, f.probe_satire, f.news_mix, f.news_mix_probe,
             f.short.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ")
         );

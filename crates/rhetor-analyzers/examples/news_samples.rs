@@ -17,6 +17,12 @@
 //! train`'s samples), for short copies. `FIRST_PARAGRAPHS=K`: keep each article's title and its
 //! first K paragraphs only, ids prefixed `short:` (short copies that teach the genre head what a
 //! short opinion piece looks like: issue 14, short columns called reporting).
+//!
+//! `USE_VECTORS=1`: instead of the technique encoder's features, each sample's `dense` is the
+//! mean of its paragraphs' Universal Sentence Encoder vectors (multilingual v3, as the
+//! multilingual paragraph head reads them): the multilingual genre head's input. Source
+//! `semeval-ml`: the genre-labelled training articles of the five other 2023 languages (ids
+//! `{lang}:{id}`), for that head only.
 
 use std::path::{Path, PathBuf};
 
@@ -100,6 +106,36 @@ fn semeval(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
             continue;
         };
         out.push((id.to_string(), text, true, genre.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// SemEval-2023's genre-labelled training articles in French, German, Italian, Polish and
+/// Russian (ids `{lang}:{id}`): the multilingual genre head's extra training data (only with
+/// `USE_VECTORS=1`: the technique encoder reads English only).
+fn semeval_ml(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
+    let mut out = vec![];
+    for lang in ["fr", "ge", "it", "po", "ru"] {
+        let dir = data.join("semeval2023").join(lang);
+        let labels = std::fs::read_to_string(dir.join("train-labels-subtask-1.txt"))?;
+        for line in labels.lines() {
+            let mut f = line.split('\t');
+            let (Some(id), Some(genre)) = (f.next(), f.next()) else {
+                continue;
+            };
+            let path = dir
+                .join("train-articles-subtask-1")
+                .join(format!("article{id}.txt"));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            out.push((
+                format!("{lang}:{id}"),
+                text,
+                true,
+                genre.trim().to_string(),
+            ));
+        }
     }
     Ok(out)
 }
@@ -240,6 +276,10 @@ fn main() -> Res<()> {
             .into_iter()
             .map(|(id, t, h, g)| (id, t, h, genres.iter().position(|x| *x == g)))
             .collect(),
+        "semeval-ml" => semeval_ml(data)?
+            .into_iter()
+            .map(|(id, t, h, g)| (id, t, h, genres.iter().position(|x| *x == g)))
+            .collect(),
         other => return Err(format!("unknown source {other}").into()),
     };
     if let Some(k) = std::env::var("FIRST_PARAGRAPHS")
@@ -250,6 +290,9 @@ fn main() -> Res<()> {
             a.0 = format!("short:{}", a.0);
             a.1 = first_paragraphs(&a.1, a.2, k);
         }
+    }
+    if std::env::var("USE_VECTORS").is_ok_and(|v| v == "1") {
+        return use_vectors(&articles, out);
     }
     let threads: usize = std::env::var("THREADS")
         .ok()
@@ -295,6 +338,42 @@ fn main() -> Res<()> {
     std::fs::write(out, serde_json::to_vec(&samples)?)?;
     eprintln!(
         "{} samples written to {out} in {:.0} s",
+        samples.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `USE_VECTORS=1`: samples whose `dense` is the article's mean USE paragraph vector (the
+/// paragraphs as `rhetor_text::paragraphs` cuts them, the title among them, as the pipeline
+/// reads an article).
+fn use_vectors(articles: &[(String, String, bool, Option<usize>)], out: &str) -> Res<()> {
+    let root = rhetor_models::weights::cache_root()?;
+    let dir = rhetor_models::weights::USE_M3.ensure(&root)?;
+    let enc = rhetor_models::use_m3::UseEncoder::load_with(&dir, rhetor_models::Precision::Auto)?;
+    let t0 = std::time::Instant::now();
+    let mut samples = vec![];
+    for (id, text, _, genre) in articles {
+        let idx = rhetor_doc::CharIndex::new(text);
+        let pars: Vec<&str> = rhetor_text::paragraphs(text)
+            .into_iter()
+            .filter_map(|p| idx.slice(text, p.start, p.end))
+            .collect();
+        let vecs = enc.embed(&pars);
+        let mean = rhetor_analyzers::multilingual::article_mean(&vecs);
+        samples.push(Sample {
+            id: id.clone(),
+            dense: mean.to_vec(),
+            words: vec![],
+            genre: *genre,
+            frames: None,
+            fold: None,
+            weight: 1.0,
+        });
+    }
+    std::fs::write(out, serde_json::to_vec(&samples)?)?;
+    eprintln!(
+        "{} USE samples written to {out} in {:.0} s",
         samples.len(),
         t0.elapsed().as_secs_f64()
     );

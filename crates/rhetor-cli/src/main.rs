@@ -110,8 +110,59 @@ fn main() {
             if broken_pipe {
                 std::process::exit(0);
             }
-            eprintln!("rhetor: error: {e:#}");
+            eprintln!("rhetor: error: {}", error_text(&e));
             std::process::exit(1);
         }
+    }
+}
+
+/// The error and its causes, joined by ": " as `{:#}` does, leaving out a cause whose text the
+/// message already holds (library errors that print their source in their own message, such as
+/// "cannot load the techniques model from DIR: {source}", would otherwise repeat it).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if out.contains(&s) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&s);
+    }
+    out
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    /// An error that prints its source in its own message and also gives it as its source.
+    #[derive(Debug)]
+    struct Outer {
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot load the model from m: {}", self.source)
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no analyzer.json");
+        let e = anyhow::Error::new(Outer { source: io }).context("analysing samples/");
+        assert_eq!(
+            super::error_text(&e),
+            "analysing samples/: cannot load the model from m: no analyzer.json"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(super::error_text(&plain), "outer: inner");
     }
 }

@@ -154,6 +154,9 @@ pub fn report(args: ReportArgs) -> Result<i32> {
             precision: rhetor::Precision::Auto,
             window_overlap: None,
         })?;
+        for n in pipeline.notices() {
+            eprintln!("rhetor: warning: {n}");
+        }
         let mut corpus = Corpus::open(
             tmp.path(),
             embedder(threads, rhetor_models::Precision::F32)?,

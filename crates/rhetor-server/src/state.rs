@@ -315,7 +315,12 @@ impl AppState {
                     window_overlap: None,
                 };
                 rhetor::Pipeline::load(&config)
-                    .map(Arc::new)
+                    .map(|p| {
+                        for n in p.notices() {
+                            tracing::warn!("{n}");
+                        }
+                        Arc::new(p)
+                    })
                     .map_err(|e| e.to_string())
             })
             .clone()

@@ -158,7 +158,7 @@ impl Pipeline {
             analyzer.model.overlap = n;
         }
         let mut quotes = rhetor_quotes::QuoteAnalyzer::load()?;
-        let mut notices = Vec::new();
+        let mut notices = analyzer.notices.clone();
         let encoder_sha = tie_quotes_to_encoder(&mut quotes, &dir, &mut notices);
         Ok(Pipeline {
             read,
