@@ -89,7 +89,11 @@ struct UseData {
 static USE_DATA: std::sync::OnceLock<UseData> = std::sync::OnceLock::new();
 
 /// The multilingual head trained on `train` (those with a vector) and the other languages.
-fn fit_use(train: &[&Sample], setting: Setting, genres: &[String]) -> Option<(LinearModel, rhetor_analyzers::article::Featurizer)> {
+fn fit_use(
+    train: &[&Sample],
+    setting: Setting,
+    genres: &[String],
+) -> Option<(LinearModel, rhetor_analyzers::article::Featurizer)> {
     let data = USE_DATA.get()?;
     let mut samples: Vec<Sample> = train
         .iter()
@@ -959,7 +963,10 @@ fn main() -> Res<()> {
     // Every candidate setting at its best prior shift and satire bar, side by side.
     println!("candidates (each at its best eligible prior shift and satire bar; '-' none eligible; alpha 's': satire not shifted):");
     println!("input\tl2\tnews_w\thyper_w\tsem_rep_w\taugment\tuse_w/ml_w\talpha\tsatire\tnaive\tweighted\tbasil\tpolnear\tfnc1\thyper_rep\thyper_op\thyper_sat\tmix\tmix_probe\tshort(sem_op sem_rep news_rep web_op web_rep)");
-    let mut seen: Vec<(String, f32, f32, f32, f32, bool, f32, f32)> = vec![];
+    // (input, l2, news weight, hyperpartisan weight, SemEval report weight, augment,
+    // multilingual weight, other languages' weight)
+    type Key = (String, f32, f32, f32, f32, bool, f32, f32);
+    let mut seen: Vec<Key> = vec![];
     for r in &results {
         let key = (
             r.1.to_string(),

@@ -129,12 +129,7 @@ fn semeval_ml(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            out.push((
-                format!("{lang}:{id}"),
-                text,
-                true,
-                genre.trim().to_string(),
-            ));
+            out.push((format!("{lang}:{id}"), text, true, genre.trim().to_string()));
         }
     }
     Ok(out)

@@ -36,9 +36,10 @@ fn analyzer_loads_without_the_multilingual_head_when_offline() {
 
     // The English model still labels an article.
     let text = "A Title\n\nThe council met on Tuesday and approved the budget.\n";
-    let mut article = rhetor_ingest::read_bytes(text.as_bytes(), "offline.txt", &Default::default())
-        .remove(0)
-        .expect("the invented article reads");
+    let mut article =
+        rhetor_ingest::read_bytes(text.as_bytes(), "offline.txt", &Default::default())
+            .remove(0)
+            .expect("the invented article reads");
     analyzer.annotate(&mut article).expect("annotates");
     assert!(article.genre.is_some());
     let _ = std::fs::remove_dir_all(&home);
