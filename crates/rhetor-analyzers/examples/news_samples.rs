@@ -89,9 +89,14 @@ fn polnear(data: &Path, per_outlet: usize) -> Res<Vec<(String, String, bool)>> {
     Ok(out)
 }
 
-/// SemEval-2023 English training articles with their genre label (subtask 1).
-fn semeval(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
-    let dir = data.join("semeval2023/en");
+/// One SemEval-2023 language's genre-labelled training articles (subtask 1), ids prefixed with
+/// `prefix`.
+fn semeval_language(
+    data: &Path,
+    lang: &str,
+    prefix: &str,
+) -> Res<Vec<(String, String, bool, String)>> {
+    let dir = data.join("semeval2023").join(lang);
     let labels = std::fs::read_to_string(dir.join("train-labels-subtask-1.txt"))?;
     let mut out = vec![];
     for line in labels.lines() {
@@ -105,9 +110,19 @@ fn semeval(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        out.push((id.to_string(), text, true, genre.trim().to_string()));
+        out.push((
+            format!("{prefix}{id}"),
+            text,
+            true,
+            genre.trim().to_string(),
+        ));
     }
     Ok(out)
+}
+
+/// SemEval-2023 English training articles with their genre label (ids as in `rhetor train`).
+fn semeval(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
+    semeval_language(data, "en", "")
 }
 
 /// SemEval-2023's genre-labelled training articles in French, German, Italian, Polish and
@@ -116,21 +131,7 @@ fn semeval(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
 fn semeval_ml(data: &Path) -> Res<Vec<(String, String, bool, String)>> {
     let mut out = vec![];
     for lang in ["fr", "ge", "it", "po", "ru"] {
-        let dir = data.join("semeval2023").join(lang);
-        let labels = std::fs::read_to_string(dir.join("train-labels-subtask-1.txt"))?;
-        for line in labels.lines() {
-            let mut f = line.split('\t');
-            let (Some(id), Some(genre)) = (f.next(), f.next()) else {
-                continue;
-            };
-            let path = dir
-                .join("train-articles-subtask-1")
-                .join(format!("article{id}.txt"));
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            out.push((format!("{lang}:{id}"), text, true, genre.trim().to_string()));
-        }
+        out.extend(semeval_language(data, lang, &format!("{lang}:"))?);
     }
     Ok(out)
 }
