@@ -225,6 +225,8 @@ pub struct LinearHead {
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
     pub hidden: usize,
+    /// `weight` as `[hidden, outputs]`, made at the first [`apply_rows`](Self::apply_rows).
+    pub weight_t: std::sync::OnceLock<Vec<f32>>,
 }
 
 impl LinearHead {
@@ -235,6 +237,7 @@ impl LinearHead {
             weight: h.weight.flatten_all()?.to_vec1::<f32>()?,
             bias: h.bias.to_vec1::<f32>()?,
             hidden,
+            weight_t: Default::default(),
         })
     }
 
@@ -249,6 +252,34 @@ impl LinearHead {
             .zip(&self.bias)
             .map(|(row, b)| rhetor_models::use_m3::dot(row, x) + b)
             .collect()
+    }
+
+    /// `W x + b` for each of the `m` rows of `xs` (`[m, hidden]` row-major) in one matrix
+    /// product (`[m, outputs]` row-major): the token head reads every word piece of a window,
+    /// and one product over the window's rows runs near the CPU's peak where a dot product per
+    /// row and output does not.
+    pub fn apply_rows(&self, xs: &[f32], m: usize) -> Vec<f32> {
+        let n = self.bias.len();
+        let k = self.hidden;
+        let mut out = Vec::with_capacity(m * n);
+        for _ in 0..m {
+            out.extend_from_slice(&self.bias);
+        }
+        if m == 0 || k == 0 || xs.len() < m * k || self.weight.len() < n * k {
+            return out;
+        }
+        // `matmul_acc` reads the weight as `[hidden, outputs]`.
+        let wt = self.weight_t.get_or_init(|| {
+            let mut wt = vec![0f32; k * n];
+            for (o, row) in self.weight.chunks_exact(k).enumerate() {
+                for (i, &v) in row.iter().enumerate() {
+                    wt[i * n + o] = v;
+                }
+            }
+            wt
+        });
+        rhetor_models::matmul_acc(&mut out, xs, wt, m, k, n, 1);
+        out
     }
 }
 
@@ -318,9 +349,8 @@ pub type ArticleInput<'a> = (&'a str, &'a [(usize, usize, usize)]);
 /// asked for, every word piece's final state.
 pub type ArticleOutput = (Vec<ParagraphOutput>, Option<TokenStates>);
 
-/// Per-token probabilities from the token head: `[labels][3]` softmax for each token.
-fn bio_probs(head: &LinearHead, state: &[f32]) -> Vec<[f32; 3]> {
-    let logits = head.apply(state);
+/// `[labels][3]` softmax of one token's `[labels × 3]` logits.
+fn bio_softmax(logits: &[f32]) -> Vec<[f32; 3]> {
     logits
         .chunks_exact(3)
         .map(|c| {
@@ -365,6 +395,7 @@ impl TechniqueModel {
                 weight,
                 bias,
                 hidden,
+                weight_t: Default::default(),
             })
         };
         let (paragraph_head, span_head) = (head(ph)?, head(sh)?);
@@ -514,63 +545,85 @@ impl TechniqueModel {
         drop(seqs);
         let hidden = self.encoder.config().hidden_size;
         let n_labels = self.labels.len();
+        // Each article's first sequence, so that articles are read side by side on the rayon
+        // pool (this loop ran serially after the encoder, one core idle).
+        let mut firsts = Vec::with_capacity(preps.len());
         let mut seq_i = 0usize;
-        let mut all = Vec::with_capacity(preps.len());
-        for article in preps {
-            let mut out = Vec::with_capacity(article.len());
-            let mut kept = keep_states.then(|| TokenStates {
-                hidden,
-                ..TokenStates::default()
-            });
-            for p in article {
-                let mut probs = vec![0f32; n_labels];
-                let mut pooled = vec![0f32; hidden];
-                // Per token: [labels][3] probabilities.
-                let mut tok: Vec<Vec<[f32; 3]>> = vec![vec![]; p.offsets.len()];
-                let n_windows = p.windows.len().max(1);
-                for w in &p.windows {
-                    let st = states.sequence(seq_i).unwrap_or_default();
-                    seq_i += 1;
-                    let rows: Vec<&[f32]> = st.chunks_exact(hidden).collect();
-                    let mut mean = vec![0f32; hidden];
-                    for r in &rows {
-                        for (a, b) in mean.iter_mut().zip(r.iter()) {
-                            *a += *b;
+        for article in &preps {
+            firsts.push(seq_i);
+            seq_i += article.iter().map(|p| p.windows.len()).sum::<usize>();
+        }
+        use rayon::prelude::*;
+        let all = preps
+            .into_par_iter()
+            .zip(firsts)
+            .map(|(article, mut seq_i)| {
+                let mut out = Vec::with_capacity(article.len());
+                let mut kept = keep_states.then(|| TokenStates {
+                    hidden,
+                    ..TokenStates::default()
+                });
+                for p in article {
+                    let mut probs = vec![0f32; n_labels];
+                    let mut pooled = vec![0f32; hidden];
+                    // Per token: [labels][3] probabilities.
+                    let mut tok: Vec<Vec<[f32; 3]>> = vec![vec![]; p.offsets.len()];
+                    let n_windows = p.windows.len().max(1);
+                    for w in &p.windows {
+                        let st = states.sequence(seq_i).unwrap_or_default();
+                        seq_i += 1;
+                        let n_rows = st.len() / hidden.max(1);
+                        let mut mean = vec![0f32; hidden];
+                        for r in st.chunks_exact(hidden.max(1)) {
+                            for (a, b) in mean.iter_mut().zip(r.iter()) {
+                                *a += *b;
+                            }
                         }
-                    }
-                    let inv = 1.0 / rows.len().max(1) as f32;
-                    mean.iter_mut().for_each(|a| *a *= inv);
-                    for (a, b) in pooled.iter_mut().zip(&mean) {
-                        *a += b / n_windows as f32;
-                    }
-                    let logits = self.paragraph_head.apply(&mean);
-                    for (p_, l) in probs.iter_mut().zip(logits) {
-                        *p_ = p_.max(sigmoid(l));
-                    }
-                    for t in w.own_start..w.own_end {
-                        let row = t - w.start + 1; // +1: [CLS]
-                        if let (Some(r), Some(slot)) = (rows.get(row), tok.get_mut(t)) {
-                            *slot = bio_probs(&self.span_head, r);
-                            if let (Some(k), Some(&(a, b))) = (kept.as_mut(), p.offsets.get(t)) {
-                                k.offsets.push((p.start + a, p.start + b));
-                                k.states.extend_from_slice(r);
+                        let inv = 1.0 / n_rows.max(1) as f32;
+                        mean.iter_mut().for_each(|a| *a *= inv);
+                        for (a, b) in pooled.iter_mut().zip(&mean) {
+                            *a += b / n_windows as f32;
+                        }
+                        let logits = self.paragraph_head.apply(&mean);
+                        for (p_, l) in probs.iter_mut().zip(logits) {
+                            *p_ = p_.max(sigmoid(l));
+                        }
+                        // The owned tokens' rows (+1: [CLS]), through the token head at once.
+                        let first = w.own_start.saturating_sub(w.start) + 1;
+                        let last = (w.own_end.saturating_sub(w.start) + 1).min(n_rows);
+                        if first >= last {
+                            continue;
+                        }
+                        let rows = &st[first * hidden..last * hidden];
+                        let logits = self.span_head.apply_rows(rows, last - first);
+                        let width = self.span_head.bias.len().max(1);
+                        for (k, lg) in logits.chunks_exact(width).enumerate() {
+                            let t = w.own_start + k;
+                            if let Some(slot) = tok.get_mut(t) {
+                                *slot = bio_softmax(lg);
+                                if let (Some(kp), Some(&(a, b))) = (kept.as_mut(), p.offsets.get(t))
+                                {
+                                    kp.offsets.push((p.start + a, p.start + b));
+                                    kp.states
+                                        .extend_from_slice(&rows[k * hidden..(k + 1) * hidden]);
+                                }
                             }
                         }
                     }
+                    out.push(ParagraphOutput {
+                        index: p.index,
+                        start: p.start,
+                        end: p.end,
+                        n_tokens: p.offsets.len(),
+                        offsets: p.offsets,
+                        token_probs: tok,
+                        probs,
+                        pooled,
+                    });
                 }
-                out.push(ParagraphOutput {
-                    index: p.index,
-                    start: p.start,
-                    end: p.end,
-                    n_tokens: p.offsets.len(),
-                    offsets: p.offsets,
-                    token_probs: tok,
-                    probs,
-                    pooled,
-                });
-            }
-            all.push((out, kept));
-        }
+                (out, kept)
+            })
+            .collect();
         Ok(all)
     }
 }
@@ -1017,7 +1070,14 @@ mod tests {
             weight: vec![1.0, 0.0, 0.5, 2.0],
             bias: vec![0.0, 1.0],
             hidden: 2,
+            weight_t: Default::default(),
         };
         assert_eq!(h.apply(&[2.0, 3.0]), vec![2.0, 8.0]);
+        // Rows at once: the same as one at a time.
+        let xs = [2.0, 3.0, -1.0, 4.0, 0.0, 0.5];
+        let rows = h.apply_rows(&xs, 3);
+        let one: Vec<f32> = xs.chunks_exact(2).flat_map(|x| h.apply(x)).collect();
+        assert_eq!(rows, one);
+        assert!(h.apply_rows(&[], 0).is_empty());
     }
 }

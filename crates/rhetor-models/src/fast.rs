@@ -87,6 +87,37 @@ impl Linear {
             Linear::Bf16(b) => b.matmul_acc(cpu, dst, a, m, threads),
         }
     }
+
+    /// `dst = a · self + bias` (through GELU when `gelu`) when `set`, else
+    /// `dst = (dst + bias) + a · self`; at int8 in the product's epilogue (one pass over `dst`
+    /// instead of two or three: `QMatrix::matmul_bias`), otherwise as separate passes. The same
+    /// results either way.
+    #[allow(clippy::too_many_arguments)] // all are needed; a struct would only rename them
+    fn matmul_bias(
+        &self,
+        cpu: CpuPath,
+        simd: Simd,
+        dst: &mut [f32],
+        a: &[f32],
+        (m, k, n): (usize, usize, usize),
+        threads: usize,
+        bias: &[f32],
+        (set, gelu): (bool, bool),
+    ) {
+        if let Linear::Int8(q) = self {
+            return q.matmul_bias(cpu, dst, a, m, threads, bias, set, gelu);
+        }
+        let p = threads > 1;
+        if set {
+            fill_rows(dst, bias, p);
+        } else {
+            add_rows(dst, bias, p);
+        }
+        self.matmul_acc(cpu, dst, a, m, k, n, threads);
+        if set && gelu {
+            gelu_inplace(simd, dst, p);
+        }
+    }
 }
 
 struct FastLayer {
@@ -703,19 +734,20 @@ impl FastEncoder {
         let p = threads > 1;
         for l in &self.layers {
             // qkv = x Wqkv + b
-            fill_rows(&mut qkv, &l.bqkv, p);
-            l.wqkv.matmul_acc(cpu, &mut qkv, &x, total, h, 3 * h, par);
+            let (set, acc) = ((true, false), (false, false));
+            let wqkv = (total, h, 3 * h);
+            l.wqkv
+                .matmul_bias(cpu, simd, &mut qkv, &x, wqkv, par, &l.bqkv, set);
             attention(simd, &qkv, &mut ctx, offsets, nh, hd, scale, p);
             // x = LN(x + ctx Wo + bo): accumulate onto the residual.
-            add_rows(&mut x, &l.bo, p);
-            l.wo.matmul_acc(cpu, &mut x, &ctx, total, h, h, par);
+            let wo = (total, h, h);
+            l.wo.matmul_bias(cpu, simd, &mut x, &ctx, wo, par, &l.bo, acc);
             layer_norm_rows(simd, &mut x, h, &l.ln1_w, &l.ln1_b, eps, p);
             // x = LN(x + gelu(x W1 + b1) W2 + b2)
-            fill_rows(&mut ffn, &l.b1, p);
-            l.w1.matmul_acc(cpu, &mut ffn, &x, total, h, inter, par);
-            gelu_inplace(simd, &mut ffn, p);
-            add_rows(&mut x, &l.b2, p);
-            l.w2.matmul_acc(cpu, &mut x, &ffn, total, inter, h, par);
+            let w1 = (total, h, inter);
+            l.w1.matmul_bias(cpu, simd, &mut ffn, &x, w1, par, &l.b1, (true, true));
+            let w2 = (total, inter, h);
+            l.w2.matmul_bias(cpu, simd, &mut x, &ffn, w2, par, &l.b2, acc);
             layer_norm_rows(simd, &mut x, h, &l.ln2_w, &l.ln2_b, eps, p);
         }
         x
@@ -865,6 +897,26 @@ unsafe fn layer_norm_avx2(x: &mut [f32], h: usize, w: &[f32], b: &[f32], eps: f3
     layer_norm_generic(x, h, w, b, eps)
 }
 
+/// The largest value of `v` (`-inf` when empty), in 8 lanes: a plain `fold(f32::max)` compares
+/// one value at a time, and it was the slowest part of the attention's softmax.
+#[inline(always)]
+fn max8(v: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; 8];
+    let mut it = v.chunks_exact(8);
+    for c in &mut it {
+        for l in 0..8 {
+            acc[l] = if c[l] > acc[l] { c[l] } else { acc[l] };
+        }
+    }
+    let mut m = f32::NEG_INFINITY;
+    for &x in acc.iter().chain(it.remainder()) {
+        if x > m {
+            m = x;
+        }
+    }
+    m
+}
+
 #[inline(always)]
 fn sum8(v: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
@@ -921,7 +973,7 @@ unsafe fn gelu_avx2(x: &mut [f32]) {
 }
 
 #[inline(always)]
-fn gelu_generic(x: &mut [f32]) {
+pub(crate) fn gelu_generic(x: &mut [f32]) {
     for v in x.iter_mut() {
         let a = *v;
         *v = 0.5 * a * (1.0 + erf(a * std::f32::consts::FRAC_1_SQRT_2));
@@ -967,9 +1019,12 @@ pub(crate) fn exp_nonpos(x: f32) -> f32 {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    // n is in [-126, 0]: a valid normal exponent.
-    let bits = ((n as i32 + 127) as u32) << 23;
-    p * f32::from_bits(bits)
+    // n is in [-126, 0]: a valid normal exponent. Its biased value n + 127 is read from the
+    // mantissa of 2^23 + n + 127 (exact: an integer below 2^23), not through `as i32`, whose
+    // saturating conversion is scalar: the softmax's exponentials ran one at a time
+    // (`perf annotate` of the attention). Same bits as the conversion.
+    let biased = (n + (127.0 + 8_388_608.0)).to_bits() & 0x7f_ffff;
+    p * f32::from_bits(biased << 23)
 }
 
 /// Self-attention per sequence and head over packed `qkv` rows `[q | k | v]`, writing `ctx`.
@@ -1080,7 +1135,7 @@ fn attend_gemm(rows: &[f32], out: &mut [f32], len: usize, nh: usize, hd: usize, 
             );
         }
         for row in scores.chunks_exact_mut(len) {
-            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let max = max8(row);
             for s in row.iter_mut() {
                 *s = exp_nonpos(*s - max);
             }
@@ -1155,7 +1210,7 @@ fn attend_generic(rows: &[f32], out: &mut [f32], len: usize, nh: usize, hd: usiz
                 let k = rows.get(j * w3 + ko..j * w3 + ko + hd).unwrap_or_default();
                 *s = dot8(q, k) * scale;
             }
-            let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let max = max8(&scores);
             for s in scores.iter_mut() {
                 *s = exp_nonpos(*s - max);
             }
@@ -1248,6 +1303,12 @@ mod tests {
         assert!(worst < 1e-6, "worst relative exp error {worst}");
         assert!(exp_nonpos(-1000.0) < 1e-37);
         assert_eq!(exp_nonpos(0.0), 1.0);
+        assert_eq!(max8(&[]), f32::NEG_INFINITY);
+        let v: Vec<f32> = (0..21).map(|i| ((i * 7) % 13) as f32 - 6.5).collect();
+        assert_eq!(
+            max8(&v),
+            v.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        );
     }
 
     #[test]

@@ -245,6 +245,47 @@ impl QMatrix {
     /// `dst[m, n] += a[m, k] · W`, activations quantized per row; rows split over the current
     /// rayon pool when `threads > 1`.
     pub fn matmul_acc(&self, path: CpuPath, dst: &mut [f32], a: &[f32], m: usize, threads: usize) {
+        self.matmul_with(path, dst, a, m, threads, Epi::Acc(None));
+    }
+
+    /// `dst[m, n] = (dst + bias) + a[m, k] · W` row by row when `set` is false (a residual:
+    /// the same rounding as adding `bias` first and then the product), or `dst = a · W + bias`,
+    /// through GELU when `gelu`, when `set` is true (`dst` is not read). Fusing the bias and
+    /// the activation into the product's epilogue spares whole passes over buffers larger than
+    /// the cache (a bias fill, a bias add, a GELU pass per layer); the results are the same
+    /// bits as the separate passes.
+    #[allow(clippy::too_many_arguments)] // all are needed; a struct would only rename them
+    pub fn matmul_bias(
+        &self,
+        path: CpuPath,
+        dst: &mut [f32],
+        a: &[f32],
+        m: usize,
+        threads: usize,
+        bias: &[f32],
+        set: bool,
+        gelu: bool,
+    ) {
+        if bias.len() < self.n {
+            return;
+        }
+        let epi = match (set, gelu) {
+            (false, _) => Epi::Acc(Some(bias)),
+            (true, false) => Epi::Set(bias),
+            (true, true) => Epi::SetGelu(bias),
+        };
+        self.matmul_with(path, dst, a, m, threads, epi);
+    }
+
+    fn matmul_with(
+        &self,
+        path: CpuPath,
+        dst: &mut [f32],
+        a: &[f32],
+        m: usize,
+        threads: usize,
+        epi: Epi<'_>,
+    ) {
         let (k, n) = (self.k, self.n);
         if m == 0 || dst.len() < m * n || a.len() < m * k {
             return;
@@ -264,7 +305,7 @@ impl QMatrix {
         let run = |(ci, d): (usize, &mut [f32])| {
             let r0 = ci * rows_per;
             let rows = d.len() / n;
-            self.rows_into(path, &acts, r0, rows, d);
+            self.rows_into(path, &acts, r0, rows, d, epi);
         };
         let dst = &mut dst[..m * n];
         if threads > 1 && m > rows_per {
@@ -276,15 +317,23 @@ impl QMatrix {
 
     /// Rows `r0..r0 + rows` of the product, accumulated into `d` (`rows × n`). The epilogue is
     /// compiled for the path's vector width (same IEEE operations, so the same results).
-    fn rows_into(&self, path: CpuPath, acts: &Acts, r0: usize, rows: usize, d: &mut [f32]) {
+    fn rows_into(
+        &self,
+        path: CpuPath,
+        acts: &Acts,
+        r0: usize,
+        rows: usize,
+        d: &mut [f32],
+        epi: Epi<'_>,
+    ) {
         match path {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `path` is available on this CPU (checked in `matmul_acc`).
-            CpuPath::Avx512Vnni => unsafe { self.rows_into_avx512(path, acts, r0, rows, d) },
+            CpuPath::Avx512Vnni => unsafe { self.rows_into_avx512(path, acts, r0, rows, d, epi) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            CpuPath::Avx2 => unsafe { self.rows_into_avx2(path, acts, r0, rows, d) },
-            _ => self.rows_into_body(path, acts, r0, rows, d),
+            CpuPath::Avx2 => unsafe { self.rows_into_avx2(path, acts, r0, rows, d, epi) },
+            _ => self.rows_into_body(path, acts, r0, rows, d, epi),
         }
     }
 
@@ -297,8 +346,9 @@ impl QMatrix {
         r0: usize,
         rows: usize,
         d: &mut [f32],
+        epi: Epi<'_>,
     ) {
-        self.rows_into_body(path, acts, r0, rows, d)
+        self.rows_into_body(path, acts, r0, rows, d, epi)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -310,12 +360,21 @@ impl QMatrix {
         r0: usize,
         rows: usize,
         d: &mut [f32],
+        epi: Epi<'_>,
     ) {
-        self.rows_into_body(path, acts, r0, rows, d)
+        self.rows_into_body(path, acts, r0, rows, d, epi)
     }
 
     #[inline(always)]
-    fn rows_into_body(&self, path: CpuPath, acts: &Acts, r0: usize, rows: usize, d: &mut [f32]) {
+    fn rows_into_body(
+        &self,
+        path: CpuPath,
+        acts: &Acts,
+        r0: usize,
+        rows: usize,
+        d: &mut [f32],
+        epi: Epi<'_>,
+    ) {
         let mut tile = [[0i32; BLOCK * PANEL]; 4];
         let mut b0 = 0;
         while b0 < self.nb {
@@ -333,13 +392,24 @@ impl QMatrix {
                     let o0 = b0 * BLOCK;
                     let o1 = (o0 + nblk * BLOCK).min(self.n);
                     let out = &mut d[(r + t) * self.n + o0..(r + t) * self.n + o1];
-                    epilogue(
-                        out,
-                        &row_acc[..o1 - o0],
-                        &self.scale[o0..o1],
-                        comp.then(|| &self.shift[o0..o1]),
-                        sa,
-                    );
+                    let acc = &row_acc[..o1 - o0];
+                    let (scale, shift) = (&self.scale[o0..o1], comp.then(|| &self.shift[o0..o1]));
+                    match epi {
+                        Epi::Acc(None) => epilogue(out, acc, scale, shift, sa),
+                        Epi::Acc(Some(b)) => {
+                            for (o, &bv) in out.iter_mut().zip(&b[o0..o1]) {
+                                *o += bv;
+                            }
+                            epilogue(out, acc, scale, shift, sa);
+                        }
+                        Epi::Set(b) | Epi::SetGelu(b) => {
+                            out.copy_from_slice(&b[o0..o1]);
+                            epilogue(out, acc, scale, shift, sa);
+                            if matches!(epi, Epi::SetGelu(_)) {
+                                crate::fast::gelu_generic(out);
+                            }
+                        }
+                    }
                 }
                 r += mr;
             }
@@ -439,6 +509,17 @@ impl QMatrix {
             }
         }
     }
+}
+
+/// What a product's epilogue does with the destination (see [`QMatrix::matmul_bias`]).
+#[derive(Clone, Copy)]
+enum Epi<'a> {
+    /// `dst (+ bias) += product`.
+    Acc(Option<&'a [f32]>),
+    /// `dst = bias + product`.
+    Set(&'a [f32]),
+    /// `dst = gelu(bias + product)`.
+    SetGelu(&'a [f32]),
 }
 
 /// `out[o] += (acc[o] - shift[o]) · s_a · s_o`. One scalar function for every path, so the
@@ -798,6 +879,46 @@ pub(crate) mod tests {
             let scale = want.iter().fold(0f32, |s, v| s.max(v.abs()));
             for (g, e) in base.iter().zip(&want) {
                 assert!((g - e).abs() < 0.05 * scale, "{g} vs {e} ({m}x{k}x{n})");
+            }
+        }
+    }
+
+    #[test]
+    fn fused_bias_and_gelu_give_the_separate_passes_bits() {
+        for &(m, k, n) in &[(1, 4, 16), (7, 13, 37), (17, 96, 130)] {
+            let (a, w) = data(m, k, n);
+            let q = QMatrix::quantize(&w, k, n);
+            let bias: Vec<f32> = (0..n).map(|o| (o as f32 * 0.13).sin()).collect();
+            let resid: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.07).cos()).collect();
+            for path in [CpuPath::Portable, CpuPath::Avx2, CpuPath::Avx512Vnni] {
+                if !path.available() {
+                    continue;
+                }
+                // Separate passes: fill / add the bias, accumulate the product, GELU.
+                let mut set = vec![0f32; m * n];
+                for r in set.chunks_exact_mut(n) {
+                    r.copy_from_slice(&bias);
+                }
+                q.matmul_acc(path, &mut set, &a, m, 1);
+                let mut gelu = set.clone();
+                crate::fast::gelu_generic(&mut gelu);
+                let mut acc = resid.clone();
+                for r in acc.chunks_exact_mut(n) {
+                    for (x, b) in r.iter_mut().zip(&bias) {
+                        *x += b;
+                    }
+                }
+                q.matmul_acc(path, &mut acc, &a, m, 1);
+                // Fused (the destination's old values must not matter when setting).
+                let mut got = vec![f32::NAN; m * n];
+                q.matmul_bias(path, &mut got, &a, m, 1, &bias, true, false);
+                assert_eq!(got, set, "{} set {m}x{k}x{n}", path.name());
+                let mut got = vec![f32::NAN; m * n];
+                q.matmul_bias(path, &mut got, &a, m, 1, &bias, true, true);
+                assert_eq!(got, gelu, "{} gelu {m}x{k}x{n}", path.name());
+                let mut got = resid.clone();
+                q.matmul_bias(path, &mut got, &a, m, 1, &bias, false, false);
+                assert_eq!(got, acc, "{} residual {m}x{k}x{n}", path.name());
             }
         }
     }
