@@ -42,6 +42,12 @@ pub struct MultilingualHead {
     /// each with its own threshold (label → threshold).
     #[serde(default)]
     pub adds: std::collections::BTreeMap<String, f32>,
+    /// Whether each label it adds is also a span over its whole paragraph, in the span output
+    /// (`--format semeval-spans`) and the JSON (not shown by default: the head cannot say where
+    /// in the paragraph the technique is). Taken when it raises the label-shifted span estimate
+    /// (`spans_shifted_*` in `scores`).
+    #[serde(default)]
+    pub paragraph_spans: bool,
     /// Training data and settings, for the model card.
     pub trained_on: String,
     /// Validation figures (leave-one-language-out), by name.
@@ -264,6 +270,7 @@ mod tests {
             bias: vec![0.0, 2.0],
             threshold: 0.5,
             adds: Default::default(),
+            paragraph_spans: false,
             trained_on: String::new(),
             scores: Default::default(),
         };

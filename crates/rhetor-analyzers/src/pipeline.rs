@@ -397,9 +397,29 @@ impl Analyzer {
                     });
                 }
             }
+            let head_spans = self
+                .multilingual
+                .as_ref()
+                .is_some_and(|m| m.head.paragraph_spans);
             for extra in added.get(oi).into_iter().flatten() {
                 if !chosen.iter().any(|c| c.label == extra.label) {
                     chosen.push(extra.clone());
+                }
+                // The paragraph as the span (the head reads whole paragraphs); the display
+                // decides below whether it is shown (not by default).
+                if head_spans && o.end > o.start {
+                    article.techniques.push(TechniqueSpan {
+                        technique: extra.label.clone(),
+                        category: technique(&extra.label)
+                            .map(|t| t.category.id().to_string())
+                            .unwrap_or_default(),
+                        start: o.start,
+                        end: o.end,
+                        score: extra.score,
+                        confidence: extra.score,
+                        shown: false,
+                        hidden: None,
+                    });
                 }
             }
             chosen.sort_by(|a, b| b.score.total_cmp(&a.score));

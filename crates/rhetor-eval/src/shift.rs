@@ -169,6 +169,28 @@ pub fn shifted_spans(
     weight: &dyn Fn(&str) -> f64,
     mix: &LabelMix,
 ) -> Prf {
+    let parts = shifted_span_parts(gold, pred, weight, mix);
+    Prf::new(parts.precision, parts.recall)
+}
+
+/// A label-shifted span estimate in parts: precision, recall, and predicted spans per gold span
+/// of the target mix. Span precision and recall count different things (predicted spans'
+/// covered fractions, gold spans' covered fractions), so adding a technique to an estimate
+/// ([`with_added_span_techniques`]) needs the number of predictions too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpanParts {
+    pub precision: f64,
+    pub recall: f64,
+    pub predicted_per_gold: f64,
+}
+
+/// [`shifted_spans`] in parts.
+pub fn shifted_span_parts(
+    gold: &[GoldSpan],
+    pred: &[GoldSpan],
+    weight: &dyn Fn(&str) -> f64,
+    mix: &LabelMix,
+) -> SpanParts {
     let (g, p) = (merged(gold), merged(pred));
     // per technique: precision credit, predicted spans, recall credit, gold spans
     let per = span_credits(&g, &p, weight);
@@ -184,7 +206,32 @@ pub fn shifted_spans(
     }
     let gold_t: f64 = mix.values().map(|s| s * g_total).sum();
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    Prf::new(ratio(right, right + wrong), ratio(recall_credit, gold_t))
+    SpanParts {
+        precision: ratio(right, right + wrong),
+        recall: ratio(recall_credit, gold_t),
+        predicted_per_gold: ratio(right + wrong, gold_t),
+    }
+}
+
+/// A label-shifted span estimate (`base`) with techniques it never predicted added, each as
+/// `(share, precision, recall, predicted_per_gold)` measured elsewhere (on other languages'
+/// gold): its gold is its `share` of the target mix (already in `base`'s gold, as misses), so
+/// it predicts `predicted_per_gold × share` spans per target gold span, of which the fraction
+/// `precision` is covered, and it adds `recall × share` to the recall credit. A technique
+/// that predicts nothing adds nothing.
+pub fn with_added_span_techniques(base: SpanParts, added: &[(f64, f64, f64, f64)]) -> Prf {
+    let mut pred = base.predicted_per_gold;
+    let mut right = base.precision * pred;
+    let mut recall = base.recall;
+    for &(share, precision, r, per_gold) in added {
+        if per_gold > 0.0 {
+            let n = per_gold * share;
+            pred += n;
+            right += precision * n;
+            recall += r * share;
+        }
+    }
+    Prf::new(if pred > 0.0 { right / pred } else { 0.0 }, recall)
 }
 
 #[cfg(test)]
@@ -224,6 +271,22 @@ mod tests {
         // At precision 0.25 and recall 0.5: tp +0.05, fp +0.15.
         let e = with_added_techniques(base, &[(0.1, 0.25, 0.5)]);
         assert!((e.recall - 0.45).abs() < 1e-12 && (e.precision - 0.45 / 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn added_span_techniques_add_their_predictions_and_recall() {
+        let base = SpanParts {
+            precision: 0.2,
+            recall: 0.3,
+            predicted_per_gold: 1.5,
+        };
+        let e = with_added_span_techniques(base, &[]);
+        assert!((e.precision - 0.2).abs() < 1e-12 && (e.recall - 0.3).abs() < 1e-12);
+        // Share 0.1, one prediction per gold span at precision 0.5, recall 0.6:
+        // predicted 1.5 + 0.1, covered 0.3 + 0.05, recall 0.3 + 0.06.
+        let e = with_added_span_techniques(base, &[(0.1, 0.5, 0.6, 1.0), (0.2, 0.9, 0.9, 0.0)]);
+        assert!((e.precision - 0.35 / 1.6).abs() < 1e-12);
+        assert!((e.recall - 0.36).abs() < 1e-12);
     }
 
     #[test]

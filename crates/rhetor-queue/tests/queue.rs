@@ -140,8 +140,15 @@ async fn jobs_flow_through_a_worker_into_the_store_and_poison_goes_to_dead_lette
     );
     let dead = dead_letters(&queue).await.unwrap();
     assert_eq!(dead.len(), 2, "{dead:?}");
-    assert!(dead[0].reason.contains("not a JSON job"), "{:?}", dead[0]);
-    assert!(dead[1].reason.contains("rhetor.job/99"), "{:?}", dead[1]);
+    // Three jobs run at once, so the two poison jobs may be dead-lettered in either order.
+    assert!(
+        dead.iter().any(|d| d.reason.contains("not a JSON job")),
+        "{dead:?}"
+    );
+    assert!(
+        dead.iter().any(|d| d.reason.contains("rhetor.job/99")),
+        "{dead:?}"
+    );
     assert_eq!(depth(&queue).await.unwrap(), (0, 0));
     assert!(metrics
         .render()

@@ -29,7 +29,9 @@ use std::path::Path;
 
 use rhetor_analyzers::pipeline::AnalyzerConfig;
 use rhetor_analyzers::techniques::{paragraph_spans, SpanContext, SpanRule, Thresholds};
-use rhetor_eval::shift::{label_mix, shifted_multilabel, shifted_spans, LabelMix, Prf, Unit};
+use rhetor_eval::shift::{
+    label_mix, shifted_multilabel, shifted_span_parts, shifted_spans, LabelMix, Prf, Unit,
+};
 use rhetor_eval::GoldSpan;
 use rhetor_train::recipe::{
     candidate_rules, genre_target_weights, load_articles, options_from_env, paragraph_predictions,
@@ -267,6 +269,15 @@ fn main() -> Res<()> {
     println!("shipped, whole fold ({} articles):", ids.len());
     println!("  subtask 3: {}", st3.show());
     println!("  spans:     {}", sp.show());
+    {
+        let w = |id: &str| ctx.w(id);
+        let parts = shifted_span_parts(&held.gold_spans, &shipped_spans, &w, &span_mix);
+        // What `multilingual_head --span-base` reads.
+        println!(
+            "  span parts (label-shifted): precision {:.4} recall {:.4} predicted per gold span {:.4}",
+            parts.precision, parts.recall, parts.predicted_per_gold
+        );
+    }
 
     // Span rules chosen under each objective, cross-fitted.
     let rules = candidate_rules();
