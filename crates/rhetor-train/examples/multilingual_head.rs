@@ -66,8 +66,11 @@ struct Lang {
     /// The language's gold spans (ids prefixed likewise).
     spans: Vec<GoldSpan>,
     /// Each row's sentences (code points) and their vectors, when it has more than one.
-    sents: Vec<Vec<((usize, usize), [f32; DIM])>>,
+    sents: Vec<Vec<Sentence>>,
 }
+
+/// A sentence's code points and its vector.
+type Sentence = ((usize, usize), [f32; DIM]);
 
 impl Lang {
     fn n(&self) -> usize {
@@ -76,11 +79,7 @@ impl Lang {
 }
 
 /// One article's paragraph vectors and gold rows.
-type ArticleRows = (
-    Vec<[f32; DIM]>,
-    Vec<Vec<bool>>,
-    Vec<Vec<((usize, usize), [f32; DIM])>>,
-);
+type ArticleRows = (Vec<[f32; DIM]>, Vec<Vec<bool>>, Vec<Vec<Sentence>>);
 
 fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
     let dir =
