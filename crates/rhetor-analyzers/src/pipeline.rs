@@ -364,6 +364,15 @@ impl Analyzer {
             }
             None => vec![],
         };
+        let head_spans = self
+            .multilingual
+            .as_ref()
+            .is_some_and(|m| m.head.paragraph_spans);
+        let category = |l: &str| {
+            technique(l)
+                .map(|t| t.category.id().to_string())
+                .unwrap_or_default()
+        };
         for (oi, o) in outputs.iter().enumerate() {
             let mut chosen: Vec<LabelScore> = o
                 .probs
@@ -377,12 +386,9 @@ impl Analyzer {
                 .collect();
             for (li, s, e, score) in crate::techniques::paragraph_spans(o, labels, th, &ctx) {
                 let Some(l) = labels.get(li) else { continue };
-                let category = technique(l)
-                    .map(|t| t.category.id().to_string())
-                    .unwrap_or_default();
                 article.techniques.push(TechniqueSpan {
                     technique: l.clone(),
-                    category,
+                    category: category(l),
                     start: s,
                     end: e,
                     score,
@@ -397,10 +403,6 @@ impl Analyzer {
                     });
                 }
             }
-            let head_spans = self
-                .multilingual
-                .as_ref()
-                .is_some_and(|m| m.head.paragraph_spans);
             for extra in added.get(oi).into_iter().flatten() {
                 if !chosen.iter().any(|c| c.label == extra.label) {
                     chosen.push(extra.clone());
@@ -410,9 +412,7 @@ impl Analyzer {
                 if head_spans && o.end > o.start {
                     article.techniques.push(TechniqueSpan {
                         technique: extra.label.clone(),
-                        category: technique(&extra.label)
-                            .map(|t| t.category.id().to_string())
-                            .unwrap_or_default(),
+                        category: category(&extra.label),
                         start: o.start,
                         end: o.end,
                         score: extra.score,

@@ -26,8 +26,8 @@
 //! `technique_shift` prints them), the labels it adds are also scored as spans over their
 //! whole paragraph against the held-out languages' span gold and added to the span estimate;
 //! `paragraph_spans` is written true when that raises it even at 0.6 times their precision.
-//! `SPAN_UNIT=sentence` tries the best sentence instead of the paragraph, `SPAN_EXTRA=A,B`
-//! known techniques the English model finds no span of (both tried, not shipped).
+//! (Tried at stop 22 and removed, see models/README: the best sentence instead of the
+//! paragraph, and known techniques the English model finds no span of; code in `6f0cdd5`.)
 //!
 //! ```sh
 //! cargo run --release -p rhetor-train --example multilingual_head -- \
@@ -65,12 +65,7 @@ struct Lang {
     pars: Vec<(String, usize, usize)>,
     /// The language's gold spans (ids prefixed likewise).
     spans: Vec<GoldSpan>,
-    /// Each row's sentences (code points) and their vectors, when it has more than one.
-    sents: Vec<Vec<Sentence>>,
 }
-
-/// A sentence's code points and its vector.
-type Sentence = ((usize, usize), [f32; DIM]);
 
 impl Lang {
     fn n(&self) -> usize {
@@ -79,7 +74,7 @@ impl Lang {
 }
 
 /// One article's paragraph vectors and gold rows.
-type ArticleRows = (Vec<[f32; DIM]>, Vec<Vec<bool>>, Vec<Vec<Sentence>>);
+type ArticleRows = (Vec<[f32; DIM]>, Vec<Vec<bool>>);
 
 fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
     let dir =
@@ -98,36 +93,9 @@ fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
             let lines: Vec<&str> = a.text.split('\n').collect();
             let mut embs = vec![];
             let mut golds = vec![];
-            let mut sents = vec![];
-            let chars: Vec<char> = a.text.chars().collect();
-            let all_sents = rhetor_text::sentences(&a.text, &rhetor_text::paragraphs(&a.text));
-            let mut line_start = vec![];
-            let mut at = 0;
-            for l in &lines {
-                line_start.push(at);
-                at += l.chars().count() + 1;
-            }
             for (line, labels) in a.paragraph_labels.iter().flatten() {
                 let text = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
                 embs.push(enc.embed_ids(&enc.tokenize(text)));
-                let ls = line_start.get(line.saturating_sub(1)).copied().unwrap_or(0);
-                let le = ls + text.chars().count();
-                let inside: Vec<(usize, usize)> = all_sents
-                    .iter()
-                    .filter(|s| s.start >= ls && s.end <= le && s.end > s.start)
-                    .map(|s| (s.start, s.end))
-                    .collect();
-                sents.push(if inside.len() > 1 {
-                    inside
-                        .iter()
-                        .map(|&(s, e)| {
-                            let t: String = chars[s..e].iter().collect();
-                            ((s, e), enc.embed_ids(&enc.tokenize(&t)))
-                        })
-                        .collect()
-                } else {
-                    vec![]
-                });
                 golds.push(
                     TECHNIQUES
                         .iter()
@@ -135,13 +103,12 @@ fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
                         .collect(),
                 );
             }
-            (embs, golds, sents)
+            (embs, golds)
         })
         .collect();
     let (mut x, mut y, mut w) = (vec![], vec![], vec![]);
-    let (mut pars, mut spans, mut sents) = (vec![], vec![], vec![]);
-    for (((embs, golds, ss), weight), a) in per_article.iter().zip(&aw).zip(&labelled) {
-        sents.extend(ss.iter().cloned());
+    let (mut pars, mut spans) = (vec![], vec![]);
+    for (((embs, golds), weight), a) in per_article.iter().zip(&aw).zip(&labelled) {
         let mean = article_mean(embs);
         for (e, g) in embs.iter().zip(golds) {
             x.extend_from_slice(e);
@@ -182,7 +149,6 @@ fn load(name: &'static str, enc: &UseEncoder) -> Res<Lang> {
         w,
         pars,
         spans,
-        sents,
     })
 }
 
@@ -305,7 +271,6 @@ fn main() -> Res<()> {
 
     // Leave one language out, threshold chosen inside the other four.
     let mut outer: Vec<(Vec<f32>, &Lang)> = vec![];
-    let mut lolo_heads = vec![];
     let mut rows = vec![];
     for (t, target) in langs.iter().enumerate() {
         let others: Vec<&Lang> = langs
@@ -326,9 +291,7 @@ fn main() -> Res<()> {
             })
             .collect();
         let th = choose(&inner);
-        let head_t = train(&others);
-        let p = probs(&head_t, target);
-        lolo_heads.push(head_t);
+        let p = probs(&train(&others), target);
         let (fw, pw, rw) = Tally::default().add(target, &p, th, true, None).prf();
         let (fnv, _, _) = Tally::default().add(target, &p, th, false, None).prf();
         println!(
@@ -503,38 +466,8 @@ fn main() -> Res<()> {
     let mut span_scores: Vec<(String, f64)> = vec![];
     if let Some(base) = span_base {
         let span_mix = label_mix(&dir_refs, &known, Unit::Spans)?;
-        // SPAN_EXTRA=A,B: known techniques the English model finds no span of on its fold
-        // (span recall 0), also tried as the head's paragraph spans (their gold is all missed
-        // in the base, so the estimate adds them as it adds the unknown techniques).
-        let mut span_candidates = missing.clone();
-        if let Ok(extra) = std::env::var("SPAN_EXTRA") {
-            for l in extra.split(',').filter(|l| !l.is_empty()) {
-                let c = known
-                    .iter()
-                    .position(|k| *k == l)
-                    .ok_or(format!("SPAN_EXTRA: unknown technique {l}"))?;
-                span_candidates.push(c);
-            }
-        }
         let sshare = |c: usize| span_mix.get(known[c]).copied().unwrap_or(0.0);
         let k = TECHNIQUES.len();
-        // SPAN_UNIT=sentence: in a paragraph of several sentences, the span is the sentence
-        // the held-out head scores highest for the technique (its vector with the article's
-        // mean, as a paragraph's), not the whole paragraph.
-        let by_sentence = std::env::var("SPAN_UNIT").is_ok_and(|v| v == "sentence");
-        let sentence_prob = |li: usize, i: usize, c: usize, v: &[f32; DIM]| {
-            let (w, b) = &lolo_heads[li];
-            let l = outer[li].1;
-            let mean = &l.x[i * INPUT + DIM..(i + 1) * INPUT];
-            let z = b[c]
-                + w[c][..DIM].iter().zip(v).map(|(a, x)| a * x).sum::<f32>()
-                + w[c][DIM..]
-                    .iter()
-                    .zip(mean)
-                    .map(|(a, x)| a * x)
-                    .sum::<f32>();
-            1.0 / (1.0 + (-z).exp())
-        };
         // Gold and predicted spans of technique c over held-out languages, each at its threshold.
         let spans_of = |ls: &[(usize, f32)], c: usize| {
             let (mut gold, mut pred) = (vec![], vec![]);
@@ -543,21 +476,11 @@ fn main() -> Res<()> {
                 gold.extend(l.spans.iter().filter(|g| g.technique == known[c]).cloned());
                 for (i, (id, s, e)) in l.pars.iter().enumerate() {
                     if p[i * k + c] >= th && e > s {
-                        let (mut s, mut e) = (*s, *e);
-                        if by_sentence {
-                            let best = l.sents[i].iter().max_by(|a, b| {
-                                sentence_prob(li, i, c, &a.1)
-                                    .total_cmp(&sentence_prob(li, i, c, &b.1))
-                            });
-                            if let Some(((bs, be), _)) = best {
-                                (s, e) = (*bs, *be);
-                            }
-                        }
                         pred.push(GoldSpan {
                             id: id.clone(),
                             technique: known[c].to_string(),
-                            start: s,
-                            end: e,
+                            start: *s,
+                            end: *e,
                         });
                     }
                 }
@@ -589,7 +512,7 @@ fn main() -> Res<()> {
                 .fold(f64::INFINITY, f64::min)
         };
         let span_pick = |ls: &[usize]| -> Vec<(usize, f32, f64, f64, f64)> {
-            let mut order = span_candidates.clone();
+            let mut order = missing.clone();
             order.sort_by(|a, b| sshare(*b).total_cmp(&sshare(*a)));
             let mut chosen: Vec<(usize, f32, f64, f64, f64)> = vec![];
             for c in order {
@@ -665,7 +588,7 @@ fn main() -> Res<()> {
         for t in 0..outer.len() {
             let others: Vec<usize> = all_langs.iter().copied().filter(|&i| i != t).collect();
             let chosen_t = span_pick(&others);
-            for &c in &span_candidates {
+            for &c in &missing {
                 let th = chosen_t
                     .iter()
                     .find(|x| x.0 == c)
