@@ -636,6 +636,22 @@ fn fit_frames(
     )
 }
 
+/// Out-of-fold frame probabilities of the article head at `l2` (as [`train_heads`] fits it),
+/// for every sample with a fold: what a blend with another frame head is validated against.
+pub fn frame_oof(
+    samples: &[Sample],
+    folds: usize,
+    frames: &[String],
+    l2: f32,
+) -> Vec<Option<Vec<f32>>> {
+    out_of_fold(
+        samples,
+        folds,
+        |t, f| fit_frames(t, f, frames, l2),
+        |m, f, s| m.probs(&f.transform(&s.dense, &s.words)),
+    )
+}
+
 /// Input statistics of `train`.
 pub fn featurizer_of(train: &[&Sample]) -> Featurizer {
     let dense: Vec<&Vec<f32>> = train.iter().map(|s| &s.dense).collect();

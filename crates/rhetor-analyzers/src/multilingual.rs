@@ -48,11 +48,63 @@ pub struct MultilingualHead {
     /// (`spans_shifted_*` in `scores`).
     #[serde(default)]
     pub paragraph_spans: bool,
+    /// The article frame head over the article's mean USE vector, blended with the article
+    /// heads' frame probabilities (`analyzer.json`); absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<UseFrameHead>,
     /// Training data and settings, for the model card.
     pub trained_on: String,
     /// Validation figures (leave-one-language-out), by name.
     #[serde(default)]
     pub scores: std::collections::BTreeMap<String, f32>,
+}
+
+/// SemEval subtask-2 frames from the mean of an article's paragraph vectors (issue 14): a
+/// one-vs-rest logistic regression trained on the English training articles and the five other
+/// 2023 languages' (`examples/frame_head.rs` in `rhetor-train`). Why: the article heads' frame
+/// model reads the English technique encoder's states and word counts, learnt from 433 English
+/// articles; the sentence encoder's article vector says what the article is about, and the
+/// other languages add 599 frame-labelled articles. The pipeline blends the two.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UseFrameHead {
+    /// Frame labels, in the order of `weights`.
+    pub labels: Vec<String>,
+    /// `[labels][DIM]`.
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+    /// Share of these probabilities in the blend: `blend × this + (1 − blend) × article head`.
+    pub blend: f32,
+    /// Frames at or above it are chosen from the blend (the most likely one always).
+    pub threshold: f32,
+    /// Cross-validated figures of the choice, by name (see the model card).
+    #[serde(default)]
+    pub scores: std::collections::BTreeMap<String, f32>,
+}
+
+impl UseFrameHead {
+    /// Probabilities per label from an article's mean paragraph vector.
+    pub fn probs(&self, mean: &[f32; DIM]) -> Vec<f32> {
+        self.weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| 1.0 / (1.0 + (-(b + dot(w, mean))).exp()))
+            .collect()
+    }
+
+    /// The blend of [`probs`](Self::probs) with the article head's frame probabilities
+    /// (`labels`, `dense`), in the article head's label order; a label this head lacks keeps
+    /// the article head's probability.
+    pub fn blend_with(&self, labels: &[String], dense: &[f32], mean: &[f32; DIM]) -> Vec<f32> {
+        let own = self.probs(mean);
+        labels
+            .iter()
+            .zip(dense)
+            .map(|(l, d)| match self.labels.iter().position(|x| x == l) {
+                Some(i) => self.blend * own[i] + (1.0 - self.blend) * d,
+                None => *d,
+            })
+            .collect()
+    }
 }
 
 /// Errors loading the head.
@@ -86,6 +138,18 @@ impl MultilingualHead {
             || head.weights.iter().any(|w| w.len() != INPUT)
         {
             return Err(err("weights do not match the labels and input width".into()));
+        }
+        if let Some(f) = &head.frames {
+            if f.weights.len() != f.labels.len()
+                || f.bias.len() != f.labels.len()
+                || f.weights.iter().any(|w| w.len() != DIM)
+                || !(0.0..=1.0).contains(&f.blend)
+            {
+                return Err(err(
+                    "frame head: weights do not match its labels and input width, or blend outside 0–1"
+                        .into(),
+                ));
+            }
         }
         Ok(Some(head))
     }
@@ -271,6 +335,7 @@ mod tests {
             threshold: 0.5,
             adds: Default::default(),
             paragraph_spans: false,
+            frames: None,
             trained_on: String::new(),
             scores: Default::default(),
         };
@@ -279,5 +344,29 @@ mod tests {
         assert!((p[0][0] - 0.5).abs() < 1e-6 && p[1][1] > 0.88);
         assert!((article_mean(&[[0.1; DIM], [0.3; DIM]])[7] - 0.2).abs() < 1e-6);
         assert_eq!(article_mean(&[])[0], 0.0);
+    }
+
+    #[test]
+    fn frame_blend_mixes_by_label_and_keeps_unknown_labels() {
+        let mut w = vec![0.0; DIM];
+        w[0] = 1.0;
+        let f = UseFrameHead {
+            labels: vec!["B".into(), "A".into()],
+            weights: vec![w, vec![0.0; DIM]],
+            bias: vec![0.0, 0.0],
+            blend: 0.25,
+            threshold: 0.3,
+            scores: Default::default(),
+        };
+        let mut mean = [0f32; DIM];
+        mean[0] = 100.0; // B's own probability is 1, A's 0.5
+        let labels: Vec<String> = vec!["A".into(), "B".into(), "C".into()];
+        let p = f.blend_with(&labels, &[0.1, 0.2, 0.7], &mean);
+        assert!((p[0] - (0.25 * 0.5 + 0.75 * 0.1)).abs() < 1e-6, "{p:?}");
+        assert!((p[1] - (0.25 * 1.0 + 0.75 * 0.2)).abs() < 1e-6, "{p:?}");
+        assert_eq!(
+            p[2], 0.7,
+            "a label the head lacks keeps the article head's probability"
+        );
     }
 }

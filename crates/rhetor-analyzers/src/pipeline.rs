@@ -198,12 +198,30 @@ impl Multilingual {
         Ok(Some(Self { head, encoder }))
     }
 
-    /// The labels it adds to each paragraph (`texts`: the article's analysed paragraphs), with
-    /// their probabilities.
-    pub fn labels(&self, texts: &[&str]) -> Vec<Vec<LabelScore>> {
-        let vecs = self.encoder.embed(texts);
+    /// The paragraph vectors of `texts` (the article's analysed paragraphs), which
+    /// [`labels`](Self::labels) and [`frame_probs`](Self::frame_probs) read.
+    pub fn embed(&self, texts: &[&str]) -> Vec<[f32; rhetor_models::use_m3::DIM]> {
+        self.encoder.embed(texts)
+    }
+
+    /// The article heads' frame probabilities (`labels`, `dense`) blended with the head's own
+    /// frame head, and the threshold to choose them at; `None` when the head has no frame head.
+    pub fn frame_probs(
+        &self,
+        vecs: &[[f32; rhetor_models::use_m3::DIM]],
+        labels: &[String],
+        dense: &[f32],
+    ) -> Option<(Vec<f32>, f32)> {
+        let f = self.head.frames.as_ref()?;
+        let mean = crate::multilingual::article_mean(vecs);
+        Some((f.blend_with(labels, dense, &mean), f.threshold))
+    }
+
+    /// The labels it adds to each paragraph, with their probabilities, from the paragraphs'
+    /// vectors ([`embed`](Self::embed)).
+    pub fn labels(&self, vecs: &[[f32; rhetor_models::use_m3::DIM]]) -> Vec<Vec<LabelScore>> {
         self.head
-            .article_probs(&vecs)
+            .article_probs(vecs)
             .into_iter()
             .map(|probs| {
                 self.head
@@ -353,16 +371,18 @@ impl Analyzer {
         let labels = &self.model.labels;
         article.techniques.clear();
         article.paragraph_techniques.clear();
-        let added: Vec<Vec<LabelScore>> = match &self.multilingual {
-            Some(m) => {
-                let idx = rhetor_doc::CharIndex::new(&article.text);
-                let texts: Vec<&str> = outputs
-                    .iter()
-                    .map(|o| idx.slice(&article.text, o.start, o.end).unwrap_or(""))
-                    .collect();
-                m.labels(&texts)
-            }
-            None => vec![],
+        // The analysed paragraphs' sentence-encoder vectors: the multilingual head's input.
+        let use_vecs = self.multilingual.as_ref().map(|m| {
+            let idx = rhetor_doc::CharIndex::new(&article.text);
+            let texts: Vec<&str> = outputs
+                .iter()
+                .map(|o| idx.slice(&article.text, o.start, o.end).unwrap_or(""))
+                .collect();
+            m.embed(&texts)
+        });
+        let added: Vec<Vec<LabelScore>> = match (&self.multilingual, &use_vecs) {
+            (Some(m), Some(v)) => m.labels(v),
+            _ => vec![],
         };
         let head_spans = self
             .multilingual
@@ -470,8 +490,17 @@ impl Analyzer {
                     .collect(),
             })
         });
-        article.frames = heads
-            .chosen_frames(&fp)
+        // With the multilingual head's frame head, its article-vector frames are blended in
+        // and chosen at its threshold (see `crate::multilingual::UseFrameHead`).
+        let blended = match (&self.multilingual, &use_vecs) {
+            (Some(m), Some(v)) => m.frame_probs(v, &heads.frames.labels, &fp),
+            _ => None,
+        };
+        let chosen = match &blended {
+            Some((p, t)) => crate::article::choose_frames(&heads.frames.labels, p, *t),
+            None => heads.chosen_frames(&fp),
+        };
+        article.frames = chosen
             .into_iter()
             .map(|(frame, score)| FrameScore { frame, score })
             .collect();

@@ -65,3 +65,27 @@ fn the_head_only_adds_techniques_english_training_never_uses() {
         assert!(!used.contains(label), "{label} is in English training");
     }
 }
+
+#[test]
+fn the_frame_head_is_consistent_and_beats_the_article_head_under_nested_validation() {
+    let h = head();
+    let f = h
+        .frames
+        .as_ref()
+        .expect("multilingual.json ships a frame head");
+    let (_, frames) = rhetor_analyzers::pipeline::official_labels();
+    assert_eq!(f.labels, frames);
+    assert!(f
+        .weights
+        .iter()
+        .all(|w| w.len() == rhetor_models::use_m3::DIM));
+    assert!((0.0..=1.0).contains(&f.blend));
+    assert!((0.2..0.7).contains(&f.threshold), "{}", f.threshold);
+    let score = |k: &str| *f.scores.get(k).unwrap_or_else(|| panic!("score {k}"));
+    // Chosen on the genre-weighted figure; the nested figure (each fold's setting chosen on
+    // the other folds) is what predicts, and it must beat the article head it replaces or
+    // joins, weighted and plain.
+    assert!(score("nested_weighted_micro_f1") > score("article_head_weighted_micro_f1"));
+    assert!(score("nested_plain_micro_f1") > score("article_head_plain_micro_f1"));
+    assert!(score("cv_weighted_micro_f1") >= score("nested_weighted_micro_f1"));
+}

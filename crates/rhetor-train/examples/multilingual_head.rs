@@ -683,6 +683,11 @@ fn main() -> Res<()> {
                 .map(|&(c, th, _, _)| (known[c].to_string(), th))
                 .collect(),
             paragraph_spans,
+            // The frame head is trained by `examples/frame_head.rs`: kept as it is.
+            frames: std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| serde_json::from_str::<MultilingualHead>(&t).ok())
+                .and_then(|h| h.frames),
             trained_on: format!(
                 "SemEval-2023 Task 3 subtask-3 training labels of {} ({} paragraphs); logistic regression, L2 1e-3, 300 Adam steps, positives weighted sqrt(neg/pos)",
                 LANGUAGES.join(", "),
