@@ -38,6 +38,9 @@ const LANGUAGES: [&str; 5] = ["fr", "ge", "it", "po", "ru"];
 /// The article heads' frame regularisation as `rhetor train` chose it (`frames_l2`).
 const DENSE_L2: f32 = 1e-4;
 
+/// `id → (mean vector, frame labels)`.
+type Labelled = BTreeMap<String, (Vec<f32>, Vec<String>)>;
+
 /// `id → (mean vector, frame labels)` of the frame-labelled articles of `langs` (ids prefixed
 /// with `lang:` unless `bare`), from `cache` or embedded and written there.
 fn vectors(
@@ -45,7 +48,7 @@ fn vectors(
     langs: &[&str],
     bare: bool,
     enc: &mut Option<UseEncoder>,
-) -> Res<BTreeMap<String, (Vec<f32>, Vec<String>)>> {
+) -> Res<Labelled> {
     let mut labels = BTreeMap::new();
     let mut texts = vec![];
     for lang in langs {
