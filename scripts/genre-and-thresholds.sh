@@ -9,7 +9,9 @@
 # 3. genre_head validates every genre setting (SemEval CV naive and target-weighted, leave one
 #    family out, news mix) and writes the chosen head into models/techniques/analyzer.json;
 # 4. paragraph_thresholds scores the paragraph thresholds naive and cross-fitted (plain and
-#    target-weighted) and writes the best cross-fitted choice with its figures.
+#    target-weighted) and writes the best cross-fitted choice with its figures;
+# 5. frame_head validates the USE frame head and its blend with the article heads' frames on
+#    the same folds and writes it into models/techniques/multilingual.json.
 # Steps 3 and 4 only touch the genre head and the paragraph thresholds of analyzer.json: run
 # them again after any change that rewrites that file (e.g. after `rhetor train`).
 #
@@ -25,7 +27,8 @@ T="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys;
 mkdir -p "$WORK"
 cargo build --release -p rhetor-cli
 cargo build --release -p rhetor-analyzers --example news_samples --example genre_head
-cargo build --release -p rhetor-train --example paragraph_thresholds --example technique_shift
+cargo build --release -p rhetor-train --example paragraph_thresholds --example technique_shift \
+  --example frame_head
 ls "$WORK"/article-samples-*.json >/dev/null 2>&1 ||
   "$T/rhetor" train --finetuned models/techniques --data "$DATA/semeval2023/en" \
     --work "$WORK" --out "$WORK/out"
@@ -53,3 +56,8 @@ SEMEVAL_EN="$DATA/semeval2023/en" "$T/examples/paragraph_thresholds" \
 # shellcheck disable=SC2086
 SEMEVAL_EN="$DATA/semeval2023/en" "$T/examples/technique_shift" \
   "$WORK"/holdout-outputs-*.json models/techniques $P
+# The USE frame head (embeds the SemEval articles once, cached in $WORK).
+F=""
+[ "$WRITE" = 1 ] && F="--write models/techniques/multilingual.json"
+# shellcheck disable=SC2086
+"$T/examples/frame_head" "$WORK"/article-samples-*.json $F
