@@ -1,5 +1,5 @@
 //! The outlet's own opinion label (`rhetor_analyzers::outlet`) against articles labelled by
-//! hand from their text: the hyperpartisan articles' URLs (`data/hyperpartisan_genre.tsv`) and
+//! hand from their text: the hyperpartisan articles' URLs (`data/hyperpartisan_genre.tsv` and `_fresh.tsv`) and
 //! BASIL's 300 news reports. No report may be labelled opinion; some opinion pieces must be.
 //! Needs `../shared/data` (skipped with a message without it; a failure under `CI=true`).
 
@@ -45,7 +45,10 @@ fn outlet_labels_mark_opinion_and_never_a_report() {
     let urls = hyperpartisan_urls(&xml);
     assert_eq!(urls.len(), 645);
     let mut marked: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for line in include_str!("data/hyperpartisan_genre.tsv").lines() {
+    for line in include_str!("data/hyperpartisan_genre.tsv")
+        .lines()
+        .chain(include_str!("data/hyperpartisan_genre_fresh.tsv").lines())
+    {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
