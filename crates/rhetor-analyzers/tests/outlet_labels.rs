@@ -1,6 +1,7 @@
 //! The outlet's own opinion label (`rhetor_analyzers::outlet`) against articles labelled by
 //! hand from their text: the hyperpartisan articles' URLs (`data/hyperpartisan_genre.tsv` and
-//! `data/hyperpartisan_genre_fresh.tsv`) and BASIL's 300 news reports. No report may be labelled opinion; some opinion pieces must be.
+//! `data/hyperpartisan_genre_fresh.tsv`) and BASIL's 300 news reports. No report may be
+//! labelled opinion; some opinion pieces must be.
 //! Needs `../shared/data` (skipped with a message without it; a failure under `CI=true`).
 
 use std::collections::BTreeMap;
