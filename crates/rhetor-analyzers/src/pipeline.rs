@@ -206,13 +206,16 @@ impl Multilingual {
 
     /// The article heads' frame probabilities (`labels`, `dense`) blended with the head's own
     /// frame head, and the threshold to choose them at; `None` when the head has no frame head.
+    /// `language`: the article's detected language; another than English takes the head's
+    /// `other_languages` head when it has one.
     pub fn frame_probs(
         &self,
         vecs: &[[f32; rhetor_models::use_m3::DIM]],
         labels: &[String],
         dense: &[f32],
+        language: Option<&str>,
     ) -> Option<(Vec<f32>, f32)> {
-        let f = self.head.frames.as_ref()?;
+        let f = self.head.frames.as_ref()?.for_language(language);
         let mean = crate::multilingual::article_mean(vecs);
         Some((f.blend_with(labels, dense, &mean), f.threshold))
     }
@@ -490,10 +493,35 @@ impl Analyzer {
                     .collect(),
             })
         });
+        // Another language than English: say what can be trusted (the technique and genre
+        // models read English; the frame head for other languages was validated on five).
+        if let Some(l) = article.metadata.language.as_deref().filter(|l| *l != "en") {
+            let frames_ok = self
+                .multilingual
+                .as_ref()
+                .and_then(|m| m.head.frames.as_ref())
+                .is_some_and(|f| f.other_languages.is_some());
+            let w = format!(
+                "language {l}: techniques and genre come from models trained on English and are unreliable here{}",
+                if frames_ok {
+                    "; frames come from a model trained on English and five other languages"
+                } else {
+                    ""
+                }
+            );
+            if !article.warnings.contains(&w) {
+                article.warnings.push(w);
+            }
+        }
         // With the multilingual head's frame head, its article-vector frames are blended in
         // and chosen at its threshold (see `crate::multilingual::UseFrameHead`).
         let blended = match (&self.multilingual, &use_vecs) {
-            (Some(m), Some(v)) => m.frame_probs(v, &heads.frames.labels, &fp),
+            (Some(m), Some(v)) => m.frame_probs(
+                v,
+                &heads.frames.labels,
+                &fp,
+                article.metadata.language.as_deref(),
+            ),
             _ => None,
         };
         let chosen = match &blended {

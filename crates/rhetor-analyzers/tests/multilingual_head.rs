@@ -88,4 +88,13 @@ fn the_frame_head_is_consistent_and_beats_the_article_head_under_nested_validati
     assert!(score("nested_weighted_micro_f1") > score("article_head_weighted_micro_f1"));
     assert!(score("nested_plain_micro_f1") > score("article_head_plain_micro_f1"));
     assert!(score("cv_weighted_micro_f1") >= score("nested_weighted_micro_f1"));
+    // The head for other languages: shipped only when, each language held out, it beats the
+    // English-only head on that language's articles.
+    if let Some(o) = &f.other_languages {
+        assert_eq!(o.labels, frames);
+        assert_eq!(o.blend, 1.0, "the article heads read English only");
+        assert!(o.other_languages.is_none());
+        let s = |k: &str| *o.scores.get(k).unwrap_or_else(|| panic!("score {k}"));
+        assert!(s("lolo_nested_micro_f1") > s("english_only_pooled_micro_f1"));
+    }
 }
