@@ -223,22 +223,40 @@ impl Multilingual {
     /// The labels it adds to each paragraph, with their probabilities, from the paragraphs'
     /// vectors ([`embed`](Self::embed)).
     pub fn labels(&self, vecs: &[[f32; rhetor_models::use_m3::DIM]]) -> Vec<Vec<LabelScore>> {
+        self.chosen(vecs, |l| self.head.adds.get(l).copied())
+    }
+
+    /// Every technique of each paragraph at the head's own threshold (the one validated on the
+    /// held-out languages for all 23): the paragraph labels of an article in another language
+    /// than English, which the English model cannot read.
+    pub fn all_labels(&self, vecs: &[[f32; rhetor_models::use_m3::DIM]]) -> Vec<Vec<LabelScore>> {
+        self.chosen(vecs, |_| Some(self.head.threshold))
+    }
+
+    fn chosen(
+        &self,
+        vecs: &[[f32; rhetor_models::use_m3::DIM]],
+        threshold: impl Fn(&str) -> Option<f32>,
+    ) -> Vec<Vec<LabelScore>> {
         self.head
             .article_probs(vecs)
             .into_iter()
             .map(|probs| {
-                self.head
+                let mut out: Vec<LabelScore> = self
+                    .head
                     .labels
                     .iter()
                     .zip(probs)
                     .filter_map(|(l, p)| {
-                        let th = self.head.adds.get(l)?;
-                        (p >= *th).then(|| LabelScore {
+                        let th = threshold(l)?;
+                        (p >= th).then(|| LabelScore {
                             label: l.clone(),
                             score: p,
                         })
                     })
-                    .collect()
+                    .collect();
+                out.sort_by(|a, b| b.score.total_cmp(&a.score));
+                out
             })
             .collect()
     }
@@ -383,7 +401,17 @@ impl Analyzer {
                 .collect();
             m.embed(&texts)
         });
+        // An article in another language than English: its paragraph labels come from the
+        // multilingual head alone (all 23 techniques), and the English model's spans, which
+        // read English only, are left out.
+        let foreign = article
+            .metadata
+            .language
+            .as_deref()
+            .is_some_and(|l| l != "en")
+            && use_vecs.is_some();
         let added: Vec<Vec<LabelScore>> = match (&self.multilingual, &use_vecs) {
+            (Some(m), Some(v)) if foreign => m.all_labels(v),
             (Some(m), Some(v)) => m.labels(v),
             _ => vec![],
         };
@@ -397,6 +425,13 @@ impl Analyzer {
                 .unwrap_or_default()
         };
         for (oi, o) in outputs.iter().enumerate() {
+            if foreign {
+                article.paragraph_techniques.push(ParagraphLabels {
+                    paragraph: o.index,
+                    techniques: added.get(oi).cloned().unwrap_or_default(),
+                });
+                continue;
+            }
             let mut chosen: Vec<LabelScore> = o
                 .probs
                 .iter()
@@ -501,14 +536,18 @@ impl Analyzer {
                 .as_ref()
                 .and_then(|m| m.head.frames.as_ref())
                 .is_some_and(|f| f.other_languages.is_some());
-            let w = format!(
-                "language {l}: techniques and genre come from models trained on English and are unreliable here{}",
-                if frames_ok {
-                    "; frames come from a model trained on English and five other languages"
-                } else {
-                    ""
-                }
-            );
+            let w = if foreign {
+                format!(
+                    "language {l}: techniques are paragraph labels from the multilingual head (no highlights: the span model reads English only); genre comes from a model trained on English and is unreliable here{}",
+                    if frames_ok {
+                        "; frames come from a model trained on English and five other languages"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                format!("language {l}: techniques, genre and frames come from models trained on English and are unreliable here")
+            };
             if !article.warnings.contains(&w) {
                 article.warnings.push(w);
             }

@@ -167,3 +167,40 @@ fn the_multilingual_head_adds_questioning_the_reputation() {
     );
     assert!(labels(5).is_empty(), "{:?}", art.paragraph_techniques);
 }
+
+const FRENCH: &str = "Le maire Dupont ment aux habitants depuis vingt ans\n\n\
+Le maire Dupont ment aux habitants depuis vingt ans, et son bilan de promesses trahies prouve qu'on ne peut lui confier l'argent de personne. Ce menteur arrogant se moque des familles qui travaillent dur. Comment croire un seul mot d'un homme qui empoche l'argent des banques qu'il prétend contrôler ?\n\n\
+Le conseil municipal examinera le budget mardi, et un vote est prévu avant la fin du mois.\n";
+
+/// An article in another language: paragraph labels from the multilingual head alone (on the
+/// attack, not on the schedule), no highlights from the English span model, frames, and a
+/// warning that says so.
+#[test]
+fn an_article_in_french_gets_the_multilingual_labels_and_a_warning() {
+    let a = analyzer();
+    let mut art = article("francais", FRENCH);
+    assert_eq!(art.metadata.language.as_deref(), Some("fr"));
+    a.annotate(&mut art).unwrap();
+    assert!(
+        art.warnings.iter().any(|w| w.starts_with("language fr:")),
+        "{:?}",
+        art.warnings
+    );
+    assert!(art.techniques.is_empty(), "{:?}", art.techniques);
+    let labels = |index: usize| -> Vec<String> {
+        art.paragraph_techniques
+            .iter()
+            .find(|p| p.paragraph == index)
+            .map(|p| p.techniques.iter().map(|t| t.label.clone()).collect())
+            .unwrap_or_default()
+    };
+    let attack = labels(3);
+    assert!(
+        attack.contains(&"Questioning_the_Reputation".to_string())
+            || attack.contains(&"Name_Calling-Labeling".to_string()),
+        "{:?}",
+        art.paragraph_techniques
+    );
+    assert!(labels(5).is_empty(), "{:?}", art.paragraph_techniques);
+    assert!(!art.frames.is_empty());
+}

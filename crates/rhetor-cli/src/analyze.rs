@@ -662,6 +662,23 @@ fn render_analysis(a: &Article, color: bool) -> String {
         if summary.is_empty() { "" } else { ": " },
         summary.join(", ")
     ));
+    // An article in another language than English has no highlights, only paragraph labels
+    // from the multilingual head (see its warning): list those instead.
+    let foreign = a.metadata.language.as_deref().is_some_and(|l| l != "en");
+    if foreign && a.techniques.is_empty() {
+        let flagged = a
+            .paragraph_techniques
+            .iter()
+            .filter(|p| !p.techniques.is_empty());
+        for p in flagged.take(MAX_LISTED_SPANS) {
+            let labels: Vec<String> = p
+                .techniques
+                .iter()
+                .map(|t| format!("{} {dim}{:.2}{reset}", t.label.replace('_', " "), t.score))
+                .collect();
+            s.push_str(&format!("  ¶{:<3} {}\n", p.paragraph, labels.join(" · ")));
+        }
+    }
     let chars: Vec<char> = a.text.chars().collect();
     let mut spans = shown.clone();
     spans.sort_by(|x, y| y.score.total_cmp(&x.score));
