@@ -308,6 +308,15 @@ pub fn article_view(links: Links, row: Option<&ArticleRow>, a: &Article, prefix:
         .enumerate()
         .filter(|(_, q)| !q.shown)
         .collect();
+    // Paragraph labels by technique, for an article without spans (one in another language than
+    // English: its labels come from the multilingual head, which cannot say where; see its
+    // warning).
+    let mut per_par: BTreeMap<&str, usize> = BTreeMap::new();
+    if a.techniques.is_empty() {
+        for t in a.paragraph_techniques.iter().flat_map(|p| &p.techniques) {
+            *per_par.entry(t.label.as_str()).or_default() += 1;
+        }
+    }
     let toggle_id = format!("all-{}", row.map(|r| r.key.as_str()).unwrap_or("x"));
     let mut meta: Vec<Markup> = Vec::new();
     if let Some(o) = &a.metadata.outlet {
@@ -337,6 +346,7 @@ pub fn article_view(links: Links, row: Option<&ArticleRow>, a: &Article, prefix:
             p.meta { @for (i, m) in meta.iter().enumerate() { @if i > 0 { " · " } (m) } }
             div.cols {
                 div.main {
+                    @for w in &a.warnings { p.small.warn { "Note: " (w) } }
                     p.small {
                         (shown) " highlighted span" @if shown != 1 { "s" } ", "
                         (hidden) " more the model marked but does not show by default. "
@@ -364,7 +374,16 @@ pub fn article_view(links: Links, row: Option<&ArticleRow>, a: &Article, prefix:
                     @if a.frames.is_empty() { p.small { "none" } }
                     ul { @for f in a.frames.iter().take(5) { li { (f.frame) " " span.small { (format!("{:.2}", f.score)) } } } }
                     h2 { "Techniques" }
-                    @if per_tech.is_empty() { p.small { "none found" } }
+                    @if per_tech.is_empty() && per_par.is_empty() { p.small { "none found" } }
+                    @if !per_par.is_empty() {
+                        p.small { "Paragraph labels (no highlights):" }
+                        ul.techs {
+                            @for (label, n) in &per_par {
+                                li { a href=(links.technique(label)) { (technique_name(label)) }
+                                     " " span.small { (n) " paragraph" @if *n != 1 { "s" } } }
+                            }
+                        }
+                    }
                     ul.techs {
                         @for (label, (s, h, cat)) in &per_tech {
                             li { mark class={ "hl sw " (category_class(cat)) @if *s == 0 { " hid" } } { a href=(links.technique(label)) { (technique_name(label)) } }
