@@ -506,7 +506,8 @@ impl Analyzer {
         // The outlet's own label ("Opinion | …", an /opinion/ section) overrides the head's
         // choice; the head's scores stay (see `crate::outlet`).
         let basis =
-            crate::outlet::opinion_label(article.metadata.url.as_deref(), article.title.as_deref());
+            crate::outlet::opinion_label(article.metadata.url.as_deref(), article.title.as_deref())
+                .or_else(|| crate::outlet::opinion_section(article.metadata.section.as_deref()));
         article.genre = best.and_then(|b| {
             let model_label = heads.genre.labels.get(b)?.clone();
             let (label, basis) = match basis {

@@ -78,3 +78,50 @@ fn outlet_labels_mark_opinion_and_never_a_report() {
         .collect();
     assert!(wrong.is_empty(), "BASIL reports marked opinion: {wrong:?}");
 }
+
+/// The section a page declares (`article:section`, JSON-LD `articleSection`), read from the
+/// extraction benchmark's pages against their hand labels (`data/bench_genre.tsv`): no report or
+/// other page declares an opinion section; most opinion pages that declare one do.
+#[test]
+fn declared_sections_mark_opinion_pages_and_no_report() {
+    let Some(data) = data() else { return };
+    let bench = data.join("article-extraction-benchmark/html");
+    if !bench.is_dir() {
+        let msg = format!("{} not found, not checked", bench.display());
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{msg}");
+        eprintln!("skipping: {msg}");
+        return;
+    }
+    let mut marked: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for line in include_str!("data/bench_genre.tsv").lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut cols = line.split('\t');
+        let (Some(id), Some(genre)) = (cols.next(), cols.next()) else {
+            panic!("bad label line {line:?}");
+        };
+        let path = bench.join(format!("{id}.html.gz"));
+        let items = rhetor_ingest::read::read_file(&path, &Default::default());
+        let section = items
+            .first()
+            .and_then(|i| i.as_ref().ok())
+            .and_then(|a| a.metadata.section.clone());
+        let e = marked.entry(genre.trim().to_string()).or_default();
+        e.1 += 1;
+        if rhetor_analyzers::outlet::opinion_section(section.as_deref()).is_some() {
+            e.0 += 1;
+        }
+    }
+    eprintln!("benchmark pages whose declared section is opinion, by hand label: {marked:?}");
+    assert_eq!(
+        marked["reporting"],
+        (0, 108),
+        "a report declares an opinion section"
+    );
+    assert_eq!(
+        marked["other"].0, 0,
+        "a non-article declares an opinion section"
+    );
+    assert!(marked["opinion"].0 >= 4, "{:?}", marked["opinion"]);
+}

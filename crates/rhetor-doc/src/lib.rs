@@ -21,7 +21,7 @@ pub use offsets::CharIndex;
 
 /// Version of the JSON output schema (`docs/schema.md`). Bump the minor for additions, the major for
 /// anything that changes or removes a field.
-pub const SCHEMA_VERSION: &str = "1.5";
+pub const SCHEMA_VERSION: &str = "1.6";
 
 /// One news article with its stand-off annotations.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,6 +123,10 @@ pub struct Metadata {
     pub language: Option<String>,
     /// Canonical URL of the article.
     pub url: Option<String>,
+    /// The outlet's section for the article, as its page declares it (`article:section`,
+    /// JSON-LD `articleSection`; "Opinion" for a JSON-LD `OpinionNewsArticle`), e.g. `Opinion`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
 }
 
 /// Role of a paragraph in the article.
@@ -363,7 +367,7 @@ mod tests {
             quotes: 1,
         });
         let json = serde_json::to_string(&a).unwrap();
-        assert!(json.contains("\"schema_version\":\"1.5\""));
+        assert!(json.contains("\"schema_version\":\"1.6\""));
         assert!(json.contains("\"kind\":\"title\""));
         let back: Article = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);

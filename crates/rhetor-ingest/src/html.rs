@@ -696,6 +696,14 @@ fn page_metadata(doc: &Html, url: Option<&str>) -> PageMeta {
             .and_then(|d| iso_date(&d))
         });
 
+    // The outlet's section: its meta tag, else JSON-LD's `articleSection`, else "Opinion" for an
+    // `OpinionNewsArticle` (read by `rhetor_analyzers::outlet`).
+    let section = meta(&["article:section", "og:article:section"])
+        .or_else(|| ld.section.clone())
+        .or_else(|| ld.opinion_type.then(|| "Opinion".to_string()))
+        .map(|s| collapse_ws(&s))
+        .filter(|s| !s.is_empty() && s.chars().count() <= 80);
+
     let language = doc
         .root_element()
         .value()
@@ -712,6 +720,7 @@ fn page_metadata(doc: &Html, url: Option<&str>) -> PageMeta {
             published,
             language,
             url: page_url,
+            section,
         },
     }
 }
@@ -807,6 +816,10 @@ struct JsonLd {
     author: Option<String>,
     publisher: Option<String>,
     date_published: Option<String>,
+    /// `articleSection` (the first, when a list).
+    section: Option<String>,
+    /// Whether an article node is typed `OpinionNewsArticle`.
+    opinion_type: bool,
 }
 
 fn json_ld(doc: &Html) -> JsonLd {
@@ -841,6 +854,7 @@ fn json_ld(doc: &Html) -> JsonLd {
                         continue;
                     }
                     let is_page = ty.iter().all(|t| t == "WebPage");
+                    out.opinion_type |= ty.iter().any(|t| t == "OpinionNewsArticle");
                     let fill = |slot: &mut Option<String>, val: Option<String>| {
                         if slot.is_none() {
                             *slot = val.filter(|s| !s.is_empty());
@@ -856,6 +870,16 @@ fn json_ld(doc: &Html) -> JsonLd {
                         fill(&mut out.author, map.get("author").and_then(names));
                     }
                     fill(&mut out.publisher, map.get("publisher").and_then(names));
+                    if !is_page {
+                        let section = match map.get("articleSection") {
+                            Some(Value::String(s)) => Some(s.clone()),
+                            Some(Value::Array(a)) => {
+                                a.iter().find_map(|x| x.as_str().map(str::to_string))
+                            }
+                            _ => None,
+                        };
+                        fill(&mut out.section, section);
+                    }
                     fill(
                         &mut out.date_published,
                         map.get("datePublished")
@@ -1193,7 +1217,41 @@ the wind drops below gale force, which forecasters expect on Monday afternoon.</
             Some("https://www.harbour-news.example/a/1")
         );
         assert_eq!(ex.metadata.language, None);
+        assert_eq!(ex.metadata.section, None, "the page declares no section");
         assert!(ex.body.contains("tore boats from their moorings"));
+    }
+
+    #[test]
+    fn declared_sections_from_meta_json_ld_and_opinion_type() {
+        let body =
+            "<main><p>The council should stop pretending the stadium deal is about jobs: the \
+            city's own study found that most of the promised jobs would be seasonal and part-time, \
+            and the contracts are still secret.</p></main>";
+        let page = |head: &str| {
+            format!("<html><head><title>Stadium</title>{head}</head><body>{body}</body></html>")
+        };
+        let section = |head: &str| match extract(page(head).as_bytes(), None) {
+            Ok(ex) => ex.metadata.section,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            section(r#"<meta property="article:section" content=" Opinion ">"#).as_deref(),
+            Some("Opinion")
+        );
+        assert_eq!(
+            section(r#"<script type="application/ld+json">{"@type":"NewsArticle","articleSection":["Opinion","Sports"]}</script>"#).as_deref(),
+            Some("Opinion")
+        );
+        assert_eq!(
+            section(r#"<script type="application/ld+json">{"@type":"OpinionNewsArticle","headline":"Stadium"}</script>"#).as_deref(),
+            Some("Opinion")
+        );
+        // The meta tag wins over JSON-LD.
+        assert_eq!(
+            section(r#"<meta property="article:section" content="Sport"><script type="application/ld+json">{"@type":"NewsArticle","articleSection":"Opinion"}</script>"#).as_deref(),
+            Some("Sport")
+        );
+        assert_eq!(section(""), None);
     }
 
     #[test]

@@ -100,6 +100,7 @@ fn parse_line(line: &str, n: usize) -> Result<Extracted, IngestError> {
             published,
             language,
             url: None,
+            section: None,
         },
     );
     if doc.metadata.url.is_none() {

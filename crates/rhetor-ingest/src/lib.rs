@@ -61,6 +61,7 @@ impl Extracted {
         over(&mut m.published, given.published);
         over(&mut m.language, given.language);
         over(&mut m.url, given.url);
+        over(&mut m.section, given.section);
         self
     }
 }
