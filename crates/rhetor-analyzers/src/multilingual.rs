@@ -52,6 +52,10 @@ pub struct MultilingualHead {
     /// heads' frame probabilities (`analyzer.json`); absent in older files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<UseFrameHead>,
+    /// The genre of articles in other languages than English, from the same article vector
+    /// (the article heads' genre model reads English only); absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genre: Option<UseGenreHead>,
     /// Training data and settings, for the model card.
     pub trained_on: String,
     /// Validation figures (leave-one-language-out), by name.
@@ -121,6 +125,37 @@ impl UseFrameHead {
     }
 }
 
+/// SemEval subtask-1 genre from the mean of an article's paragraph vectors, for articles in
+/// other languages than English: one logistic regression per genre, trained on English and the
+/// five other 2023 languages, validated by holding each language out (`examples/frame_head.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UseGenreHead {
+    /// Genre labels, in the order of `weights`.
+    pub labels: Vec<String>,
+    /// `[labels][DIM]`.
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+    /// Satire is chosen only at this share of the probabilities or more.
+    pub satire_min: f32,
+    /// Held-out-language figures, by name.
+    #[serde(default)]
+    pub scores: std::collections::BTreeMap<String, f32>,
+}
+
+impl UseGenreHead {
+    /// Probabilities per label (normalised to sum to 1) from an article's mean paragraph vector.
+    pub fn probs(&self, mean: &[f32; DIM]) -> Vec<f32> {
+        let p: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| 1.0 / (1.0 + (-(b + dot(w, mean))).exp()))
+            .collect();
+        let s: f32 = p.iter().sum::<f32>().max(1e-12);
+        p.into_iter().map(|x| x / s).collect()
+    }
+}
+
 /// Errors loading the head.
 #[derive(Debug, thiserror::Error)]
 pub enum HeadError {
@@ -152,6 +187,16 @@ impl MultilingualHead {
             || head.weights.iter().any(|w| w.len() != INPUT)
         {
             return Err(err("weights do not match the labels and input width".into()));
+        }
+        if let Some(g) = &head.genre {
+            if g.weights.len() != g.labels.len()
+                || g.bias.len() != g.labels.len()
+                || g.weights.iter().any(|w| w.len() != DIM)
+            {
+                return Err(err(
+                    "genre head: weights do not match its labels and input width".into(),
+                ));
+            }
         }
         let heads = head
             .frames
@@ -354,6 +399,7 @@ mod tests {
             adds: Default::default(),
             paragraph_spans: false,
             frames: None,
+            genre: None,
             trained_on: String::new(),
             scores: Default::default(),
         };

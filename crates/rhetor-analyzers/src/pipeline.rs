@@ -501,8 +501,30 @@ impl Analyzer {
             hidden,
             heads.opinion.as_ref(),
         );
-        let (gp, fp) = heads.predict(&dense, &paragraph_word_counts(&article.text, &ranges));
-        let best = heads.choose_genre(&gp);
+        let (mut gp, fp) = heads.predict(&dense, &paragraph_word_counts(&article.text, &ranges));
+        let mut best = heads.choose_genre(&gp);
+        // An article in another language: the genre from the multilingual head's article
+        // vector (the article heads read English only), when it has a genre head.
+        let use_genre = match (&self.multilingual, &use_vecs) {
+            (Some(m), Some(v)) if foreign => m.head.genre.as_ref().map(|g| (g, v)),
+            _ => None,
+        };
+        if let Some((g, v)) = use_genre {
+            let own = g.probs(&crate::multilingual::article_mean(v));
+            gp = heads
+                .genre
+                .labels
+                .iter()
+                .map(|l| {
+                    g.labels
+                        .iter()
+                        .position(|x| x == l)
+                        .and_then(|i| own.get(i).copied())
+                        .unwrap_or(0.0)
+                })
+                .collect();
+            best = crate::article::choose_genre_at(&heads.genre.labels, &gp, g.satire_min);
+        }
         // The outlet's own label ("Opinion | …", an /opinion/ section) overrides the head's
         // choice; the head's scores stay (see `crate::outlet`).
         let basis =
@@ -539,7 +561,12 @@ impl Analyzer {
                 .is_some_and(|f| f.other_languages.is_some());
             let w = if foreign {
                 format!(
-                    "language {l}: techniques are paragraph labels from the multilingual head (no highlights: the span model reads English only); genre comes from a model trained on English and is unreliable here{}",
+                    "language {l}: techniques are paragraph labels from the multilingual head (no highlights: the span model reads English only); {}{}",
+                    if use_genre.is_some() {
+                        "genre comes from a model trained on English and five other languages, and is weak (about 0.37 macro-F1 on a language it was not trained on)"
+                    } else {
+                        "genre comes from a model trained on English and is unreliable here"
+                    },
                     if frames_ok {
                         "; frames come from a model trained on English and five other languages"
                     } else {

@@ -686,6 +686,10 @@ fn main() -> Res<()> {
             scores.insert(format!("lolo_weighted_f1_{name}"), *f);
             scores.insert(format!("lolo_plain_f1_{name}"), *fp);
         }
+        // The frame and genre heads are trained by `examples/frame_head.rs`: kept as they are.
+        let previous = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<MultilingualHead>(&t).ok());
         let head = MultilingualHead {
             format: MULTILINGUAL_FORMAT,
             encoder: format!("{}=={}", USE_M3.project, USE_M3.version),
@@ -701,11 +705,8 @@ fn main() -> Res<()> {
                 .map(|&(c, th, _, _)| (known[c].to_string(), th))
                 .collect(),
             paragraph_spans,
-            // The frame head is trained by `examples/frame_head.rs`: kept as it is.
-            frames: std::fs::read_to_string(&path)
-                .ok()
-                .and_then(|t| serde_json::from_str::<MultilingualHead>(&t).ok())
-                .and_then(|h| h.frames),
+            frames: previous.as_ref().and_then(|h| h.frames.clone()),
+            genre: previous.as_ref().and_then(|h| h.genre.clone()),
             trained_on: format!(
                 "SemEval-2023 Task 3 subtask-3 training labels of {} ({} paragraphs); logistic regression, L2 1e-3, 300 Adam steps, positives weighted sqrt(neg/pos)",
                 LANGUAGES.join(", "),
