@@ -102,11 +102,7 @@ impl UseFrameHead {
 
     /// Probabilities per label from an article's mean paragraph vector.
     pub fn probs(&self, mean: &[f32; DIM]) -> Vec<f32> {
-        self.weights
-            .iter()
-            .zip(&self.bias)
-            .map(|(w, b)| 1.0 / (1.0 + (-(b + dot(w, mean))).exp()))
-            .collect()
+        sigmoid_rows(&self.weights, &self.bias, mean)
     }
 
     /// The blend of [`probs`](Self::probs) with the article head's frame probabilities
@@ -145,12 +141,7 @@ pub struct UseGenreHead {
 impl UseGenreHead {
     /// Probabilities per label (normalised to sum to 1) from an article's mean paragraph vector.
     pub fn probs(&self, mean: &[f32; DIM]) -> Vec<f32> {
-        let p: Vec<f32> = self
-            .weights
-            .iter()
-            .zip(&self.bias)
-            .map(|(w, b)| 1.0 / (1.0 + (-(b + dot(w, mean))).exp()))
-            .collect();
+        let p = sigmoid_rows(&self.weights, &self.bias, mean);
         let s: f32 = p.iter().sum::<f32>().max(1e-12);
         p.into_iter().map(|x| x / s).collect()
     }
@@ -237,6 +228,16 @@ impl MultilingualHead {
 }
 
 use rhetor_models::use_m3::dot;
+
+/// One logistic regression per row of `weights`: `σ(bias + w · x)`, the heads over article
+/// vectors ([`UseFrameHead`], [`UseGenreHead`]) and their training examples.
+pub fn sigmoid_rows(weights: &[Vec<f32>], bias: &[f32], x: &[f32]) -> Vec<f32> {
+    weights
+        .iter()
+        .zip(bias)
+        .map(|(w, b)| 1.0 / (1.0 + (-(b + dot(w, x))).exp()))
+        .collect()
+}
 
 /// The mean of an article's paragraph vectors (zeros for no paragraphs).
 pub fn article_mean(paragraphs: &[[f32; DIM]]) -> [f32; DIM] {

@@ -206,18 +206,18 @@ impl Multilingual {
 
     /// The article heads' frame probabilities (`labels`, `dense`) blended with the head's own
     /// frame head, and the threshold to choose them at; `None` when the head has no frame head.
-    /// `language`: the article's detected language; another than English takes the head's
-    /// `other_languages` head when it has one.
+    /// `mean`: the article's mean paragraph vector ([`crate::multilingual::article_mean`] of
+    /// [`embed`](Self::embed)'s); `language`: its detected language, another than English takes
+    /// the head's `other_languages` head when it has one.
     pub fn frame_probs(
         &self,
-        vecs: &[[f32; rhetor_models::use_m3::DIM]],
+        mean: &[f32; rhetor_models::use_m3::DIM],
         labels: &[String],
         dense: &[f32],
         language: Option<&str>,
     ) -> Option<(Vec<f32>, f32)> {
         let f = self.head.frames.as_ref()?.for_language(language);
-        let mean = crate::multilingual::article_mean(vecs);
-        Some((f.blend_with(labels, dense, &mean), f.threshold))
+        Some((f.blend_with(labels, dense, mean), f.threshold))
     }
 
     /// The labels it adds to each paragraph, with their probabilities, from the paragraphs'
@@ -505,12 +505,14 @@ impl Analyzer {
         let mut best = heads.choose_genre(&gp);
         // An article in another language: the genre from the multilingual head's article
         // vector (the article heads read English only), when it has a genre head.
-        let use_genre = match (&self.multilingual, &use_vecs) {
+        // The article vector the frame and genre heads read.
+        let use_mean = use_vecs.as_deref().map(crate::multilingual::article_mean);
+        let use_genre = match (&self.multilingual, &use_mean) {
             (Some(m), Some(v)) if foreign => m.head.genre.as_ref().map(|g| (g, v)),
             _ => None,
         };
-        if let Some((g, v)) = use_genre {
-            let own = g.probs(&crate::multilingual::article_mean(v));
+        if let Some((g, mean)) = use_genre {
+            let own = g.probs(mean);
             gp = heads
                 .genre
                 .labels
@@ -582,7 +584,7 @@ impl Analyzer {
         }
         // With the multilingual head's frame head, its article-vector frames are blended in
         // and chosen at its threshold (see `crate::multilingual::UseFrameHead`).
-        let blended = match (&self.multilingual, &use_vecs) {
+        let blended = match (&self.multilingual, &use_mean) {
             (Some(m), Some(v)) => m.frame_probs(
                 v,
                 &heads.frames.labels,

@@ -27,6 +27,15 @@ fn analyzer() -> Analyzer {
     })
 }
 
+/// The technique labels of paragraph `index` (none when it has no row).
+fn paragraph_labels(art: &Article, index: usize) -> Vec<String> {
+    art.paragraph_techniques
+        .iter()
+        .find(|p| p.paragraph == index)
+        .map(|p| p.techniques.iter().map(|t| t.label.clone()).collect())
+        .unwrap_or_default()
+}
+
 fn article(id: &str, text: &str) -> Article {
     let mut out =
         rhetor_ingest::read_bytes(text.as_bytes(), &format!("{id}.txt"), &Default::default());
@@ -153,13 +162,7 @@ fn the_multilingual_head_adds_questioning_the_reputation() {
     assert!(m.head.adds.contains_key("Questioning_the_Reputation"));
     let mut art = article("reputation", REPUTATION);
     a.annotate(&mut art).unwrap();
-    let labels = |index: usize| -> Vec<String> {
-        art.paragraph_techniques
-            .iter()
-            .find(|p| p.paragraph == index)
-            .map(|p| p.techniques.iter().map(|t| t.label.clone()).collect())
-            .unwrap_or_default()
-    };
+    let labels = |index: usize| paragraph_labels(&art, index);
     assert!(
         labels(3).contains(&"Questioning_the_Reputation".to_string()),
         "{:?}",
@@ -187,13 +190,7 @@ fn an_article_in_french_gets_the_multilingual_labels_and_a_warning() {
         art.warnings
     );
     assert!(art.techniques.is_empty(), "{:?}", art.techniques);
-    let labels = |index: usize| -> Vec<String> {
-        art.paragraph_techniques
-            .iter()
-            .find(|p| p.paragraph == index)
-            .map(|p| p.techniques.iter().map(|t| t.label.clone()).collect())
-            .unwrap_or_default()
-    };
+    let labels = |index: usize| paragraph_labels(&art, index);
     let attack = labels(3);
     assert!(
         attack.contains(&"Questioning_the_Reputation".to_string())

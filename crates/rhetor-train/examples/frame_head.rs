@@ -34,7 +34,7 @@ use rayon::prelude::*;
 
 use rhetor_analyzers::article::{choose_frames, frame_oof, genre_target_prior, Sample};
 use rhetor_analyzers::multilingual::{
-    article_mean, fit, DenseFit, MultilingualHead, UseFrameHead, UseGenreHead,
+    article_mean, fit, sigmoid_rows, DenseFit, MultilingualHead, UseFrameHead, UseGenreHead,
 };
 use rhetor_eval::semeval::{load_language, shared_language_dir, Split};
 use rhetor_models::use_m3::{UseEncoder, DIM};
@@ -46,31 +46,35 @@ const LANGUAGES: [&str; 5] = ["fr", "ge", "it", "po", "ru"];
 /// The article heads' frame regularisation as `rhetor train` chose it (`frames_l2`).
 const DENSE_L2: f32 = 1e-4;
 
-/// `id → (mean vector, frame labels)`.
+/// `id → (mean vector, labels)`.
 type Labelled = BTreeMap<String, (Vec<f32>, Vec<String>)>;
 
-/// `id → (mean vector, labels)` of the articles of `langs` that `want` gives labels (ids
+/// An article's vector with its frame labels and genre, when it has them.
+type Read = (Vec<f32>, Option<Vec<String>>, Option<String>);
+
+/// `id → (vector, frames, genre)` of the articles of `langs` with frame or genre labels (ids
 /// prefixed with `lang:` unless `bare`), from `cache` or embedded and written there.
 fn vectors(
     cache: &Path,
     langs: &[&str],
     bare: bool,
     enc: &mut Option<UseEncoder>,
-    want: fn(&rhetor_eval::semeval::SemevalArticle) -> Option<Vec<String>>,
-) -> Res<Labelled> {
+) -> Res<BTreeMap<String, Read>> {
     let mut labels = BTreeMap::new();
     let mut texts = vec![];
     for lang in langs {
         let dir = shared_language_dir(lang)
             .ok_or(format!("../shared/data/semeval2023/{lang} is missing"))?;
         for a in load_language(&dir, Split::Train)? {
-            let Some(f) = want(&a) else { continue };
+            if a.frames.is_none() && a.genre.is_none() {
+                continue;
+            }
             let id = if bare {
                 a.id.clone()
             } else {
                 format!("{lang}:{}", a.id)
             };
-            labels.insert(id.clone(), f);
+            labels.insert(id.clone(), (a.frames.clone(), a.genre.clone()));
             texts.push((id, a.text));
         }
     }
@@ -121,16 +125,15 @@ fn vectors(
     }
     Ok(labels
         .into_iter()
-        .filter_map(|(id, f)| Some((id.clone(), (all.get(&id)?.clone(), f))))
+        .filter_map(|(id, (f, g))| Some((id.clone(), (all.get(&id)?.clone(), f, g))))
         .collect())
 }
 
-fn frames_of(a: &rhetor_eval::semeval::SemevalArticle) -> Option<Vec<String>> {
-    a.frames.clone()
-}
-
-fn genre_of(a: &rhetor_eval::semeval::SemevalArticle) -> Option<Vec<String>> {
-    a.genre.clone().map(|g| vec![g])
+/// The articles of `read` with a label `pick` gives, as `id → (vector, labels)`.
+fn labelled(read: &BTreeMap<String, Read>, pick: fn(&Read) -> Option<Vec<String>>) -> Labelled {
+    read.iter()
+        .filter_map(|(id, r)| Some((id.clone(), (r.0.clone(), pick(r)?))))
+        .collect()
 }
 
 /// Macro-F1 over the classes present in `gold` or `pred`.
@@ -159,11 +162,18 @@ fn macro_f1(gold: &[usize], pred: &[usize], k: usize) -> f64 {
     f.iter().sum::<f64>() / f.len().max(1) as f64
 }
 
-/// Weighted micro-F1 of the chosen frames (`choose_frames` at `th`) against `gold`.
-fn micro_f1(gold: &[Vec<bool>], probs: &[Vec<f32>], w: &[f64], labels: &[String], th: f32) -> f64 {
+/// Weighted micro-F1 of the chosen frames (`choose_frames` at row `j`'s threshold `th(j)`)
+/// against `gold`.
+fn micro_f1(
+    gold: &[Vec<bool>],
+    probs: &[Vec<f32>],
+    w: &[f64],
+    labels: &[String],
+    th: &dyn Fn(usize) -> f32,
+) -> f64 {
     let (mut tp, mut fp, mut fn_) = (0f64, 0f64, 0f64);
-    for ((g, p), &wi) in gold.iter().zip(probs).zip(w) {
-        let chosen = choose_frames(labels, p, th);
+    for (j, ((g, p), &wi)) in gold.iter().zip(probs).zip(w).enumerate() {
+        let chosen = choose_frames(labels, p, th(j));
         let pred: Vec<bool> = labels
             .iter()
             .map(|l| chosen.iter().any(|(c, _)| c == l))
@@ -188,18 +198,15 @@ fn blend(a: &[f32], b: &[f32], alpha: f32) -> Vec<f32> {
 }
 
 fn probs(head: &(Vec<Vec<f32>>, Vec<f32>), x: &[f32]) -> Vec<f32> {
-    head.0
-        .iter()
-        .zip(&head.1)
-        .map(|(w, b)| {
-            let z = b + w.iter().zip(x).map(|(a, v)| a * v).sum::<f32>();
-            1.0 / (1.0 + (-z).exp())
-        })
-        .collect()
+    sigmoid_rows(&head.0, &head.1, x)
 }
 
 /// Rows (`n × DIM`), gold (`n × k`) and loss weights for a fit.
-fn design(rows: &[(&Vec<f32>, Vec<bool>, f32)]) -> (Vec<f32>, Vec<bool>, Vec<f32>) {
+/// One training row: the article vector, its gold over the `k` labels, its loss weight.
+type Row<'a> = (&'a Vec<f32>, Vec<bool>, f32);
+
+/// A head over `k` labels fitted on `rows` (`multilingual::fit`, L2 `l2`).
+fn fit_rows(rows: &[Row], k: usize, l2: f32) -> (Vec<Vec<f32>>, Vec<f32>) {
     let mut x = Vec::with_capacity(rows.len() * DIM);
     let mut y = vec![];
     let mut w = vec![];
@@ -208,7 +215,11 @@ fn design(rows: &[(&Vec<f32>, Vec<bool>, f32)]) -> (Vec<f32>, Vec<bool>, Vec<f32
         y.extend(g.iter().copied());
         w.push(*wi);
     }
-    (x, y, w)
+    let opts = DenseFit {
+        l2,
+        ..DenseFit::default()
+    };
+    fit(&x, &y, DIM, k, Some(&w), &opts)
 }
 
 fn main() -> Res<()> {
@@ -230,20 +241,16 @@ fn main() -> Res<()> {
     let (genres, frames) = rhetor_analyzers::pipeline::official_labels();
     let k = frames.len();
     let mut enc = None;
-    let en = vectors(
-        &work.join("use-frames-en.json"),
-        &["en"],
-        true,
-        &mut enc,
-        frames_of,
-    )?;
-    let ml = vectors(
+    let en_read = vectors(&work.join("use-frames-en.json"), &["en"], true, &mut enc)?;
+    let ml_read = vectors(
         &work.join("use-frames-ml.json"),
         &LANGUAGES,
         false,
         &mut enc,
-        frames_of,
     )?;
+    let frames_of = |r: &Read| r.1.clone();
+    let genre_of = |r: &Read| r.2.clone().map(|g| vec![g]);
+    let (en, ml) = (labelled(&en_read, frames_of), labelled(&ml_read, frames_of));
     let to_gold = |f: &[String]| -> Vec<bool> { frames.iter().map(|l| f.contains(l)).collect() };
 
     // The English articles with a fold, frames and a vector, in the samples' order.
@@ -310,7 +317,7 @@ fn main() -> Res<()> {
             let per_fold: Vec<Vec<(usize, Vec<f32>)>> = (0..folds)
                 .into_par_iter()
                 .map(|f| {
-                    let mut rows: Vec<(&Vec<f32>, Vec<bool>, f32)> = idx
+                    let mut rows: Vec<Row> = idx
                         .iter()
                         .zip(&fold_of)
                         .zip(&gold)
@@ -320,18 +327,7 @@ fn main() -> Res<()> {
                     if wml > 0.0 {
                         rows.extend(ml_rows.iter().map(|(v, g)| (*v, g.clone(), wml)));
                     }
-                    let (x, y, w) = design(&rows);
-                    let head = fit(
-                        &x,
-                        &y,
-                        DIM,
-                        k,
-                        Some(&w),
-                        &DenseFit {
-                            l2,
-                            ..DenseFit::default()
-                        },
-                    );
+                    let head = fit_rows(&rows, k, l2);
                     (0..idx.len())
                         .filter(|&j| fold_of[j] == f)
                         .map(|j| (j, probs(&head, &en[&samples[idx[j]].id].0)))
@@ -371,7 +367,7 @@ fn main() -> Res<()> {
                 acc.2.push(c);
                 acc
             });
-        micro_f1(&g, &pp, &ww, &frames, th)
+        micro_f1(&g, &pp, &ww, &frames, &|_| th)
     };
     let all = |_: usize| true;
     println!("\n| L2 | other languages | α (USE share) | plain micro-F1 at 0.30 | weighted at 0.30 | best weighted (threshold) |");
@@ -465,52 +461,23 @@ fn main() -> Res<()> {
         }
     }
     // Score the nested predictions, each at its own fold's threshold.
-    let nested = |w: &[f64]| {
-        let (mut tp, mut fp, mut fn_) = (0f64, 0f64, 0f64);
-        for j in 0..idx.len() {
-            let chosen = choose_frames(&frames, &nested_probs[j], nested_th[j]);
-            for (l, g) in frames.iter().zip(&gold[j]) {
-                let p = chosen.iter().any(|(c, _)| c == l);
-                match (g, p) {
-                    (true, true) => tp += w[j],
-                    (false, true) => fp += w[j],
-                    (true, false) => fn_ += w[j],
-                    _ => {}
-                }
-            }
-        }
-        2.0 * tp / (2.0 * tp + fp + fn_).max(1e-12)
-    };
+    let nested = |w: &[f64]| micro_f1(&gold, &nested_probs, w, &frames, &|j| nested_th[j]);
     let (nested_plain, nested_weighted) = (nested(&plain), nested(&weighted));
     println!("nested: plain {nested_plain:.4}, weighted {nested_weighted:.4}");
 
     // Articles in the other languages: the English-only head (as shipped for English) against
     // heads trained on English and the other four languages, each language held out in turn.
-    let en_rows: Vec<(&Vec<f32>, Vec<bool>, f32)> = idx
+    let en_rows: Vec<Row> = idx
         .iter()
         .zip(&gold)
         .map(|(&i, g)| (&en[&samples[i].id].0, g.clone(), 1.0))
         .collect();
-    let fit_rows = |rows: &[(&Vec<f32>, Vec<bool>, f32)], l2: f32| {
-        let (x, y, w) = design(rows);
-        fit(
-            &x,
-            &y,
-            DIM,
-            k,
-            Some(&w),
-            &DenseFit {
-                l2,
-                ..DenseFit::default()
-            },
-        )
-    };
     let lang_of = |id: &str| id.split(':').next().unwrap_or("").to_string();
     let ml_ids: Vec<&String> = ml.keys().collect();
     let ml_gold: Vec<Vec<bool>> = ml.values().map(|(_, f)| to_gold(f)).collect();
     let ml_lang: Vec<String> = ml_ids.iter().map(|id| lang_of(id)).collect();
     let ones = vec![1f64; ml_ids.len()];
-    let en_only = fit_rows(&en_rows, l2);
+    let en_only = fit_rows(&en_rows, k, l2);
     let en_only_probs: Vec<Vec<f32>> = ml.values().map(|(v, _)| probs(&en_only, v)).collect();
     println!(
         "\nother languages (each held out; micro-F1 of its frame-labelled training articles):"
@@ -524,23 +491,13 @@ fn main() -> Res<()> {
                 let keep: Vec<usize> = (0..ml_ids.len()).filter(|&j| ml_lang[j] == *l).collect();
                 let g: Vec<Vec<bool>> = keep.iter().map(|&j| ml_gold[j].clone()).collect();
                 let pp: Vec<Vec<f32>> = keep.iter().map(|&j| p[j].clone()).collect();
-                micro_f1(&g, &pp, &ones[..keep.len()], &frames, th(l))
+                let t = th(l);
+                micro_f1(&g, &pp, &ones[..keep.len()], &frames, &|_| t)
             })
             .collect();
         // Pooled, each language at its own threshold.
-        let (mut tp, mut fp, mut fn_) = (0f64, 0f64, 0f64);
-        for j in 0..ml_ids.len() {
-            let chosen = choose_frames(&frames, &p[j], th(&ml_lang[j]));
-            for (l, g) in frames.iter().zip(&ml_gold[j]) {
-                match (g, chosen.iter().any(|(c, _)| c == l)) {
-                    (true, true) => tp += 1.0,
-                    (false, true) => fp += 1.0,
-                    (true, false) => fn_ += 1.0,
-                    _ => {}
-                }
-            }
-        }
-        (per, 2.0 * tp / (2.0 * tp + fp + fn_).max(1e-12))
+        let pooled = micro_f1(&ml_gold, p, &ones, &frames, &|j| th(&ml_lang[j]));
+        (per, pooled)
     };
     let show = |name: &str, thl: &str, r: &(Vec<f64>, f64)| {
         let cells: Vec<String> = r.0.iter().map(|v| format!("{v:.3}")).collect();
@@ -566,7 +523,7 @@ fn main() -> Res<()> {
                         .filter(|((_, ll), _)| ll.as_str() != l)
                         .map(|(((v, _), _), g)| (v, g.clone(), ow)),
                 );
-                let head = fit_rows(&rows, ol2);
+                let head = fit_rows(&rows, k, ol2);
                 for j in (0..ml_ids.len()).filter(|&j| ml_lang[j] == l) {
                     p[j] = probs(&head, &ml[ml_ids[j]].0);
                 }
@@ -598,7 +555,7 @@ fn main() -> Res<()> {
             let pp: Vec<Vec<f32>> = keep.iter().map(|&j| lp[j].clone()).collect();
             let t = ths
                 .iter()
-                .map(|&t| (micro_f1(&g, &pp, &ones[..keep.len()], &frames, t), t))
+                .map(|&t| (micro_f1(&g, &pp, &ones[..keep.len()], &frames, &|_| t), t))
                 .fold((-1f64, 0.5f32), |m, x| if x.0 > m.0 { x } else { m })
                 .1;
             (l.to_string(), t)
@@ -614,29 +571,15 @@ fn main() -> Res<()> {
     // Genre of articles in other languages: the English genre head reads the English encoder,
     // so there it is noise. A head over the same article vectors, trained on English and the
     // other languages, each language held out in turn.
-    let (genres, _) = rhetor_analyzers::pipeline::official_labels();
     let kg = genres.len();
-    let en_g = vectors(
-        &work.join("use-frames-en.json"),
-        &["en"],
-        true,
-        &mut enc,
-        genre_of,
-    )?;
-    let ml_g = vectors(
-        &work.join("use-frames-ml.json"),
-        &LANGUAGES,
-        false,
-        &mut enc,
-        genre_of,
-    )?;
+    let (en_g, ml_g) = (labelled(&en_read, genre_of), labelled(&ml_read, genre_of));
     let g_index = |l: &[String]| {
         l.first()
             .and_then(|g| genres.iter().position(|x| x == g))
             .unwrap_or(0)
     };
     let one_hot = |c: usize| -> Vec<bool> { (0..kg).map(|j| j == c).collect() };
-    let eng_rows: Vec<(&Vec<f32>, Vec<bool>, f32)> = en_g
+    let eng_rows: Vec<Row> = en_g
         .values()
         .map(|(v, l)| (v, one_hot(g_index(l)), 1.0))
         .collect();
@@ -644,20 +587,6 @@ fn main() -> Res<()> {
         .iter()
         .map(|(id, (v, l))| (id, v, g_index(l), lang_of(id)))
         .collect();
-    let fit_genre = |rows: &[(&Vec<f32>, Vec<bool>, f32)], l2: f32| {
-        let (x, y, w) = design(rows);
-        fit(
-            &x,
-            &y,
-            DIM,
-            kg,
-            Some(&w),
-            &DenseFit {
-                l2,
-                ..DenseFit::default()
-            },
-        )
-    };
     let bars = [0.0f32, 0.5, 0.8];
     println!("\ngenre of other languages (each held out; macro-F1 of its genre-labelled training articles; {} English, {} others):", eng_rows.len(), mlg.len());
     println!("| head | satire bar | {} | mean |", LANGUAGES.join(" | "));
@@ -673,7 +602,7 @@ fn main() -> Res<()> {
                         .filter(|(_, _, _, ll)| ll.as_str() != l)
                         .map(|(_, v, c, _)| (*v, one_hot(*c), gw)),
                 );
-                let head = fit_genre(&rows, gl2);
+                let head = fit_rows(&rows, kg, gl2);
                 for (j, m) in mlg.iter().enumerate() {
                     if m.3 == l {
                         p[j] = probs(&head, m.1);
@@ -719,7 +648,7 @@ fn main() -> Res<()> {
     );
 
     if let Some(path) = write {
-        let mut rows: Vec<(&Vec<f32>, Vec<bool>, f32)> = idx
+        let mut rows: Vec<Row> = idx
             .iter()
             .zip(&gold)
             .map(|(&i, g)| (&en[&samples[i].id].0, g.clone(), 1.0))
@@ -727,18 +656,7 @@ fn main() -> Res<()> {
         if wml > 0.0 {
             rows.extend(ml_rows.iter().map(|(v, g)| (*v, g.clone(), wml)));
         }
-        let (x, y, w) = design(&rows);
-        let (weights, bias) = fit(
-            &x,
-            &y,
-            DIM,
-            k,
-            Some(&w),
-            &DenseFit {
-                l2,
-                ..DenseFit::default()
-            },
-        );
+        let (weights, bias) = fit_rows(&rows, k, l2);
         let mut head: MultilingualHead = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
         let scores: BTreeMap<String, f32> = [
             ("cv_plain_micro_f1", chosen_plain),
@@ -760,7 +678,7 @@ fn main() -> Res<()> {
                 .zip(&ml_gold)
                 .map(|((v, _), g)| (v, g.clone(), *ow)),
         );
-        let (ow_weights, ow_bias) = fit_rows(&rows, *ol2);
+        let (ow_weights, ow_bias) = fit_rows(&rows, k, *ol2);
         let other_scores: BTreeMap<String, f32> = [
             ("lolo_pooled_micro_f1", lolo_best.0),
             ("lolo_nested_micro_f1", lolo_nested.1),
@@ -789,7 +707,7 @@ fn main() -> Res<()> {
         let (_, gl2, gw, gbar) = genre_best;
         let mut rows = eng_rows.clone();
         rows.extend(mlg.iter().map(|(_, v, c, _)| (*v, one_hot(*c), gw)));
-        let (g_weights, g_bias) = fit_genre(&rows, gl2);
+        let (g_weights, g_bias) = fit_rows(&rows, kg, gl2);
         head.genre = Some(UseGenreHead {
             labels: genres.clone(),
             weights: round(g_weights),
