@@ -178,6 +178,7 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
     }
     let db = dir.path().join("db");
     let (i, d) = (input.to_str().unwrap(), db.to_str().unwrap());
+    let err_path = dir.path().join("add.stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_rhetor"))
         // f32: the slower encoder keeps `add` running long enough to be caught mid-run.
         .args([
@@ -193,7 +194,7 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
         ])
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
         .unwrap();
     // Kill it (SIGKILL) as soon as a first batch is committed, before it could finish.
@@ -201,7 +202,10 @@ fn killing_add_mid_run_and_rerunning_stores_every_article_once() {
     let mut killed_at = None;
     while started.elapsed().as_secs() < 600 {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("add finished before it could be killed ({status}); make the input larger");
+            panic!(
+                "add finished before it could be killed ({status}); make the input larger. Its stderr:\n{}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
         }
         let count = rhetor_corpus::SqliteStore::open_read(&db)
             .ok()

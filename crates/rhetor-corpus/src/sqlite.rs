@@ -147,12 +147,29 @@ impl SqliteStore {
             None
         };
         let db = dir.join(DB_FILE);
-        let mut conn = Connection::open(&db)?;
+        let mut conn = if writer {
+            Connection::open(&db)?
+        } else {
+            // A reader never creates the database: a missing one is an error naming it, not an
+            // empty file another process's `add` would then find half made.
+            use rusqlite::OpenFlags;
+            Connection::open_with_flags(
+                &db,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| CorpusError::Invalid(format!("no store at {}: {e}", db.display())))?
+        };
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        if writer {
+            // WAL is a property of the file, kept once set: readers leave it to the writer, so a
+            // reader opening while `add` creates the store never competes for the switch.
+            set_wal(&conn)?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut conn, &db)?;
+        migrate(&mut conn, &db, writer)?;
         let rows: i64 = conn.query_row(
             "SELECT COALESCE(MAX(vec_row) + 1, 0) FROM articles",
             [],
@@ -162,8 +179,9 @@ impl SqliteStore {
         let vectors = if writer {
             VectorFile::open(&path, DIM, rows as u64)?
         } else if rows == 0 && !path.exists() {
-            // A store with no article yet may have no vector file.
-            VectorFile::open(&path, DIM, 0)?
+            // A store with no article yet may have no vector file; the reader does not create
+            // one (a writer may be about to).
+            VectorFile::empty(&path, DIM)
         } else {
             VectorFile::open_read(&path, DIM, rows as u64)?
         };
@@ -196,23 +214,64 @@ impl SqliteStore {
     }
 }
 
-fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(CorpusError::TooNew {
-            path: db.to_path_buf(),
-            found: version,
-            known,
-        });
+/// Switches a new store to WAL. The switch needs the file to itself, and SQLite answers "busy"
+/// at once (without the busy timeout) while a reader has it open, e.g. `rhetor stories` or the
+/// server polling a store `add` is creating: so it is retried for up to ten seconds.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < std::time::Duration::from_secs(10) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            r => return Ok(r?),
+        }
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+}
+
+/// Brings the schema up to this build's version. Each step reads the version and migrates inside
+/// one IMMEDIATE transaction, so two processes opening the same new store at once (`add`, and a
+/// reader polling it) never both run a step: the second waits, then sees it done.
+fn migrate(conn: &mut Connection, db: &Path, writer: bool) -> Result<()> {
+    let known = MIGRATIONS.len() as i64;
+    let too_new = |found| CorpusError::TooNew {
+        path: db.to_path_buf(),
+        found,
+        known,
+    };
+    // The common case, a store of this version, takes no write lock (read-only media stay
+    // readable).
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > known {
+        return Err(too_new(version));
+    }
+    if version == known {
+        return Ok(());
+    }
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > known {
+            return Err(too_new(version));
+        }
+        if version == known {
+            return Ok(());
+        }
+        if version == 0 && !writer {
+            // Nothing made yet: a writer is creating it (or it is not a store at all). A reader
+            // leaves that to the writer.
+            return Err(CorpusError::Invalid(format!(
+                "{} holds no rhetor store yet (if `rhetor add` is creating it, try again in a moment)",
+                db.display()
+            )));
+        }
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 const ROW_COLUMNS: &str =

@@ -218,6 +218,63 @@ fn a_second_writer_is_refused_until_the_first_is_gone() {
     assert!(crate::SqliteStore::open(dir.path()).is_ok());
 }
 
+/// A reader never creates a store, and one polling a folder while a writer creates the store
+/// there never breaks the writer (the CI failure of stop 29: the reader ran the first migration
+/// too, and `add` then met "table articles already exists").
+#[test]
+fn readers_polling_a_store_being_created_never_break_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = dir.path().join("none");
+    std::fs::create_dir(&none).unwrap();
+    let e = crate::SqliteStore::open_read(&none)
+        .err()
+        .expect("no store there");
+    assert!(e.to_string().contains("none"), "{e}");
+    assert_eq!(
+        std::fs::read_dir(&none).unwrap().count(),
+        0,
+        "a reader created files"
+    );
+    for round in 0..30 {
+        let d = dir.path().join(format!("s{round}"));
+        std::fs::create_dir(&d).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        if let Ok(r) = crate::SqliteStore::open_read(&d) {
+                            // Whatever it sees is a store of this version.
+                            if let Err(e) = r.stats() {
+                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                                panic!("a reader failed: {e}");
+                            }
+                        }
+                    }
+                });
+            }
+            let written = (|| {
+                let mut c = Corpus::open(&d, Bag)?;
+                c.add(&article(
+                    "a1",
+                    "Reuters",
+                    "2026-01-05",
+                    "Quake shakes the coast",
+                    "A quake shook the coast on Monday.",
+                ))?;
+                c.commit(true)
+            })();
+            // Stop the readers before any assertion, so that a failure ends the scope.
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Err(e) = written {
+                panic!("round {round}: the writer failed: {e}");
+            }
+        });
+        let r = crate::SqliteStore::open_read(&d).unwrap();
+        assert_eq!(r.stats().unwrap().articles, 1);
+    }
+}
+
 /// The checks every backend passes (`testsuite`), on the embedded store.
 #[test]
 fn the_shared_store_suite_passes_on_the_embedded_store() {

@@ -17,7 +17,8 @@ use crate::CorpusError;
 pub struct VectorFile {
     path: PathBuf,
     dim: usize,
-    file: File,
+    /// None for a reader's view of a store that has no vector file yet (no rows).
+    file: Option<File>,
     rows: u64,
     map: Option<memmap2::Mmap>,
     /// Rows in `map` (the map is redone when rows were appended since).
@@ -117,12 +118,25 @@ impl VectorFile {
         Ok(VectorFile {
             path: path.to_path_buf(),
             dim,
-            file,
+            file: Some(file),
             rows: committed_rows,
             map: None,
             mapped_rows: 0,
             writable: false,
         })
+    }
+
+    /// A reader's view of a store with no vector file yet: no rows, and nothing created.
+    pub fn empty(path: &Path, dim: usize) -> Self {
+        VectorFile {
+            path: path.to_path_buf(),
+            dim,
+            file: None,
+            rows: 0,
+            map: None,
+            mapped_rows: 0,
+            writable: false,
+        }
     }
 
     /// Opens (or creates) `path` for vectors of width `dim`, keeping only the first
@@ -152,7 +166,7 @@ impl VectorFile {
         Ok(VectorFile {
             path: path.to_path_buf(),
             dim,
-            file,
+            file: Some(file),
             rows: committed_rows,
             map: None,
             mapped_rows: 0,
@@ -188,8 +202,13 @@ impl VectorFile {
         }
         let q = quantize(v);
         let bytes: Vec<u8> = q.iter().map(|x| *x as u8).collect();
-        self.file
-            .write_all(&bytes)
+        let Some(file) = self.file.as_mut() else {
+            return Err(CorpusError::Invalid(format!(
+                "{} was opened for reading only",
+                self.path.display()
+            )));
+        };
+        file.write_all(&bytes)
             .map_err(|e| CorpusError::io(&self.path, e))?;
         self.rows += 1;
         Ok(self.rows - 1)
@@ -197,20 +216,21 @@ impl VectorFile {
 
     /// Writes buffered rows to the file.
     pub fn flush(&mut self) -> Result<(), CorpusError> {
-        self.file
-            .flush()
-            .map_err(|e| CorpusError::io(&self.path, e))
+        match self.file.as_mut() {
+            Some(f) => f.flush().map_err(|e| CorpusError::io(&self.path, e)),
+            None => Ok(()),
+        }
     }
 
     fn mapped(&mut self) -> Result<&[u8], CorpusError> {
-        if self.rows == 0 {
+        let Some(file) = self.file.as_ref().filter(|_| self.rows > 0) else {
             return Ok(&[]);
-        }
+        };
         if self.map.is_none() || self.mapped_rows != self.rows {
             // SAFETY: the file is only appended to by this process while the store is open, and
             // the mapped range (rows already written) is never changed afterwards.
-            let map = unsafe { memmap2::Mmap::map(&self.file) }
-                .map_err(|e| CorpusError::io(&self.path, e))?;
+            let map =
+                unsafe { memmap2::Mmap::map(file) }.map_err(|e| CorpusError::io(&self.path, e))?;
             self.map = Some(map);
             self.mapped_rows = self.rows;
         }
