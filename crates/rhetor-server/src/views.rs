@@ -369,6 +369,9 @@ pub fn article_view(links: Links, row: Option<&ArticleRow>, a: &Article, prefix:
                         @if let Some(x) = g.outscored_by() {
                             p.small { (x.label) " scores higher but is called only when the model is sure of it" }
                         }
+                        @if g.is_unsure() {
+                            p.small.warn { "Unsure: under " (format!("{:.2}", rhetor_doc::GENRE_UNSURE_BELOW)) " the model's genre was right about two times in three on hand-labelled web articles, nine in ten above." }
+                        }
                     } @else { p.small { "not analysed" } }
                     h2 { "Frames" }
                     @if a.frames.is_empty() { p.small { "none" } }
@@ -920,6 +923,33 @@ mod tests {
         "html", "head", "body", "article", "h1", "h2", "p", "a", "time", "span", "div", "input",
         "label", "ul", "li", "mark", "aside", "strong", "ol", "details", "summary", "br",
     ];
+
+    #[test]
+    fn the_page_says_when_the_genre_is_unsure() {
+        let mut a = Article::new("x", "x.txt", "A title\n\nSome words.".to_string());
+        let scores = |top: f32| {
+            vec![
+                rhetor_doc::LabelScore {
+                    label: "opinion".into(),
+                    score: 1.0 - top,
+                },
+                rhetor_doc::LabelScore {
+                    label: "reporting".into(),
+                    score: top,
+                },
+            ]
+        };
+        a.genre = Some(rhetor_doc::GenrePrediction {
+            label: "reporting".into(),
+            scores: scores(0.49),
+            basis: None,
+        });
+        let html = article_view(Links::Server, None, &a, "").into_string();
+        assert!(html.contains("Unsure: under 0.60"), "{html}");
+        a.genre.as_mut().unwrap().scores = scores(0.9);
+        let html = article_view(Links::Server, None, &a, "").into_string();
+        assert!(!html.contains("Unsure"), "{html}");
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
