@@ -618,7 +618,7 @@ fn render_analysis(a: &Article, color: bool) -> String {
                     .unwrap_or_default();
                 let unsure = if g.is_unsure() {
                     format!(
-                        "; unsure: under {:.2} the model's genre was right about two times in three on hand-labelled web articles, nine in ten above",
+                        "; unsure: under {:.2}, right about two times in three on hand-labelled web articles",
                         rhetor_doc::GENRE_UNSURE_BELOW
                     )
                 } else {
