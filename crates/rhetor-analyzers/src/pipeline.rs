@@ -538,20 +538,16 @@ impl Analyzer {
                 Some(why) if model_label != "opinion" => ("opinion".to_string(), Some(why)),
                 _ => (model_label, None),
             };
-            Some(GenrePrediction {
+            Some(GenrePrediction::from_scores(
                 label,
-                basis,
-                scores: heads
+                heads
                     .genre
                     .labels
                     .iter()
-                    .zip(&gp)
-                    .map(|(l, p)| LabelScore {
-                        label: l.clone(),
-                        score: *p,
-                    })
-                    .collect(),
-            })
+                    .map(String::as_str)
+                    .zip(gp.iter().copied()),
+                basis,
+            ))
         });
         // Another language than English: say what can be trusted (the technique and genre
         // models read English; the frame head for other languages was validated on five).

@@ -735,19 +735,12 @@ mod tests {
     #[test]
     fn an_unsure_genre_says_so_and_a_sure_one_does_not() {
         let mut a = Article::new("x", "x.txt", "A title\n\nSome words.".to_string());
-        let genre = |top: f32| rhetor_doc::GenrePrediction {
-            label: "reporting".into(),
-            scores: vec![
-                rhetor_doc::LabelScore {
-                    label: "opinion".into(),
-                    score: 1.0 - top,
-                },
-                rhetor_doc::LabelScore {
-                    label: "reporting".into(),
-                    score: top,
-                },
-            ],
-            basis: None,
+        let genre = |top: f32| {
+            rhetor_doc::GenrePrediction::from_scores(
+                "reporting",
+                [("opinion", 1.0 - top), ("reporting", top)],
+                None,
+            )
         };
         a.genre = Some(genre(0.49));
         let t = render_text(&a, false);

@@ -187,12 +187,12 @@ impl VectorFile {
     /// Appends one vector and returns its row. Call [`flush`](Self::flush) before committing the
     /// rows that name it.
     pub fn push(&mut self, v: &[f32]) -> Result<u64, CorpusError> {
-        if !self.writable {
+        let Some(file) = self.file.as_mut().filter(|_| self.writable) else {
             return Err(CorpusError::Invalid(format!(
                 "{} was opened for reading only",
                 self.path.display()
             )));
-        }
+        };
         if v.len() != self.dim {
             return Err(CorpusError::Invalid(format!(
                 "vector of {} dimensions, the store uses {}",
@@ -202,12 +202,6 @@ impl VectorFile {
         }
         let q = quantize(v);
         let bytes: Vec<u8> = q.iter().map(|x| *x as u8).collect();
-        let Some(file) = self.file.as_mut() else {
-            return Err(CorpusError::Invalid(format!(
-                "{} was opened for reading only",
-                self.path.display()
-            )));
-        };
         file.write_all(&bytes)
             .map_err(|e| CorpusError::io(&self.path, e))?;
         self.rows += 1;

@@ -246,6 +246,25 @@ pub struct GenrePrediction {
 pub const GENRE_UNSURE_BELOW: f32 = 0.6;
 
 impl GenrePrediction {
+    /// A genre with the model's score for each label, in the labels' order.
+    pub fn from_scores<'a>(
+        label: impl Into<String>,
+        scores: impl IntoIterator<Item = (&'a str, f32)>,
+        basis: Option<String>,
+    ) -> Self {
+        GenrePrediction {
+            label: label.into(),
+            scores: scores
+                .into_iter()
+                .map(|(l, score)| LabelScore {
+                    label: l.to_string(),
+                    score,
+                })
+                .collect(),
+            basis,
+        }
+    }
+
     /// Whether the model chose this genre with a score under [`GENRE_UNSURE_BELOW`] (never when
     /// the outlet's own label decided).
     pub fn is_unsure(&self) -> bool {
@@ -339,18 +358,11 @@ mod tests {
     use super::*;
 
     fn genre(label: &str, scores: [f32; 3], basis: Option<&str>) -> GenrePrediction {
-        GenrePrediction {
-            label: label.into(),
-            scores: ["opinion", "reporting", "satire"]
-                .iter()
-                .zip(scores)
-                .map(|(l, score)| LabelScore {
-                    label: l.to_string(),
-                    score,
-                })
-                .collect(),
-            basis: basis.map(str::to_string),
-        }
+        GenrePrediction::from_scores(
+            label,
+            ["opinion", "reporting", "satire"].into_iter().zip(scores),
+            basis.map(str::to_string),
+        )
     }
 
     #[test]
@@ -363,18 +375,7 @@ mod tests {
 
     #[test]
     fn a_satire_score_under_its_bar_is_named_when_it_tops_the_chosen_genre() {
-        let g = |label: &str, sc: [f32; 3]| GenrePrediction {
-            label: label.into(),
-            basis: None,
-            scores: ["opinion", "reporting", "satire"]
-                .iter()
-                .zip(sc)
-                .map(|(l, score)| LabelScore {
-                    label: l.to_string(),
-                    score,
-                })
-                .collect(),
-        };
+        let g = |label: &str, sc: [f32; 3]| genre(label, sc, None);
         let below_bar = g("reporting", [0.08, 0.36, 0.56]);
         assert!((below_bar.score() - 0.36).abs() < 1e-6);
         assert_eq!(

@@ -927,26 +927,17 @@ mod tests {
     #[test]
     fn the_page_says_when_the_genre_is_unsure() {
         let mut a = Article::new("x", "x.txt", "A title\n\nSome words.".to_string());
-        let scores = |top: f32| {
-            vec![
-                rhetor_doc::LabelScore {
-                    label: "opinion".into(),
-                    score: 1.0 - top,
-                },
-                rhetor_doc::LabelScore {
-                    label: "reporting".into(),
-                    score: top,
-                },
-            ]
+        let genre = |top: f32| {
+            rhetor_doc::GenrePrediction::from_scores(
+                "reporting",
+                [("opinion", 1.0 - top), ("reporting", top)],
+                None,
+            )
         };
-        a.genre = Some(rhetor_doc::GenrePrediction {
-            label: "reporting".into(),
-            scores: scores(0.49),
-            basis: None,
-        });
+        a.genre = Some(genre(0.49));
         let html = article_view(Links::Server, None, &a, "").into_string();
         assert!(html.contains("Unsure: under 0.60"), "{html}");
-        a.genre.as_mut().unwrap().scores = scores(0.9);
+        a.genre = Some(genre(0.9));
         let html = article_view(Links::Server, None, &a, "").into_string();
         assert!(!html.contains("Unsure"), "{html}");
     }
